@@ -1,0 +1,72 @@
+import type { ApiMode, MarketDataType } from '../broker/types';
+
+/** Why an option position was left out of the totals. It is listed, never counted as 0. */
+export type ExclusionReason = 'missing' | 'stale' | 'not_computed' | 'no_underlying_price';
+
+export interface ExcludedPosition {
+  conId: number;
+  localSymbol: string;
+  underlying: string;
+  quantity: number;
+  reason: ExclusionReason;
+  /** Age of the last good Greeks in ms, when there was one. */
+  ageMs?: number;
+}
+
+export interface GreeksTotals {
+  /** Share-equivalent delta: sum of delta × quantity × multiplier (stocks add quantity). */
+  delta: number;
+  /** Change in share-equivalent delta per 1 unit move of the underlying. */
+  gamma: number;
+  /** Currency per 1 volatility point. */
+  vega: number;
+  /** Currency per calendar day. */
+  theta: number;
+  /** Currency per 1 unit move of the underlying × price: delta × underlying price. */
+  dollarDelta: number;
+  /** Currency change in dollar delta per 1 % move: 0.5 × gamma × price² × 0.01 convention, see units. */
+  dollarGamma: number;
+}
+
+export interface UnderlyingBreakdown extends GreeksTotals {
+  underlying: string;
+  underlyingPrice: number | null;
+  positionCount: number;
+  optionCount: number;
+  coveredOptionCount: number;
+  betaWeightedDelta: number | null;
+}
+
+/** Written next to every snapshot so a reader of the table never guesses the units. */
+export interface GreeksUnits {
+  delta: string;
+  gamma: string;
+  vega: string;
+  theta: string;
+  dollarDelta: string;
+  dollarGamma: string;
+  betaWeightedDelta: string;
+}
+
+/** The aggregation result for one account at one instant. Pure data, JSON-serialisable. */
+export interface AggregatedGreeks {
+  account: string;
+  mode: ApiMode;
+  /** Epoch ms of the broker snapshot. */
+  takenAt: number;
+  /** The single type when all Greeks share one, otherwise 'mixed'. null when there were no Greeks. */
+  marketDataType: MarketDataType | 'mixed' | null;
+  totals: GreeksTotals;
+  betaWeightedDelta: number | null;
+  /** Benchmark symbol the beta-weighted delta is expressed in, e.g. "SPY". */
+  betaBenchmark: string | null;
+  pnl: { daily: number | null; unrealized: number | null; realized: number | null } | null;
+  positionCount: number;
+  optionCount: number;
+  coveredOptionCount: number;
+  /** coveredOptionCount / optionCount; 1 when there are no options. */
+  coverage: number;
+  excluded: ExcludedPosition[];
+  byUnderlying: UnderlyingBreakdown[];
+  units: GreeksUnits;
+}
