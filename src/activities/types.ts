@@ -1,0 +1,51 @@
+import type { CycleSummary, GapRecord } from '../workflows/types';
+
+/** Failure types the workflow reacts to; thrown as ApplicationFailure.type. */
+export const DB_WRITE_FAILED = 'DbWriteFailed';
+export const BUFFER_UNAVAILABLE = 'BufferUnavailable';
+export const SESSION_HELD_ELSEWHERE = 'SessionHeldElsewhere';
+
+export interface CycleInput {
+  workflowId: string;
+  account: string;
+  cycleKey: string;
+  /** Grid instant the cycle belongs to (epoch ms). */
+  slotAt: number;
+  /** When the workflow scheduled it, to measure end-to-end latency. */
+  scheduledAt: number;
+  gaps: GapRecord[];
+}
+
+/** Carried in DbWriteFailed details: what the fallback buffer must keep. Opaque to the workflow. */
+export interface UnwrittenRows {
+  snapshots: unknown[];
+  apiLogs: unknown[];
+  reason: string;
+}
+
+export interface SessionGrant {
+  queue: string;
+  workerId: string;
+}
+
+export interface ResetOutcome {
+  readyAt: number;
+  /** ms from the end of the window (gateway back) to the adapter ready */
+  reconnectMs: number;
+  attempts: number;
+}
+
+export interface BridgeActivities {
+  /** Shared task queue: the worker that picks it up opens (or already holds) the IB connection. */
+  acquireSession(input: { account: string; workflowId: string }): Promise<SessionGrant>;
+  /** Session queue: snapshot, aggregate, write one row. Throws DbWriteFailed when the write fails. */
+  runCycle(input: CycleInput): Promise<CycleSummary>;
+  /** Session queue: appends unwritten rows to the JSONL buffer. */
+  bufferRows(input: UnwrittenRows): Promise<{ bufferedRows: number }>;
+  /** Session queue: puts buffered rows back into Postgres. */
+  replayBuffer(): Promise<{ replayed: number; duplicates: number; remainingRows: number }>;
+  /** Session queue: waits out the gateway's nightly restart, then reconnects and re-subscribes (heartbeats). */
+  waitOutReset(input: { account: string; windowStart: number; windowEnd: number }): Promise<ResetOutcome>;
+}
+
+export type { CycleSummary, GapRecord };

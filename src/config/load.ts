@@ -1,0 +1,67 @@
+import { existsSync, accessSync, constants } from 'node:fs';
+import { configSchema, type BridgeConfig } from './schema';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('; '));
+    this.name = 'ConfigError';
+  }
+}
+
+/** Exit code for configuration errors, so supervisors can tell them from crashes. */
+export const CONFIG_EXIT_CODE = 2;
+
+/**
+ * Validates the environment. Empty strings count as unset, so a blank line in .env falls back to the default.
+ * Throws ConfigError with one line per problem.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): BridgeConfig {
+  const raw: Record<string, string> = {};
+  for (const key of Object.keys(configSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value.trim() !== '') raw[key] = value.trim();
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const key = issue.path.join('.');
+        return `config error: ${key}=${JSON.stringify(raw[key] ?? '')} ${issue.message}`;
+      }),
+    );
+  }
+  const config = parsed.data;
+  const problems: string[] = [];
+  if (config.IB_PORTAL_CA_FILE) {
+    try {
+      accessSync(config.IB_PORTAL_CA_FILE, constants.R_OK);
+    } catch {
+      problems.push(`config error: IB_PORTAL_CA_FILE=${config.IB_PORTAL_CA_FILE} cannot be read`);
+    }
+  }
+  if (config.BETAS && !config.BETA_BENCHMARK) {
+    problems.push('config error: BETAS is set but BETA_BENCHMARK is not: name the benchmark, e.g. SPY');
+  }
+  if (existsSync(config.FALLBACK_DIR)) {
+    try {
+      accessSync(config.FALLBACK_DIR, constants.W_OK);
+    } catch {
+      problems.push(`config error: FALLBACK_DIR=${config.FALLBACK_DIR} is not writable`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** For entry points: validated config, or each problem on its own line and exit code 2. */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): BridgeConfig {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      for (const line of err.problems) process.stderr.write(`${line}\n`);
+      process.exit(CONFIG_EXIT_CODE);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,329 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  TimeoutFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+  log,
+} from '@temporalio/workflow';
+import { defineSearchAttributeKey, type Duration } from '@temporalio/common';
+import type { BridgeActivities, UnwrittenRows } from '../activities/types';
+import { DB_WRITE_FAILED } from '../activities/types';
+import { activeResetWindow, nextResetWindow } from '../schedule/resetWindow';
+import { pauseSignal, resumeSignal, setIntervalUpdate, statusQuery } from './messages';
+import { renderDetails } from './details';
+import type { BridgeInput, BridgeSettings, BridgeState, BridgeStateName, BridgeStatus, GapRecord } from './types';
+
+const BridgeStateKey = defineSearchAttributeKey('BridgeState', 'KEYWORD');
+const BridgeLastOkAtKey = defineSearchAttributeKey('BridgeLastOkAt', 'DATETIME');
+const BridgeBufferedRowsKey = defineSearchAttributeKey('BridgeBufferedRows', 'INT');
+
+/** Gaps reported to api_logs are batched into the next cycle; cap them so history payloads stay small. */
+const MAX_PENDING_GAPS = 20;
+
+export function initialState(now: number): BridgeState {
+  return {
+    gridStart: now,
+    nextSlot: 0,
+    paused: false,
+    pauseReason: null,
+    state: 'starting',
+    sessionQueue: null,
+    lastCycle: null,
+    lastOkAt: null,
+    bufferedRows: 0,
+    cyclesTotal: 0,
+    skippedSlotsTotal: 0,
+    pendingGaps: [],
+    runs: 0,
+  };
+}
+
+/**
+ * One workflow per account. Runs the cycle activity on a fixed wall-clock grid, waits out the nightly
+ * gateway restart, sends rows the database refused to the fallback buffer and replays them later.
+ * The IB connection lives in a worker; this code only decides what happens when.
+ */
+export async function ibkrBridge(input: BridgeInput): Promise<never> {
+  const settings: BridgeSettings = { ...input.settings };
+  const state: BridgeState = input.state ?? initialState(Date.now());
+  state.runs += 1;
+  let cyclesThisRun = 0;
+  let wake = false;
+
+  const shared = proxyActivities<BridgeActivities>({
+    startToCloseTimeout: '1 minute',
+    retry: { initialInterval: '1s', maximumInterval: '10s' },
+  });
+
+  setHandler(pauseSignal, (reason?: string) => {
+    state.paused = true;
+    state.pauseReason = reason ?? 'paused by operator';
+    wake = true;
+  });
+  setHandler(resumeSignal, () => {
+    state.paused = false;
+    state.pauseReason = null;
+    wake = true;
+  });
+  setHandler(statusQuery, (): BridgeStatus => status(settings, state, cyclesThisRun));
+  setHandler(
+    setIntervalUpdate,
+    (intervalMs: number) => {
+      const previousMs = settings.intervalMs;
+      // Re-anchor the grid at the next slot so earlier slots keep their times.
+      const nextAt = slotTime(settings, state, state.nextSlot);
+      settings.intervalMs = intervalMs;
+      state.gridStart = nextAt;
+      state.nextSlot = 0;
+      wake = true;
+      return { previousMs, intervalMs };
+    },
+    {
+      validator: (intervalMs: number) => {
+        if (!Number.isInteger(intervalMs) || intervalMs < 100) throw new Error('intervalMs must be an integer >= 100');
+      },
+    },
+  );
+
+  let publishedState: BridgeStateName | null = null;
+  let publishedLastOkAt: number | null = null;
+  let publishedBuffered: number | null = null;
+  const publish = (next: BridgeStateName) => {
+    state.state = next;
+    const updates = [];
+    if (publishedState !== state.state) updates.push({ key: BridgeStateKey, value: state.state });
+    if (state.lastOkAt !== null && publishedLastOkAt !== state.lastOkAt && state.state === 'ready') {
+      // The UI's list only needs a rough "last ok": refresh it once a minute, not every cycle.
+      if (publishedLastOkAt === null || state.lastOkAt - publishedLastOkAt >= 60_000) {
+        updates.push({ key: BridgeLastOkAtKey, value: new Date(state.lastOkAt) });
+        publishedLastOkAt = state.lastOkAt;
+      }
+    }
+    if (publishedBuffered !== state.bufferedRows)
+      updates.push({ key: BridgeBufferedRowsKey, value: state.bufferedRows });
+    if (updates.length > 0) upsertSearchAttributes(updates);
+    publishedState = state.state;
+    publishedBuffered = state.bufferedRows;
+    setCurrentDetails(renderDetails(settings, state, nextResetWindow(Date.now(), settings.reset).start));
+  };
+  publish(state.paused ? 'paused' : state.state);
+
+  const { workflowId } = workflowInfo();
+
+  for (;;) {
+    if (state.paused) {
+      publish('paused');
+      const pausedAt = Date.now();
+      await condition(() => !state.paused);
+      wake = false;
+      skipMissedSlots(settings, state, 'paused', pausedAt);
+      publish(state.sessionQueue ? 'ready' : 'starting');
+      continue;
+    }
+
+    const slotAt = slotTime(settings, state, state.nextSlot);
+    const waitMs = slotAt - Date.now();
+    if (waitMs > 0) {
+      wake = false;
+      await condition(() => wake, waitMs, { summary: 'next cycle' });
+      if (wake) continue; // a signal or update changed the plan; recompute
+    }
+    const lateSlots = skipMissedSlots(settings, state, 'overrun');
+    if (lateSlots > 0) continue;
+
+    const window = activeResetWindow(Date.now(), settings.reset);
+    if (window) {
+      await waitOutReset(window.start, window.end);
+      continue;
+    }
+
+    if (!state.sessionQueue) {
+      const grant = await shared.acquireSession({ account: settings.account, workflowId });
+      state.sessionQueue = grant.queue;
+    }
+
+    const cycleKey = `${workflowId}:${slotAt}`;
+    const gaps = state.pendingGaps;
+    try {
+      const summary = await session().runCycle({
+        workflowId,
+        account: settings.account,
+        cycleKey,
+        slotAt,
+        scheduledAt: Date.now(),
+        gaps,
+      });
+      state.pendingGaps = [];
+      state.lastCycle = summary;
+      state.cyclesTotal += 1;
+      state.bufferedRows = summary.bufferedRows;
+      if (summary.outcome === 'ib_unavailable') {
+        recordGap({ from: slotAt, to: slotAt + settings.intervalMs, slots: 1, reason: 'ib_unavailable' });
+        publish('disconnected');
+      } else {
+        state.lastOkAt = slotAt;
+        if (state.bufferedRows > 0) {
+          const replay = await session({ heartbeatTimeout: '30s', startToCloseTimeout: '10m' }).replayBuffer();
+          state.bufferedRows = replay.remainingRows;
+        }
+        publish(state.bufferedRows > 0 ? 'degraded' : summary.connection === 'degraded' ? 'degraded' : 'ready');
+      }
+    } catch (err) {
+      if (!(await handleCycleFailure(err, slotAt))) throw err;
+    }
+    state.nextSlot += 1;
+    cyclesThisRun += 1;
+
+    const info = workflowInfo();
+    if (
+      info.continueAsNewSuggested ||
+      info.historyLength >= settings.maxHistoryEventsPerRun ||
+      cyclesThisRun >= settings.maxCyclesPerRun
+    ) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof ibkrBridge>({ settings, state });
+    }
+  }
+
+  /** Activities bound to the connection run on the worker that holds it. */
+  function session(extra: { heartbeatTimeout?: Duration; startToCloseTimeout?: Duration } = {}) {
+    return proxyActivities<BridgeActivities>({
+      taskQueue: state.sessionQueue ?? undefined,
+      scheduleToStartTimeout: settings.sessionScheduleToStartMs,
+      startToCloseTimeout: extra.startToCloseTimeout ?? settings.cycleTimeoutMs,
+      heartbeatTimeout: extra.heartbeatTimeout,
+      retry: {
+        initialInterval: settings.cycleRetryMs,
+        backoffCoefficient: 2,
+        maximumInterval: settings.cycleRetryMs * 4,
+        maximumAttempts: settings.cycleAttempts,
+      },
+    });
+  }
+
+  /** True when the failure was handled (buffered, or a failover prepared). */
+  async function handleCycleFailure(err: unknown, slotAt: number): Promise<boolean> {
+    if (!(err instanceof ActivityFailure)) return false;
+    const cause = err.cause;
+    if (cause instanceof TimeoutFailure && cause.timeoutType === 'SCHEDULE_TO_START') {
+      // The connection holder did not pick the task up: it is gone. Another worker takes over next slot.
+      log.warn('session worker unavailable; failing over', { queue: state.sessionQueue });
+      state.sessionQueue = null;
+      recordGap({ from: slotAt, to: slotAt + settings.intervalMs, slots: 1, reason: 'worker_unavailable' });
+      publish('disconnected');
+      return true;
+    }
+    if (cause instanceof ApplicationFailure && cause.type === DB_WRITE_FAILED) {
+      const rows = cause.details?.[0] as UnwrittenRows;
+      state.pendingGaps = [];
+      const buffered = await bufferActivities().bufferRows(rows);
+      state.bufferedRows = buffered.bufferedRows;
+      state.cyclesTotal += 1;
+      publish('degraded');
+      return true;
+    }
+    // Anything else (activity timeouts, IB errors past their retries): this slot is lost; say why and go on.
+    recordGap({ from: slotAt, to: slotAt + settings.intervalMs, slots: 1, reason: 'ib_unavailable' });
+    log.warn('cycle failed', { error: String(cause?.message ?? err.message) });
+    publish('disconnected');
+    return true;
+  }
+
+  function bufferActivities() {
+    return proxyActivities<BridgeActivities>({
+      taskQueue: state.sessionQueue ?? undefined,
+      scheduleToStartTimeout: settings.sessionScheduleToStartMs,
+      startToCloseTimeout: '10s',
+      retry: { initialInterval: '500ms', maximumInterval: '5s' },
+    });
+  }
+
+  async function waitOutReset(windowStart: number, windowEnd: number): Promise<void> {
+    publish('resetting');
+    const firstSkipped = state.nextSlot;
+    try {
+      if (!state.sessionQueue) {
+        const grant = await shared.acquireSession({ account: settings.account, workflowId });
+        state.sessionQueue = grant.queue;
+      }
+      await proxyActivities<BridgeActivities>({
+        taskQueue: state.sessionQueue,
+        scheduleToStartTimeout: settings.sessionScheduleToStartMs,
+        startToCloseTimeout: windowEnd - windowStart + 20 * 60_000,
+        heartbeatTimeout: '30s',
+        retry: { initialInterval: '10s', maximumInterval: '60s' },
+        summary: 'wait out the nightly gateway restart, then reconnect',
+      }).waitOutReset({ account: settings.account, windowStart, windowEnd });
+    } catch (err) {
+      if (err instanceof ActivityFailure && err.cause instanceof TimeoutFailure) state.sessionQueue = null;
+      else throw err;
+    }
+    skipMissedSlots(settings, state, 'reset_window');
+    if (state.nextSlot > firstSkipped) publish('ready');
+  }
+
+  function recordGap(gap: GapRecord): void {
+    state.skippedSlotsTotal += gap.slots;
+    const last = state.pendingGaps[state.pendingGaps.length - 1];
+    if (last && last.reason === gap.reason && last.to === gap.from) {
+      last.to = gap.to;
+      last.slots += gap.slots;
+    } else {
+      state.pendingGaps.push(gap);
+      if (state.pendingGaps.length > MAX_PENDING_GAPS) state.pendingGaps.shift();
+    }
+  }
+
+  /** Moves past every slot whose start already lies more than one interval back; returns how many. */
+  function skipMissedSlots(s: BridgeSettings, st: BridgeState, reason: GapRecord['reason'], since?: number): number {
+    const now = Date.now();
+    const current = Math.floor((now - st.gridStart) / s.intervalMs);
+    // The slot that started less than an interval ago may still run; older ones are gaps.
+    const firstRunnable = Math.max(st.nextSlot, current);
+    const skipped = firstRunnable - st.nextSlot;
+    if (skipped > 0) {
+      const from = slotTime(s, st, st.nextSlot);
+      recordGap({
+        from: since !== undefined ? Math.max(from, since) : from,
+        to: slotTime(s, st, firstRunnable),
+        slots: skipped,
+        reason,
+      });
+      st.nextSlot = firstRunnable;
+    }
+    return skipped;
+  }
+}
+
+function slotTime(settings: BridgeSettings, state: BridgeState, slot: number): number {
+  return state.gridStart + slot * settings.intervalMs;
+}
+
+function status(settings: BridgeSettings, state: BridgeState, cyclesThisRun: number): BridgeStatus {
+  const info = workflowInfo();
+  return {
+    workflowId: info.workflowId,
+    account: settings.account,
+    state: state.paused ? 'paused' : state.state,
+    paused: state.paused,
+    pauseReason: state.pauseReason,
+    intervalMs: settings.intervalMs,
+    lastCycle: state.lastCycle,
+    lastOkAt: state.lastOkAt === null ? null : new Date(state.lastOkAt).toISOString(),
+    bufferedRows: state.bufferedRows,
+    cyclesTotal: state.cyclesTotal,
+    cyclesThisRun,
+    skippedSlotsTotal: state.skippedSlotsTotal,
+    nextResetAt: new Date(nextResetWindow(Date.now(), settings.reset).start).toISOString(),
+    sessionQueue: state.sessionQueue,
+    historyLength: info.historyLength,
+    runs: state.runs,
+  };
+}

@@ -1,0 +1,23 @@
+import type { BridgeSettings, BridgeState } from './types';
+
+const fmt = (value: number | null | undefined, digits = 2) =>
+  value === null || value === undefined ? '—' : value.toLocaleString('en-US', { maximumFractionDigits: digits });
+
+const iso = (ms: number | null) => (ms === null ? '—' : new Date(ms).toISOString().replace('.000Z', 'Z'));
+
+/** The short markdown the Web UI shows as the workflow's current details. */
+export function renderDetails(settings: BridgeSettings, state: BridgeState, nextResetAt: number): string {
+  const c = state.lastCycle;
+  const coverage = c?.coverage === null || c?.coverage === undefined ? '—' : `${(c.coverage * 100).toFixed(1)} %`;
+  const lines = [
+    `### IBKR Greeks bridge — ${settings.account}: **${state.paused ? 'PAUSED' : state.state.toUpperCase()}**`,
+    state.paused ? `Paused: ${state.pauseReason ?? ''}` : '',
+    `| net Δ | Γ | vega | θ/day | coverage | options |`,
+    `|---|---|---|---|---|---|`,
+    `| ${fmt(c?.netDelta)} | ${fmt(c?.netGamma, 4)} | ${fmt(c?.netVega)} | ${fmt(c?.netTheta)} | ${coverage} | ${c?.optionCount ?? '—'} |`,
+    '',
+    `Last ok cycle: ${iso(state.lastOkAt)} (${c ? `${c.latencyMs} ms` : '—'}) · every ${settings.intervalMs} ms · cycles ${state.cyclesTotal} · skipped ${state.skippedSlotsTotal}`,
+    `Buffered rows awaiting Postgres: ${state.bufferedRows} · next reset ${iso(nextResetAt)} (${settings.reset.time} ${settings.reset.timeZone})`,
+  ];
+  return lines.filter((line, i) => line !== '' || i === 5).join('\n');
+}

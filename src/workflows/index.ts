@@ -1,0 +1,1 @@
+export { ibkrBridge } from './bridge';

@@ -1,0 +1,99 @@
+/** Types shared by the workflow, its activities and the CLI. Type-only: safe to import in the workflow bundle. */
+
+export type BridgeStateName = 'starting' | 'ready' | 'paused' | 'degraded' | 'resetting' | 'disconnected';
+
+export interface BridgeSettings {
+  account: string;
+  intervalMs: number;
+  reset: { time: string; timeZone: string; durationMs: number };
+  /** Continue-as-new after this many cycles in one run (or when the server suggests it). */
+  maxCyclesPerRun: number;
+  /** ... or when the history reaches this many events. */
+  maxHistoryEventsPerRun: number;
+  /** How long a cycle may wait for the connection-holding worker before the workflow fails over. */
+  sessionScheduleToStartMs: number;
+  /** Start-to-close of one cycle activity attempt. */
+  cycleTimeoutMs: number;
+  /** Attempts of the cycle activity before the fallback buffer takes the rows. */
+  cycleAttempts: number;
+  /** Backoff between attempts of the cycle activity. */
+  cycleRetryMs: number;
+}
+
+export const DEFAULT_SETTINGS: Omit<BridgeSettings, 'account'> = {
+  intervalMs: 5000,
+  reset: { time: '23:45', timeZone: 'America/New_York', durationMs: 15 * 60_000 },
+  maxCyclesPerRun: 300,
+  maxHistoryEventsPerRun: 3000,
+  sessionScheduleToStartMs: 15_000,
+  cycleTimeoutMs: 4000,
+  cycleAttempts: 3,
+  cycleRetryMs: 500,
+};
+
+/** What one cycle activity returns: a few numbers, never per-position data (it lands in history). */
+export interface CycleSummary {
+  cycleKey: string;
+  slotAt: number;
+  /** 'written': row committed; 'duplicate': already there (a retried cycle); 'ib_unavailable': no snapshot taken. */
+  outcome: 'written' | 'duplicate' | 'ib_unavailable';
+  connection: 'connecting' | 'ready' | 'degraded' | 'down';
+  latencyMs: number;
+  netDelta: number | null;
+  netGamma: number | null;
+  netVega: number | null;
+  netTheta: number | null;
+  coverage: number | null;
+  optionCount: number;
+  bufferedRows: number;
+}
+
+/** Slots that produced no row, reported to the next cycle activity so they land in api_logs. */
+export interface GapRecord {
+  from: number;
+  to: number;
+  slots: number;
+  reason: 'paused' | 'worker_unavailable' | 'reset_window' | 'ib_unavailable' | 'overrun';
+}
+
+export interface BridgeState {
+  /** Slot k starts at gridStart + k·intervalMs. */
+  gridStart: number;
+  nextSlot: number;
+  paused: boolean;
+  pauseReason: string | null;
+  state: BridgeStateName;
+  /** Worker-specific task queue of the worker holding the IB connection. */
+  sessionQueue: string | null;
+  lastCycle: CycleSummary | null;
+  lastOkAt: number | null;
+  bufferedRows: number;
+  cyclesTotal: number;
+  skippedSlotsTotal: number;
+  pendingGaps: GapRecord[];
+  runs: number;
+}
+
+export interface BridgeInput {
+  settings: BridgeSettings;
+  state?: BridgeState;
+}
+
+export interface BridgeStatus {
+  workflowId: string;
+  account: string;
+  state: BridgeStateName;
+  paused: boolean;
+  pauseReason: string | null;
+  intervalMs: number;
+  lastCycle: CycleSummary | null;
+  lastOkAt: string | null;
+  bufferedRows: number;
+  cyclesTotal: number;
+  cyclesThisRun: number;
+  skippedSlotsTotal: number;
+  nextResetAt: string;
+  sessionQueue: string | null;
+  historyLength: number;
+  runs: number;
+}
