@@ -14,7 +14,7 @@ import {
 } from '@temporalio/workflow';
 import { defineSearchAttributeKey, type Duration } from '@temporalio/common';
 import type { BridgeActivities, UnwrittenRows } from '../activities/types';
-import { DB_WRITE_FAILED } from '../activities/types';
+import { DB_WRITE_FAILED, SESSION_HELD_ELSEWHERE } from '../activities/types';
 import { activeResetWindow, nextResetWindow } from '../schedule/resetWindow';
 import { pauseSignal, resumeSignal, setIntervalUpdate, statusQuery } from './messages';
 import { renderDetails } from './details';
@@ -212,7 +212,10 @@ export async function ibkrBridge(input: BridgeInput): Promise<never> {
   async function handleCycleFailure(err: unknown, slotAt: number): Promise<boolean> {
     if (!(err instanceof ActivityFailure)) return false;
     const cause = err.cause;
-    if (cause instanceof TimeoutFailure && cause.timeoutType === 'SCHEDULE_TO_START') {
+    const sessionLost =
+      (cause instanceof TimeoutFailure && cause.timeoutType === 'SCHEDULE_TO_START') ||
+      (cause instanceof ApplicationFailure && cause.type === SESSION_HELD_ELSEWHERE);
+    if (sessionLost) {
       // The connection holder did not pick the task up: it is gone. Another worker takes over next slot.
       log.warn('session worker unavailable; failing over', { queue: state.sessionQueue });
       state.sessionQueue = null;

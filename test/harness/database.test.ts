@@ -14,7 +14,9 @@ describe('test harness: PostgreSQL', () => {
     const client = new Client({ connectionString: db.url });
     await client.connect();
     try {
-      const tables = await client.query("select count(*)::int as n from information_schema.tables where table_schema = 'public'");
+      const tables = await client.query(
+        "select count(*)::int as n from information_schema.tables where table_schema = 'public'",
+      );
       expect(tables.rows[0].n).toBe(0);
       await client.query('create table probe (id int primary key)');
       await client.query('insert into probe values (1), (2)');

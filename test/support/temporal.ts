@@ -16,7 +16,10 @@ export function connectTestEnv(): Promise<TestWorkflowEnvironment> {
 
 /** Bundles src/workflows once per test file. */
 export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath: join(__dirname, '..', '..', 'src', 'workflows', 'index.ts'), logger: quietLogger });
+  return bundleWorkflowCode({
+    workflowsPath: join(__dirname, '..', '..', 'src', 'workflows', 'index.ts'),
+    logger: quietLogger,
+  });
 }
 
 export function uniqueName(prefix: string): string {

@@ -1,0 +1,211 @@
+import { ApplicationFailure, activityInfo, heartbeat, sleep } from '@temporalio/activity';
+import { aggregateGreeks } from '../greeks/aggregate';
+import type { ApiLogRow, SnapshotRow } from '../db/types';
+import type { CycleSummary, GapRecord } from '../workflows/types';
+import type { ActivityDeps } from './ports';
+import { DB_WRITE_FAILED, SESSION_HELD_ELSEWHERE, type BridgeActivities, type UnwrittenRows } from './types';
+
+const REPLAY_BATCH_SIZE = 500;
+
+/** Activities built around the worker's long-lived dependencies (the samples' dependency-injection pattern). */
+export function createActivities(deps: ActivityDeps): BridgeActivities {
+  const clock = deps.clock ?? Date.now;
+  const mode = deps.broker.mode;
+
+  function gapLogs(workflowId: string, account: string, gaps: GapRecord[]): ApiLogRow[] {
+    return gaps.map((gap) => ({
+      key: `${workflowId}:gap:${gap.from}:${gap.reason}`,
+      at: gap.to,
+      account,
+      mode,
+      event: 'cycles_skipped',
+      code: null,
+      message: `${gap.slots} cycle(s) without a snapshot: ${gap.reason.replace(/_/g, ' ')}`,
+      details: { ...gap, from: new Date(gap.from).toISOString(), to: new Date(gap.to).toISOString() },
+    }));
+  }
+
+  function requireSession(): void {
+    if (!deps.session.holds()) {
+      throw ApplicationFailure.nonRetryable('this worker no longer holds the IB session', SESSION_HELD_ELSEWHERE);
+    }
+  }
+
+  /** Writes api_logs rows now, or keeps them in the buffer when Postgres refuses. Never throws. */
+  async function writeLogs(rows: ApiLogRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    try {
+      await deps.store.insertApiLogs(rows);
+    } catch {
+      await deps.buffer.append({ snapshots: [], apiLogs: rows }).catch(() => undefined);
+    }
+  }
+
+  return {
+    async acquireSession({ account }) {
+      return deps.session.acquire(account);
+    },
+
+    async runCycle(input): Promise<CycleSummary> {
+      requireSession();
+      const started = clock();
+      const logs = gapLogs(input.workflowId, input.account, input.gaps);
+      const connection = deps.broker.state();
+      const bufferedRows = async () => (await deps.buffer.stats()).rows;
+      if (connection !== 'ready' && connection !== 'degraded') {
+        await writeLogs(logs);
+        return {
+          cycleKey: input.cycleKey,
+          slotAt: input.slotAt,
+          outcome: 'ib_unavailable',
+          connection,
+          latencyMs: clock() - started,
+          netDelta: null,
+          netGamma: null,
+          netVega: null,
+          netTheta: null,
+          coverage: null,
+          optionCount: 0,
+          bufferedRows: await bufferedRows(),
+        };
+      }
+      const snapshot = deps.broker.snapshot(input.account);
+      const aggregated = aggregateGreeks(snapshot, { ...deps.aggregateOptions(), now: clock() });
+      const row: SnapshotRow = {
+        cycleKey: input.cycleKey,
+        workflowId: input.workflowId,
+        cycleLatencyMs: clock() - input.slotAt,
+        aggregated,
+      };
+      let outcome: CycleSummary['outcome'];
+      try {
+        const result = await deps.store.insertSnapshots([row]);
+        outcome = result.inserted === 1 ? 'written' : 'duplicate';
+        if (logs.length > 0) await deps.store.insertApiLogs(logs);
+      } catch (err) {
+        const failure = deps.classifyDbError(err);
+        const unwritten: UnwrittenRows = { snapshots: [row], apiLogs: logs, reason: failure.reason };
+        throw ApplicationFailure.create({
+          message: `writing the snapshot failed: ${failure.reason}`,
+          type: DB_WRITE_FAILED,
+          nonRetryable: failure.kind === 'permanent',
+          details: [unwritten],
+        });
+      }
+      const latencyMs = clock() - started;
+      deps.observer?.cycleCompleted({
+        latencyMs,
+        endToEndMs: clock() - input.scheduledAt,
+        coverage: aggregated.coverage,
+        outcome,
+      });
+      return {
+        cycleKey: input.cycleKey,
+        slotAt: input.slotAt,
+        outcome,
+        connection,
+        latencyMs,
+        netDelta: aggregated.totals.delta,
+        netGamma: aggregated.totals.gamma,
+        netVega: aggregated.totals.vega,
+        netTheta: aggregated.totals.theta,
+        coverage: aggregated.coverage,
+        optionCount: aggregated.optionCount,
+        bufferedRows: await bufferedRows(),
+      };
+    },
+
+    async bufferRows(rows) {
+      const snapshots = rows.snapshots as SnapshotRow[];
+      const apiLogs = [
+        ...(rows.apiLogs as ApiLogRow[]),
+        {
+          key: `fallback:${snapshots.map((s) => s.cycleKey).join(',') || activityInfo().activityId}`,
+          at: clock(),
+          account: snapshots[0]?.aggregated.account ?? null,
+          mode,
+          event: 'fallback_engaged',
+          code: null,
+          message: `Postgres write failed; ${snapshots.length} snapshot(s) kept in the JSONL buffer`,
+          details: { reason: rows.reason },
+        },
+      ];
+      await deps.buffer.append({ snapshots, apiLogs });
+      const { rows: bufferedRows } = await deps.buffer.stats();
+      deps.observer?.bufferSize(bufferedRows);
+      return { bufferedRows };
+    },
+
+    async replayBuffer() {
+      const result = await deps.buffer.replay(deps.store, {
+        batchSize: REPLAY_BATCH_SIZE,
+        onProgress: (info) => heartbeat(info),
+      });
+      deps.observer?.bufferSize(result.remainingRows);
+      await writeLogs([
+        {
+          key: `replay:${activityInfo().workflowExecution?.runId}:${activityInfo().activityId}`,
+          at: clock(),
+          account: null,
+          mode,
+          event: 'replay_done',
+          code: null,
+          message: `replayed ${result.replayed} buffered row(s) into Postgres (${result.duplicates} already there)`,
+          details: { ...result },
+        },
+      ]);
+      return result;
+    },
+
+    async waitOutReset({ account, windowStart, windowEnd }) {
+      requireSession();
+      const key = `${activityInfo().workflowExecution?.workflowId}:reset:${windowStart}`;
+      await writeLogs([
+        {
+          key: `${key}:entered`,
+          at: clock(),
+          account,
+          mode,
+          event: 'reset_window_entered',
+          code: null,
+          message: `nightly gateway restart window until ${new Date(windowEnd).toISOString()}`,
+          details: { windowStart: new Date(windowStart).toISOString(), windowEnd: new Date(windowEnd).toISOString() },
+        },
+      ]);
+      // Heartbeat through the window so a dead worker is noticed within the heartbeat timeout.
+      while (clock() < windowEnd) {
+        heartbeat({ phase: 'waiting', until: windowEnd });
+        await sleep(Math.min(5000, Math.max(1, windowEnd - clock())));
+      }
+      const backAt = clock();
+      let attempts = 0;
+      for (;;) {
+        attempts += 1;
+        heartbeat({ phase: 'reconnecting', attempts });
+        try {
+          await deps.broker.reconnect('nightly reset window ended');
+          await deps.broker.waitUntilReady(deps.reconnectTimeoutMs);
+          break;
+        } catch (err) {
+          heartbeat({ phase: 'reconnecting', attempts, lastError: (err as Error).message });
+          await sleep(Math.min(1000 * attempts, 10_000));
+        }
+      }
+      const readyAt = clock();
+      deps.observer?.reconnected(readyAt - backAt);
+      await writeLogs([
+        {
+          key: `${key}:left`,
+          at: readyAt,
+          account,
+          mode,
+          event: 'reset_window_left',
+          code: null,
+          message: `gateway ready again ${readyAt - backAt} ms after the window (${attempts} attempt(s))`,
+          details: { reconnectMs: readyAt - backAt, attempts },
+        },
+      ]);
+      return { readyAt, reconnectMs: readyAt - backAt, attempts };
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import type { Broker } from '../broker/types';
+import type { AggregateOptions } from '../greeks/aggregate';
+import type { ApiLogRow, InsertResult, SnapshotRow } from '../db/types';
+import type { DbErrorClass } from '../db/types';
+import type { SessionGrant } from './types';
+
+/**
+ * What the activities need from the outside world. The worker wires real implementations; nothing here
+ * is a test double, the interfaces only keep the activities independent of how each piece is built.
+ */
+export interface GreeksStore {
+  insertSnapshots(rows: SnapshotRow[]): Promise<InsertResult>;
+  insertApiLogs(rows: ApiLogRow[]): Promise<InsertResult>;
+}
+
+export interface BufferRecords {
+  snapshots: SnapshotRow[];
+  apiLogs: ApiLogRow[];
+}
+
+export interface RowBuffer {
+  append(records: BufferRecords): Promise<void>;
+  stats(): Promise<{ rows: number; bytes: number; files: number }>;
+  replay(
+    store: GreeksStore,
+    options: { batchSize: number; onProgress?: (info: unknown) => void },
+  ): Promise<{ replayed: number; duplicates: number; remainingRows: number }>;
+}
+
+export interface SessionHolder {
+  /** Takes (or confirms) the single IB connection for this worker; throws when another worker holds it. */
+  acquire(account: string): Promise<SessionGrant>;
+  /** True while this worker holds the session. */
+  holds(): boolean;
+}
+
+export interface CycleObserver {
+  cycleCompleted(info: { latencyMs: number; endToEndMs: number; coverage: number | null; outcome: string }): void;
+  bufferSize(rows: number): void;
+  reconnected(ms: number): void;
+}
+
+export interface ActivityDeps {
+  broker: Broker;
+  store: GreeksStore;
+  buffer: RowBuffer;
+  session: SessionHolder;
+  classifyDbError(err: unknown): DbErrorClass;
+  aggregateOptions(): Omit<AggregateOptions, 'now'>;
+  /** How long waitOutReset gives the gateway to come back after the window before giving up an attempt. */
+  reconnectTimeoutMs: number;
+  clock?: () => number;
+  observer?: CycleObserver;
+}

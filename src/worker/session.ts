@@ -1,0 +1,106 @@
+import { Client } from 'pg';
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Broker } from '../broker/types';
+import type { SessionHolder } from '../activities/ports';
+import type { SessionGrant } from '../activities/types';
+import { SESSION_HELD_ELSEWHERE } from '../activities/types';
+
+export interface SessionOptions {
+  databaseUrl: string;
+  /** IB client id: one connection per id may exist, across every worker on the task queue. */
+  clientId: number;
+  queue: string;
+  workerId: string;
+  broker: Broker;
+  /** How often a lost lock connection is retried. */
+  relockIntervalMs?: number;
+  onEvent?: (event: 'acquired' | 'lock_lost' | 'relocked' | 'taken_elsewhere') => void;
+}
+
+/**
+ * Guarantees one IB connection per client id across workers with a PostgreSQL session-level advisory
+ * lock: the worker that holds the lock holds the connection. When the worker dies its database session
+ * ends, the lock is released, and the next worker asked for a session takes it.
+ */
+export class AdvisoryLockSession implements SessionHolder {
+  private client: Client | null = null;
+  private held = false;
+  private relockTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  constructor(private readonly options: SessionOptions) {}
+
+  holds(): boolean {
+    return this.held;
+  }
+
+  async acquire(_account: string): Promise<SessionGrant> {
+    if (!this.held) {
+      const locked = await this.tryLock();
+      if (!locked) {
+        throw ApplicationFailure.retryable(
+          `IB client id ${this.options.clientId} is held by another worker`,
+          SESSION_HELD_ELSEWHERE,
+        );
+      }
+      this.held = true;
+      this.options.onEvent?.('acquired');
+      this.options.broker.start();
+    }
+    return { queue: this.options.queue, workerId: this.options.workerId };
+  }
+
+  private async tryLock(): Promise<boolean> {
+    const client = new Client({ connectionString: this.options.databaseUrl, connectionTimeoutMillis: 5000 });
+    client.on('error', () => this.lockConnectionLost(client));
+    await client.connect();
+    const result = await client.query<{ locked: boolean }>(
+      "select pg_try_advisory_lock(hashtext('ibkr-bridge-client-id'), $1) as locked",
+      [this.options.clientId],
+    );
+    if (!result.rows[0]?.locked) {
+      await client.end().catch(() => undefined);
+      return false;
+    }
+    this.client = client;
+    client.on('end', () => this.lockConnectionLost(client));
+    return true;
+  }
+
+  /**
+   * A database outage must not stop the Greeks: keep the connection, and take the lock again as soon as
+   * Postgres answers. Only if another worker took it meanwhile does this one let go of IB.
+   */
+  private lockConnectionLost(client: Client): void {
+    if (this.client !== client || this.stopped) return;
+    this.client = null;
+    this.options.onEvent?.('lock_lost');
+    const retry = async () => {
+      this.relockTimer = null;
+      if (this.stopped || !this.held) return;
+      try {
+        if (await this.tryLock()) {
+          this.options.onEvent?.('relocked');
+          return;
+        }
+        this.held = false;
+        this.options.onEvent?.('taken_elsewhere');
+        await this.options.broker.stop();
+        return;
+      } catch {
+        // Postgres still away: try again later.
+      }
+      this.relockTimer = setTimeout(retry, this.options.relockIntervalMs ?? 5000);
+    };
+    this.relockTimer = setTimeout(retry, this.options.relockIntervalMs ?? 5000);
+  }
+
+  async release(): Promise<void> {
+    this.stopped = true;
+    if (this.relockTimer) clearTimeout(this.relockTimer);
+    this.held = false;
+    const client = this.client;
+    this.client = null;
+    await client?.end().catch(() => undefined);
+  }
+}
