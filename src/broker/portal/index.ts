@@ -1,0 +1,4 @@
+export { createPortalBroker } from './portalBroker';
+export type { PortalBrokerOptions } from './options';
+export { DEFAULT_PORTAL_URL } from './options';
+export type { PortalLogger, Clock } from './events';

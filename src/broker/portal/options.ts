@@ -1,0 +1,68 @@
+import type { RateLimiterOptions } from './rateLimiter';
+import type { Clock, PortalLogger } from './events';
+
+export interface PortalBrokerOptions {
+  /** Gateway origin, IB_PORTAL_URL. The API lives under /v1/api. Default https://localhost:5000. */
+  baseUrl?: string;
+  /** IB_ACCOUNT: the account to follow; default every account the gateway lists. */
+  account?: string;
+  /** IB_PORTAL_CA_FILE: PEM of the gateway's certificate (or its CA) to trust. */
+  caFile?: string;
+  /** IB_PORTAL_INSECURE_TLS=true: skip certificate verification (warned once). */
+  insecureTls?: boolean;
+  /** POST /tickle period; the gateway drops a session after ~6 minutes of silence. Default 60 s. */
+  tickleIntervalMs?: number;
+  /** Period of the background /iserver/marketdata/snapshot poll that keeps Greeks fresh. Default 1 s. */
+  snapshotPollIntervalMs?: number;
+  /** Period of the positions reload (invalidate + paged read). Default 5 s. */
+  positionsRefreshIntervalMs?: number;
+  /** Conids per snapshot request. Default 50. */
+  snapshotBatchSize?: number;
+  /** A conid whose last row is older than this is flagged stale. Default 5 × the poll interval, at least 10 s. */
+  staleAfterMs?: number;
+  /** Per-request timeout. Default 10 s. */
+  requestTimeoutMs?: number;
+  /** Wait between session attempts while the gateway is unusable: doubles from initial to max. */
+  retryInitialMs?: number;
+  retryMaxMs?: number;
+  /** ssodh/init compete=true when another platform holds the session (logs that platform out). Default false. */
+  takeOverCompetingSession?: boolean;
+  rateLimit?: Omit<RateLimiterOptions, 'now'>;
+  /** Only the timestamps come from it; timers are real. */
+  clock?: Clock;
+  logger?: PortalLogger;
+}
+
+export type ResolvedPortalOptions = Required<
+  Omit<PortalBrokerOptions, 'account' | 'caFile' | 'clock' | 'logger' | 'rateLimit' | 'staleAfterMs'>
+> &
+  Pick<PortalBrokerOptions, 'account' | 'caFile' | 'rateLimit'> & { staleAfterMs: number };
+
+export const DEFAULT_PORTAL_URL = 'https://localhost:5000';
+
+export function resolvePortalOptions(options: PortalBrokerOptions): ResolvedPortalOptions {
+  const snapshotPollIntervalMs = positive('snapshotPollIntervalMs', options.snapshotPollIntervalMs, 1000);
+  return {
+    baseUrl: options.baseUrl ?? DEFAULT_PORTAL_URL,
+    account: options.account || undefined,
+    caFile: options.caFile || undefined,
+    insecureTls: options.insecureTls === true,
+    tickleIntervalMs: positive('tickleIntervalMs', options.tickleIntervalMs, 60_000),
+    snapshotPollIntervalMs,
+    positionsRefreshIntervalMs: positive('positionsRefreshIntervalMs', options.positionsRefreshIntervalMs, 5000),
+    snapshotBatchSize: positive('snapshotBatchSize', options.snapshotBatchSize, 50),
+    staleAfterMs: positive('staleAfterMs', options.staleAfterMs, Math.max(10_000, 5 * snapshotPollIntervalMs)),
+    requestTimeoutMs: positive('requestTimeoutMs', options.requestTimeoutMs, 10_000),
+    retryInitialMs: positive('retryInitialMs', options.retryInitialMs, 1000),
+    retryMaxMs: positive('retryMaxMs', options.retryMaxMs, 30_000),
+    takeOverCompetingSession: options.takeOverCompetingSession === true,
+    rateLimit: options.rateLimit,
+  };
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`PORTAL option ${name} must be a positive number, got ${value}`);
+  return value;
+}

@@ -1,0 +1,470 @@
+import type {
+  Broker,
+  BrokerEventListener,
+  BrokerSnapshot,
+  ConnectionState,
+  OptionGreeks,
+  Position,
+  PriceQuote,
+} from '../types';
+import { PortalEventHub, silentLogger, type Clock, type PortalLogger } from './events';
+import { SNAPSHOT_FIELDS } from './fieldParsing';
+import { PortalHttpClient, PortalRequestError } from './httpClient';
+import { MarketDataStore } from './marketData';
+import { resolvePortalOptions, type PortalBrokerOptions, type ResolvedPortalOptions } from './options';
+import { loadPositions } from './positions';
+import { RateLimiter } from './rateLimiter';
+import { problemFromError, SessionKeeper, type SessionProblem, type SessionProblemKind } from './sessionKeeper';
+import { createTlsAgent, type TlsAgent } from './tls';
+
+/** Runs the Client Portal adapter: see docs/portal.md. Throws at once on unusable options (e.g. unreadable CA file). */
+export function createPortalBroker(options: PortalBrokerOptions = {}): Broker {
+  return new PortalBroker(options);
+}
+
+const AUTH_PROBLEMS: ReadonlySet<SessionProblemKind> = new Set(['no_session', 'brokerage_lost', 'competing']);
+const STATE_BY_PROBLEM: Record<SessionProblemKind, ConnectionState> = {
+  unreachable: 'down',
+  tls: 'down',
+  account: 'down',
+  no_session: 'connecting',
+  brokerage_lost: 'degraded',
+  competing: 'degraded',
+  outage: 'degraded',
+  rate_limited: 'degraded',
+  bad_answer: 'degraded',
+};
+/** A batch that included never-requested conids only started their streams (pre-flight): ask again soon. */
+const PREFLIGHT_FOLLOW_UP_MS = 250;
+
+interface ReadyWaiter {
+  resolve: () => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+class PortalBroker implements Broker {
+  readonly mode = 'PORTAL' as const;
+  private readonly options: ResolvedPortalOptions;
+  private readonly clock: Clock;
+  private readonly logger: PortalLogger;
+  private readonly tls: TlsAgent;
+  private readonly limiter: RateLimiter;
+  private readonly http: PortalHttpClient;
+  private readonly session: SessionKeeper;
+  private readonly events: PortalEventHub;
+  private readonly store = new MarketDataStore();
+
+  private running = false;
+  private generation = 0;
+  private connection: ConnectionState = 'down';
+  private problem: SessionProblem | undefined;
+  private lastReason = 'not started';
+  private reachable = false;
+  private sessionOk = false;
+  private repairedByAdapter = false;
+  private portfolioPrimed = false;
+  private iserverPrimed = false;
+  private knownAccounts: string[] = [];
+  private trackedAccounts: string[] = [];
+  private readonly positionsByAccount = new Map<string, Position[]>();
+  private positionsDueAt = 0;
+  private readonly requestedConIds = new Set<number>();
+  private readonly reportedRejections = new Set<string>();
+  private retryDelayMs: number;
+  private loopTimer: NodeJS.Timeout | undefined;
+  private tickleTimer: NodeJS.Timeout | undefined;
+  private insecureWarned = false;
+  private readonly waiters = new Set<ReadyWaiter>();
+
+  constructor(options: PortalBrokerOptions) {
+    this.options = resolvePortalOptions(options);
+    this.clock = options.clock ?? { now: Date.now };
+    this.logger = options.logger ?? silentLogger;
+    this.events = new PortalEventHub(this.clock, this.logger, () => this.options.account);
+    this.tls = createTlsAgent(this.options);
+    this.limiter = new RateLimiter(this.options.rateLimit);
+    this.http = new PortalHttpClient({
+      baseUrl: this.options.baseUrl,
+      tls: this.tls,
+      limiter: this.limiter,
+      timeoutMs: this.options.requestTimeoutMs,
+      onRateLimited: (endpoint, pauseMs) => {
+        if (this.running) {
+          this.events.emit('rate_limited', `429 from ${endpoint}: pausing all requests for ${pauseMs} ms`, {
+            endpoint,
+            pauseMs,
+          });
+        }
+      },
+    });
+    this.session = new SessionKeeper({
+      http: this.http,
+      takeOverCompetingSession: this.options.takeOverCompetingSession,
+    });
+    this.retryDelayMs = this.options.retryInitialMs;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.warnIfInsecure();
+    this.setConnection('connecting');
+    this.events.emit('connecting', `connecting to Client Portal at ${this.options.baseUrl}`, {
+      tlsVerification: this.tls.verification,
+    });
+    this.schedule(0);
+    this.scheduleTickle();
+  }
+
+  waitUntilReady(timeoutMs: number): Promise<void> {
+    if (this.connection === 'ready') return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const waiter: ReadyWaiter = {
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.waiters.delete(waiter);
+          reject(new Error(`PORTAL not ready after ${timeoutMs} ms: ${this.lastReason}`));
+        }, timeoutMs),
+      };
+      this.waiters.add(waiter);
+    });
+  }
+
+  state(): ConnectionState {
+    return this.connection;
+  }
+
+  accounts(): string[] {
+    return [...this.knownAccounts];
+  }
+
+  snapshot(account: string): BrokerSnapshot {
+    const now = this.clock.now();
+    const staleBefore = now - this.options.staleAfterMs;
+    const positions = (this.positionsByAccount.get(account) ?? []).map((position) => ({ ...position }));
+    const greeks: Record<number, OptionGreeks> = {};
+    const underlyingPrices: Record<number, PriceQuote> = {};
+    for (const position of positions) {
+      const underlyingQuote =
+        position.underlyingConId !== undefined ? this.store.price(position.underlyingConId) : undefined;
+      if (underlyingQuote && position.underlyingConId !== undefined) {
+        underlyingPrices[position.underlyingConId] = underlyingQuote;
+      }
+      if (position.secType !== 'OPT' && position.secType !== 'FOP') continue;
+      const entry = this.store.greeks(position.conId, staleBefore);
+      if (!entry) continue;
+      entry.underlyingPrice = underlyingQuote?.price ?? null;
+      if (this.connection !== 'ready') entry.stale = true;
+      greeks[position.conId] = entry;
+    }
+    return {
+      account,
+      mode: 'PORTAL',
+      takenAt: now,
+      connection: this.connection,
+      positions,
+      greeks,
+      underlyingPrices,
+      pnl: null,
+      marketDataType: this.store.prevailingType(),
+    };
+  }
+
+  async reconnect(reason: string): Promise<void> {
+    this.events.emit('reconnect', `reconnecting: ${reason}`, { reason });
+    this.generation += 1;
+    this.clearTimers();
+    this.dropSession();
+    this.requestedConIds.clear();
+    if (!this.running) return;
+    this.setConnection('connecting');
+    this.scheduleTickle();
+    await this.tick(this.generation, true);
+  }
+
+  onEvent(listener: BrokerEventListener): () => void {
+    return this.events.on(listener);
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.generation += 1;
+    this.clearTimers();
+    this.limiter.close();
+    this.tls.agent.destroy();
+    this.setConnection('down');
+    this.lastReason = 'stopped';
+    this.events.emit('disconnected', 'PORTAL adapter stopped', { reason: 'stopped' });
+    for (const waiter of this.waiters) {
+      clearTimeout(waiter.timer);
+      waiter.reject(new Error('PORTAL adapter stopped before it was ready'));
+    }
+    this.waiters.clear();
+  }
+
+  // ---- main loop: session → accounts → positions → snapshot poll ----
+
+  private schedule(delayMs: number): void {
+    const generation = this.generation;
+    this.loopTimer = setTimeout(() => void this.tick(generation, true), delayMs);
+  }
+
+  private async tick(generation: number, reschedule: boolean): Promise<void> {
+    let delay: number;
+    try {
+      delay = await this.step();
+    } catch (error) {
+      delay = this.handleFailure(error);
+    }
+    if (reschedule && this.running && generation === this.generation) this.schedule(delay);
+  }
+
+  /** One pass; returns the delay before the next. Throws PortalRequestError on a failed call. */
+  private async step(): Promise<number> {
+    if (!this.sessionOk) {
+      const result = await this.session.establish();
+      if (!result.healthy) return this.fail(result.problem);
+      this.noteReachable();
+      this.sessionOk = true;
+      this.repairedByAdapter = result.repaired;
+    }
+    if (!this.portfolioPrimed) await this.primePortfolio();
+    if (!this.iserverPrimed) await this.primeIserver();
+    if (this.clock.now() >= this.positionsDueAt) await this.refreshPositions();
+    const preflight = await this.pollMarketData();
+    this.markReady();
+    return preflight
+      ? Math.min(PREFLIGHT_FOLLOW_UP_MS, this.options.snapshotPollIntervalMs)
+      : this.options.snapshotPollIntervalMs;
+  }
+
+  private handleFailure(error: unknown): number {
+    if (!this.running) return this.options.retryMaxMs;
+    if (error instanceof AccountMissingError) return this.options.retryMaxMs;
+    const problem = problemFromError(error);
+    if (problem.kind === 'rate_limited') return Math.max(this.limiter.pauseRemainingMs(), 50);
+    if (problem.kind === 'bad_answer') {
+      this.events.emit('bad_input', problem.reason, { endpoint: (error as PortalRequestError).endpoint });
+      return this.options.snapshotPollIntervalMs;
+    }
+    this.sessionOk = false;
+    if (problem.kind === 'brokerage_lost' || problem.kind === 'competing') this.iserverPrimed = false;
+    return this.fail(problem);
+  }
+
+  /** Records a problem, moves the state, emits one event per change of problem; returns the retry delay. */
+  private fail(problem: SessionProblem): number {
+    if (!this.running) return this.options.retryMaxMs;
+    if (problem.kind === 'rate_limited') return Math.max(this.limiter.pauseRemainingMs(), 50);
+    if (problem.kind !== 'unreachable' && problem.kind !== 'tls') this.noteReachable();
+    else this.reachable = false;
+    if (problem.kind === 'unreachable' || problem.kind === 'tls' || problem.kind === 'no_session') {
+      this.portfolioPrimed = false;
+    }
+    this.iserverPrimed = false;
+    this.lastReason = problem.reason;
+    const changed = this.problem?.kind !== problem.kind;
+    this.problem = problem;
+    this.setConnection(STATE_BY_PROBLEM[problem.kind]);
+    if (changed) this.emitProblem(problem);
+    const delay = this.retryDelayMs;
+    this.retryDelayMs = Math.min(this.options.retryMaxMs, this.retryDelayMs * 2);
+    return delay;
+  }
+
+  private emitProblem(problem: SessionProblem): void {
+    const details = { kind: problem.kind, ...(problem.status ? { status: problem.status } : {}) };
+    if (AUTH_PROBLEMS.has(problem.kind)) this.events.emit('auth_lost', problem.reason, details);
+    else if (problem.kind === 'outage') this.events.emit('outage', problem.reason, details, problem.status);
+    else if (problem.kind === 'bad_answer') this.events.emit('bad_input', problem.reason, details);
+    else if (problem.kind === 'account') this.events.emit('error', problem.reason, details);
+    else this.events.emit('disconnected', problem.reason, details);
+  }
+
+  private markReady(): void {
+    if (!this.sessionOk || !this.running) return;
+    this.retryDelayMs = this.options.retryInitialMs;
+    if (this.connection === 'ready') return;
+    const previous = this.problem;
+    this.problem = undefined;
+    this.lastReason = 'ready';
+    this.setConnection('ready');
+    if (previous && AUTH_PROBLEMS.has(previous.kind)) {
+      const by = this.repairedByAdapter ? 'adapter' : 'gateway';
+      this.events.emit('reauthenticated', `session restored after ${previous.kind} (by ${by})`, {
+        recoveredFrom: previous.kind,
+        by,
+      });
+    }
+    this.events.emit('ready', previous ? `ready again after ${previous.kind}` : 'ready', {
+      accounts: this.trackedAccounts,
+      ...(previous ? { recoveredFrom: previous.kind } : {}),
+    });
+    for (const waiter of this.waiters) {
+      clearTimeout(waiter.timer);
+      waiter.resolve();
+    }
+    this.waiters.clear();
+  }
+
+  // ---- accounts, positions, market data ----
+
+  private async primePortfolio(): Promise<void> {
+    const body = await this.http.get('/portfolio/accounts');
+    if (!Array.isArray(body))
+      throw new PortalRequestError('invalid_json', '/portfolio/accounts', '/portfolio/accounts: expected an array');
+    const ids = body
+      .map((row) =>
+        row && typeof row === 'object'
+          ? ((row as Record<string, unknown>).accountId ?? (row as Record<string, unknown>).id)
+          : undefined,
+      )
+      .filter((id): id is string => typeof id === 'string' && id.length > 0);
+    const wanted = this.options.account;
+    if (wanted && !ids.includes(wanted)) {
+      this.fail({
+        kind: 'account',
+        reason: `account ${wanted} is not among the gateway's accounts [${ids.join(', ')}]`,
+      });
+      throw new AccountMissingError();
+    }
+    this.knownAccounts = ids;
+    this.trackedAccounts = wanted ? [wanted] : ids;
+    this.portfolioPrimed = true;
+  }
+
+  private async primeIserver(): Promise<void> {
+    const body = (await this.http.get('/iserver/accounts')) as { accounts?: unknown } | null;
+    if (!body || !Array.isArray(body.accounts) || body.accounts.length === 0) {
+      // The gateway answers {} here while another platform competes for the brokerage session.
+      throw new PortalRequestError('http', '/iserver/accounts', '/iserver/accounts listed no accounts', 401);
+    }
+    this.iserverPrimed = true;
+  }
+
+  private async refreshPositions(): Promise<void> {
+    for (const account of this.trackedAccounts) {
+      const load = await loadPositions(this.http, account);
+      this.positionsByAccount.set(account, load.positions);
+      for (const rejected of load.rejected) {
+        const key = `${account}:${rejected.reason}`;
+        if (this.reportedRejections.has(key)) continue;
+        this.reportedRejections.add(key);
+        this.events.emit('bad_input', `position row rejected: ${rejected.reason}`, { account, conId: rejected.conId });
+      }
+    }
+    this.positionsDueAt = this.clock.now() + this.options.positionsRefreshIntervalMs;
+  }
+
+  /** Polls every option and underlying conid in batches; returns whether some conids were requested for the first time. */
+  private async pollMarketData(): Promise<boolean> {
+    const conIds = new Set<number>();
+    for (const account of this.trackedAccounts) {
+      for (const position of this.positionsByAccount.get(account) ?? []) {
+        if (position.secType === 'OPT' || position.secType === 'FOP') conIds.add(position.conId);
+        if (position.underlyingConId !== undefined) conIds.add(position.underlyingConId);
+      }
+    }
+    const all = [...conIds].sort((a, b) => a - b);
+    let preflight = false;
+    for (let start = 0; start < all.length; start += this.options.snapshotBatchSize) {
+      const batch = all.slice(start, start + this.options.snapshotBatchSize);
+      const body = await this.http.get('/iserver/marketdata/snapshot', {
+        conids: batch.join(','),
+        fields: SNAPSHOT_FIELDS.join(','),
+      });
+      if (!Array.isArray(body)) {
+        throw new PortalRequestError(
+          'invalid_json',
+          '/iserver/marketdata/snapshot',
+          'snapshot: expected an array of rows',
+        );
+      }
+      const receivedAt = this.clock.now();
+      for (const row of body) {
+        if (!row || typeof row !== 'object') continue;
+        const applied = this.store.applyRow(row as Record<string, unknown>, receivedAt);
+        for (const bad of applied.bad) {
+          this.events.emit('bad_input', `conid ${bad.conId} field ${bad.field}: ${bad.reason}; treated as missing`, {
+            ...bad,
+          });
+        }
+      }
+      for (const conId of batch) {
+        if (!this.requestedConIds.has(conId)) {
+          this.requestedConIds.add(conId);
+          preflight = true;
+        }
+      }
+    }
+    return preflight;
+  }
+
+  // ---- tickle ----
+
+  private scheduleTickle(): void {
+    if (this.tickleTimer) clearTimeout(this.tickleTimer);
+    const generation = this.generation;
+    this.tickleTimer = setTimeout(() => void this.tickle(generation), this.options.tickleIntervalMs);
+  }
+
+  private async tickle(generation: number): Promise<void> {
+    if (!this.running || generation !== this.generation) return;
+    if (this.sessionOk) {
+      const problem = await this.session.tickle();
+      if (problem && this.running && generation === this.generation) {
+        if (problem.kind !== 'rate_limited' && problem.kind !== 'bad_answer') {
+          this.sessionOk = false;
+          this.fail(problem);
+        }
+      }
+    }
+    if (this.running && generation === this.generation) this.scheduleTickle();
+  }
+
+  // ---- helpers ----
+
+  private dropSession(): void {
+    this.sessionOk = false;
+    this.portfolioPrimed = false;
+    this.iserverPrimed = false;
+    this.positionsDueAt = 0;
+  }
+
+  private clearTimers(): void {
+    if (this.loopTimer) clearTimeout(this.loopTimer);
+    if (this.tickleTimer) clearTimeout(this.tickleTimer);
+    this.loopTimer = undefined;
+    this.tickleTimer = undefined;
+  }
+
+  private setConnection(state: ConnectionState): void {
+    this.connection = state;
+  }
+
+  private noteReachable(): void {
+    if (this.reachable) return;
+    this.reachable = true;
+    this.events.emit('connected', `Client Portal at ${this.options.baseUrl} answers`, {
+      tlsVerification: this.tls.verification,
+    });
+  }
+
+  private warnIfInsecure(): void {
+    if (this.tls.verification !== 'disabled' || this.insecureWarned) return;
+    this.insecureWarned = true;
+    const message = `TLS certificate verification is DISABLED for ${this.options.baseUrl} (IB_PORTAL_INSECURE_TLS=true): prefer IB_PORTAL_CA_FILE`;
+    this.logger.warn({ tlsVerification: 'disabled' }, message);
+    this.events.emit('connecting', message, { tlsVerification: 'disabled', warning: 'tls_verification_disabled' });
+  }
+}
+
+/** Thrown after fail() already recorded the problem, so the loop only waits. */
+class AccountMissingError extends Error {
+  constructor() {
+    super('configured account missing');
+  }
+}
