@@ -1,11 +1,19 @@
 import { ApplicationFailure, activityInfo, heartbeat, sleep } from '@temporalio/activity';
 import { aggregateGreeks } from '../greeks/aggregate';
 import type { ApiLogRow, SnapshotRow } from '../db/types';
+import type { BufferRecord } from '../buffer';
 import type { CycleSummary, GapRecord } from '../workflows/types';
 import type { ActivityDeps } from './ports';
 import { DB_WRITE_FAILED, SESSION_HELD_ELSEWHERE, type BridgeActivities, type UnwrittenRows } from './types';
 
 const REPLAY_BATCH_SIZE = 500;
+
+export function toBufferRecords(snapshots: SnapshotRow[], apiLogs: ApiLogRow[]): BufferRecord[] {
+  return [
+    ...snapshots.map((row) => ({ kind: 'snapshot' as const, row })),
+    ...apiLogs.map((row) => ({ kind: 'api_log' as const, row })),
+  ];
+}
 
 /** Activities built around the worker's long-lived dependencies (the samples' dependency-injection pattern). */
 export function createActivities(deps: ActivityDeps): BridgeActivities {
@@ -37,7 +45,7 @@ export function createActivities(deps: ActivityDeps): BridgeActivities {
     try {
       await deps.store.insertApiLogs(rows);
     } catch {
-      await deps.buffer.append({ snapshots: [], apiLogs: rows }).catch(() => undefined);
+      await deps.buffer.append(toBufferRecords([], rows)).catch(() => undefined);
     }
   }
 
@@ -130,7 +138,7 @@ export function createActivities(deps: ActivityDeps): BridgeActivities {
           details: { reason: rows.reason },
         },
       ];
-      await deps.buffer.append({ snapshots, apiLogs });
+      await deps.buffer.append(toBufferRecords(snapshots, apiLogs));
       const { rows: bufferedRows } = await deps.buffer.stats();
       deps.observer?.bufferSize(bufferedRows);
       return { bufferedRows };

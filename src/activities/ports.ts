@@ -2,6 +2,7 @@ import type { Broker } from '../broker/types';
 import type { AggregateOptions } from '../greeks/aggregate';
 import type { ApiLogRow, InsertResult, SnapshotRow } from '../db/types';
 import type { DbErrorClass } from '../db/types';
+import type { FallbackBuffer } from '../buffer';
 import type { SessionGrant } from './types';
 
 /**
@@ -11,20 +12,6 @@ import type { SessionGrant } from './types';
 export interface GreeksStore {
   insertSnapshots(rows: SnapshotRow[]): Promise<InsertResult>;
   insertApiLogs(rows: ApiLogRow[]): Promise<InsertResult>;
-}
-
-export interface BufferRecords {
-  snapshots: SnapshotRow[];
-  apiLogs: ApiLogRow[];
-}
-
-export interface RowBuffer {
-  append(records: BufferRecords): Promise<void>;
-  stats(): Promise<{ rows: number; bytes: number; files: number }>;
-  replay(
-    store: GreeksStore,
-    options: { batchSize: number; onProgress?: (info: unknown) => void },
-  ): Promise<{ replayed: number; duplicates: number; remainingRows: number }>;
 }
 
 export interface SessionHolder {
@@ -43,7 +30,7 @@ export interface CycleObserver {
 export interface ActivityDeps {
   broker: Broker;
   store: GreeksStore;
-  buffer: RowBuffer;
+  buffer: FallbackBuffer;
   session: SessionHolder;
   classifyDbError(err: unknown): DbErrorClass;
   aggregateOptions(): Omit<AggregateOptions, 'now'>;

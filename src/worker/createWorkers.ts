@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
-import { createActivities } from '../activities';
+import { createActivities, toBufferRecords } from '../activities';
 import type { ActivityDeps } from '../activities/ports';
 import type { BrokerEvent } from '../broker/types';
 import type { ApiLogRow } from '../db/types';
@@ -96,7 +96,7 @@ function forwardBrokerEvents(options: BridgeWorkerOptions, workerId: string): ()
     };
     options.store
       .insertApiLogs([row])
-      .catch(() => options.buffer.append({ snapshots: [], apiLogs: [row] }))
+      .catch(() => options.buffer.append(toBufferRecords([], [row])))
       .then(() => options.onBrokerEventWritten?.(event))
       .catch(() => undefined);
   });

@@ -1,0 +1,142 @@
+/**
+ * The worker process: holds the IB connection and the Postgres pool, runs the bridge workflow and its
+ * activities, and serves /healthz, /readyz and /metrics. Configuration comes from the environment (.env).
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { config as loadDotenv } from 'dotenv';
+import {
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  bundleWorkflowCode,
+  type WorkflowBundleOption,
+} from '@temporalio/worker';
+import { CONFIG_EXIT_CODE, loadConfigOrExit } from './config/load';
+import type { BridgeConfig } from './config/schema';
+import { brokerFromConfig } from './broker/fromConfig';
+import { createDb, classifyDbError, migrate } from './db';
+import { createFallbackBuffer } from './buffer';
+import { redactUrl, probePostgres } from './infra/postgres';
+import { freePort } from './infra/freePort';
+import { createLogger, type Logger } from './observability/logger';
+import { BridgeMetrics } from './observability/metrics';
+import { startHealthServer } from './observability/httpServer';
+import { createBridgeWorkers } from './worker/createWorkers';
+
+/** Built by `npm run build:bundle` (and the Docker image) so production workers skip bundling at start. */
+const PREBUILT_BUNDLE = join(__dirname, '..', 'dist', 'workflow-bundle.js');
+
+async function workflowBundle(logger: Logger): Promise<WorkflowBundleOption> {
+  if (existsSync(PREBUILT_BUNDLE)) return { codePath: PREBUILT_BUNDLE };
+  logger.info('bundling workflow code (no prebuilt bundle found)');
+  return bundleWorkflowCode({ workflowsPath: require.resolve('./workflows') });
+}
+
+export async function runWorker(config: BridgeConfig, logger: Logger): Promise<void> {
+  const databaseUrl = config.DATABASE_URL;
+  if (!databaseUrl) {
+    process.stderr.write('config error: DATABASE_URL is required by the worker (`npm start` provides one)\n');
+    process.exit(CONFIG_EXIT_CODE);
+  }
+  const unreachable = await probePostgres(databaseUrl);
+  if (unreachable) logger.warn({ database: redactUrl(databaseUrl) }, `Postgres not reachable yet: ${unreachable}`);
+  else await migrate(databaseUrl, { log: (message: string) => logger.info(message) });
+
+  const sdkMetricsPort = await freePort();
+  Runtime.install({
+    logger: new DefaultLogger('WARN', (entry) => logger.warn({ sdk: entry.meta }, entry.message)),
+    telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${sdkMetricsPort}` } } },
+  });
+
+  const metrics = new BridgeMetrics();
+  const db = createDb({ url: databaseUrl, log: (level, message) => logger[level](message) });
+  const buffer = createFallbackBuffer({ dir: config.FALLBACK_DIR, log: (level, message) => logger[level](message) });
+  const broker = brokerFromConfig(config, logger);
+  broker.onEvent((event) => {
+    logger.info({ event: event.type, code: event.code, account: event.account }, event.message);
+    metrics.connectionState(broker.state());
+  });
+
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const workers = await createBridgeWorkers({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    workflowBundle: await workflowBundle(logger),
+    databaseUrl,
+    clientId: config.IB_CLIENT_ID,
+    broker,
+    store: db,
+    buffer,
+    classifyDbError,
+    aggregateOptions: () => ({
+      maxAgeMs: config.GREEKS_MAX_AGE_MS,
+      betas: config.BETAS,
+      betaBenchmark: config.BETA_BENCHMARK ?? null,
+    }),
+    reconnectTimeoutMs: 60_000,
+    observer: metrics,
+  });
+
+  const maxCycleAgeMs = Math.max(30_000, 3 * config.CYCLE_INTERVAL_MS);
+  const http = await startHealthServer({
+    host: config.HTTP_HOST,
+    port: config.HTTP_PORT,
+    metrics,
+    sdkMetricsUrl: `http://127.0.0.1:${sdkMetricsPort}/metrics`,
+    readiness: [
+      {
+        name: 'postgres',
+        check: () =>
+          db.ping().then(
+            () => null,
+            (err: Error) => err.message,
+          ),
+      },
+      {
+        name: 'ib',
+        check: () =>
+          !workers.session.holds()
+            ? null // a standby worker is ready to take over; it holds no connection on purpose
+            : broker.state() === 'ready'
+              ? null
+              : `connection ${broker.state()}`,
+      },
+      {
+        name: 'cycles',
+        check: () =>
+          !workers.session.holds() || Date.now() - metrics.lastCycleAt.value < maxCycleAgeMs
+            ? null
+            : `no cycle for ${Math.round((Date.now() - metrics.lastCycleAt.value) / 1000)} s`,
+      },
+    ],
+  });
+  logger.info(
+    {
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      sessionQueue: workers.sessionQueue,
+      http: `${config.HTTP_HOST}:${config.HTTP_PORT}`,
+    },
+    'worker running',
+  );
+  try {
+    await workers.run();
+  } finally {
+    http.close();
+    await broker.stop();
+    await db.close();
+    await connection.close();
+    logger.info('worker stopped');
+  }
+}
+
+if (require.main === module) {
+  loadDotenv({ quiet: true });
+  const config = loadConfigOrExit();
+  const logger = createLogger(config.LOG_LEVEL);
+  runWorker(config, logger).catch((err: Error) => {
+    logger.fatal({ err: { message: err.message } }, `worker failed: ${err.message}`);
+    process.exit(1);
+  });
+}
