@@ -37,7 +37,7 @@ CREATE TABLE portfolio_greeks (
 CREATE INDEX portfolio_greeks_account_snapshot_at_idx ON portfolio_greeks (account, snapshot_at DESC);
 -- Time ranges across accounts and retention deletes: rows arrive in time order, so a BRIN index is
 -- a few pages where a B-tree on a timestamp would be as large as the table's key column.
-CREATE INDEX portfolio_greeks_snapshot_at_brin ON portfolio_greeks USING brin (snapshot_at);
+CREATE INDEX portfolio_greeks_snapshot_at_brin ON portfolio_greeks USING brin (snapshot_at) WITH (pages_per_range = 32);
 
 CREATE TABLE api_logs (
   id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -54,7 +54,7 @@ CREATE TABLE api_logs (
 );
 
 CREATE INDEX api_logs_account_logged_at_idx ON api_logs (account, logged_at DESC);
-CREATE INDEX api_logs_logged_at_brin ON api_logs USING brin (logged_at);
+CREATE INDEX api_logs_logged_at_brin ON api_logs USING brin (logged_at) WITH (pages_per_range = 32);
 
 -- Down Migration
 
