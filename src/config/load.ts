@@ -23,12 +23,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BridgeConfig {
   }
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
-        const key = issue.path.join('.');
-        return `config error: ${key}=${JSON.stringify(raw[key] ?? '')} ${issue.message}`;
-      }),
-    );
+    // One line per setting: the first thing wrong with it is enough to fix it.
+    const byKey = new Map<string, string>();
+    for (const issue of parsed.error.issues) {
+      const key = issue.path.join('.');
+      if (!byKey.has(key)) byKey.set(key, `config error: ${key}=${JSON.stringify(raw[key] ?? '')} ${issue.message}`);
+    }
+    throw new ConfigError([...byKey.values()]);
   }
   const config = parsed.data;
   const problems: string[] = [];

@@ -1,0 +1,134 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, chmodSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, ConfigError } from '../../src/config/load';
+
+const problemsOf = (env: Record<string, string>): string[] => {
+  try {
+    loadConfig(env);
+    return [];
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+};
+
+describe('configuration', () => {
+  it('has working defaults for an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      IB_API_MODE: 'SOCKET',
+      IB_CLIENT_ID: 10,
+      IB_RESET_TIME: '23:45',
+      IB_RESET_TIMEZONE: 'America/New_York',
+      CYCLE_INTERVAL_MS: 5000,
+      GREEKS_MAX_AGE_MS: 15000,
+      IB_PORTAL_INSECURE_TLS: false,
+    });
+  });
+
+  it('parses typed values and treats blank values as unset', () => {
+    const config = loadConfig({
+      IB_API_MODE: 'PORTAL',
+      IB_PORT: '7497',
+      IB_PORTAL_INSECURE_TLS: 'true',
+      BETA_BENCHMARK: 'SPY',
+      BETAS: 'aapl=1.2, MSFT=0.9',
+      IB_HOST: '   ',
+    });
+    expect(config.IB_PORT).toBe(7497);
+    expect(config.IB_PORTAL_INSECURE_TLS).toBe(true);
+    expect(config.BETAS).toEqual({ AAPL: 1.2, MSFT: 0.9 });
+    expect(config.IB_HOST).toBe('127.0.0.1');
+  });
+
+  const unwritable = (() => {
+    const dir = mkdtempSync(join(tmpdir(), 'bridge-ro-'));
+    chmodSync(dir, 0o500);
+    return dir;
+  })();
+
+  const badCases: Array<[string, Record<string, string>, RegExp]> = [
+    ['unknown mode', { IB_API_MODE: 'FIX' }, /IB_API_MODE="FIX" must be SOCKET or PORTAL/],
+    ['lower-case mode', { IB_API_MODE: 'socket' }, /IB_API_MODE/],
+    ['port not a number', { IB_PORT: 'abc' }, /IB_PORT="abc" must be a number/],
+    ['port zero', { IB_PORT: '0' }, /IB_PORT="0" must be between 1 and 65535/],
+    ['port too large', { IB_PORT: '70000' }, /IB_PORT="70000" must be between 1 and 65535/],
+    ['fractional port', { IB_PORT: '4002.5' }, /IB_PORT="4002.5" must be an integer/],
+    ['negative client id', { IB_CLIENT_ID: '-1' }, /IB_CLIENT_ID="-1"/],
+    ['client id text', { IB_CLIENT_ID: 'ten' }, /IB_CLIENT_ID="ten" must be a number/],
+    ['bad account', { IB_ACCOUNT: 'du-123' }, /IB_ACCOUNT="du-123" must be an IBKR account id/],
+    ['bad market data type', { IB_MARKET_DATA_TYPE: 'realtime' }, /IB_MARKET_DATA_TYPE="realtime"/],
+    ['portal url not a url', { IB_PORTAL_URL: 'localhost:5000' }, /IB_PORTAL_URL="localhost:5000" must be a URL/],
+    ['portal url ftp', { IB_PORTAL_URL: 'ftp://x' }, /IB_PORTAL_URL/],
+    [
+      'unreadable CA file',
+      { IB_PORTAL_CA_FILE: '/nonexistent/ca.pem' },
+      /IB_PORTAL_CA_FILE=\/nonexistent\/ca.pem cannot be read/,
+    ],
+    [
+      'insecure flag not boolean',
+      { IB_PORTAL_INSECURE_TLS: 'maybe' },
+      /IB_PORTAL_INSECURE_TLS="maybe" must be true or false/,
+    ],
+    ['reset time 24h', { IB_RESET_TIME: '24:00' }, /IB_RESET_TIME="24:00" must be HH:MM/],
+    ['reset time am/pm', { IB_RESET_TIME: '11:45pm' }, /IB_RESET_TIME/],
+    [
+      'unknown time zone',
+      { IB_RESET_TIMEZONE: 'America/Gotham' },
+      /IB_RESET_TIMEZONE="America\/Gotham" must be an IANA time zone/,
+    ],
+    ['negative interval', { CYCLE_INTERVAL_MS: '-5000' }, /CYCLE_INTERVAL_MS="-5000" must be > 0/],
+    ['interval too short', { CYCLE_INTERVAL_MS: '10' }, /CYCLE_INTERVAL_MS="10" must be at least 100/],
+    ['zero max age', { GREEKS_MAX_AGE_MS: '0' }, /GREEKS_MAX_AGE_MS="0" must be > 0/],
+    [
+      'database url not postgres',
+      { DATABASE_URL: 'mysql://x/y' },
+      /DATABASE_URL="mysql:\/\/x\/y" must be a URL starting with postgres:/,
+    ],
+    [
+      'temporal address without port',
+      { TEMPORAL_ADDRESS: 'localhost' },
+      /TEMPORAL_ADDRESS="localhost" must be host:port/,
+    ],
+    ['bad betas', { BETAS: 'AAPL', BETA_BENCHMARK: 'SPY' }, /BETAS=.*bad entry "AAPL"/],
+    ['betas without benchmark', { BETAS: 'AAPL=1.1' }, /BETAS is set but BETA_BENCHMARK is not/],
+    [
+      'reset duration too long',
+      { IB_RESET_DURATION_MINUTES: '1000' },
+      /IB_RESET_DURATION_MINUTES="1000" must be at most 720/,
+    ],
+    ['bad log level', { LOG_LEVEL: 'verbose' }, /LOG_LEVEL="verbose" must be a pino level/],
+    ...(userInfo().uid === 0
+      ? []
+      : ([['unwritable fallback dir', { FALLBACK_DIR: unwritable }, /FALLBACK_DIR=.* is not writable/]] as Array<
+          [string, Record<string, string>, RegExp]
+        >)),
+  ];
+
+  it.each(badCases)('rejects %s with one clear line', (_name, env, expected) => {
+    const problems = problemsOf(env);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(expected);
+    expect(problems[0]).not.toContain('\n');
+  });
+
+  it('reports every problem, one line each', () => {
+    expect(problemsOf({ IB_API_MODE: 'X', IB_PORT: 'y', IB_RESET_TIME: 'z' })).toHaveLength(3);
+  });
+
+  it('makes the worker exit with code 2 and only the problem lines', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, '..', '..', 'src', 'worker.ts')], {
+      env: { PATH: process.env.PATH, IB_API_MODE: 'FIX', IB_PORT: '99999', DATABASE_URL: 'postgres://localhost:1/x' },
+      encoding: 'utf8',
+      cwd: join(__dirname, '..', '..'),
+      timeout: 60_000,
+    });
+    expect({ status: result.status, stderr: result.stderr }).toMatchObject({ status: 2 });
+    expect(result.stderr.trim().split('\n')).toEqual([
+      'config error: IB_API_MODE="FIX" must be SOCKET or PORTAL',
+      'config error: IB_PORT="99999" must be between 1 and 65535',
+    ]);
+  });
+});
