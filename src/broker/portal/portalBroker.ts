@@ -235,7 +235,8 @@ class PortalBroker implements Broker {
     if (!this.iserverPrimed) await this.primeIserver();
     if (this.clock.now() >= this.positionsDueAt) await this.refreshPositions();
     const preflight = await this.pollMarketData();
-    this.markReady();
+    // Ready once every conid has been polled past its pre-flight, so the first snapshot already has Greeks.
+    if (!preflight) this.markReady();
     return preflight
       ? Math.min(PREFLIGHT_FOLLOW_UP_MS, this.options.snapshotPollIntervalMs)
       : this.options.snapshotPollIntervalMs;

@@ -60,6 +60,8 @@ export function parsePositionRow(raw: unknown, account: string): PositionRowResu
   const underlyingConId = parsePortalNumber(row.undConid);
   if (underlyingConId.status === 'ok' && underlyingConId.value > 0) position.underlyingConId = underlyingConId.value;
   else if (secType === 'STK') position.underlyingConId = conId;
+  // A future is its own underlying for delta purposes (IBKR lists the index as undConid).
+  if (secType === 'FUT') position.underlyingConId = conId;
 
   if (isOption) {
     if (row.putOrCall !== 'C' && row.putOrCall !== 'P') return fail(`putOrCall ${JSON.stringify(row.putOrCall)}`);

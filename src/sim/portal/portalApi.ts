@@ -1,0 +1,237 @@
+import type { MarketModel, PositionRow } from '../model';
+import { positionRow, snapshotRow, type AvailabilityCode } from './rowFormat';
+import type { FakeSession } from './sessionState';
+
+export interface ApiRequest {
+  method: string;
+  /** Path below /v1/api, without the query. */
+  path: string;
+  query: URLSearchParams;
+  body: unknown;
+}
+
+export interface ApiResponse {
+  status: number;
+  body: unknown;
+}
+
+export interface PortalApiSettings {
+  /** Refuse /portfolio/{acct}/... before /portfolio/accounts and snapshots before /iserver/accounts. Default true. */
+  enforceCallOrder: boolean;
+}
+
+const PAGE_SIZE = 100;
+const USER_ID = 12345678;
+
+const json = (body: unknown, status = 200): ApiResponse => ({ status, body });
+const noSession = (): ApiResponse => json({ error: 'not authenticated', statusCode: 401 }, 401);
+
+/**
+ * The /v1/api routes of the fake Client Portal, answering from the shared market model. Session state decides who
+ * may call what; faults (latency, 429, corruption, resets, outage) are applied around this by the server.
+ */
+export class PortalApi {
+  availability: AvailabilityCode = 'R';
+  readonly halted = new Set<number>();
+  readonly fieldOverrides = new Map<number, Record<string, string>>();
+  /** conid → market-clock time its stream started; absent = next request is the pre-flight. */
+  private readonly subscriptions = new Map<number, { since: number; fields: string[] }>();
+  /** Per account: the positions the backend cached at the first read after an invalidate. */
+  private readonly positionCache = new Map<string, PositionRow[]>();
+
+  constructor(
+    private readonly model: MarketModel,
+    private readonly session: FakeSession,
+    private readonly settings: PortalApiSettings,
+    private readonly clock: () => number,
+  ) {}
+
+  /** A new brokerage session starts with no market-data streams. */
+  resetSubscriptions(): void {
+    this.subscriptions.clear();
+  }
+
+  subscribedConIds(): number[] {
+    return [...this.subscriptions.keys()];
+  }
+
+  handle(request: ApiRequest, outage: boolean): ApiResponse {
+    const { method, path } = request;
+    if (path === '/tickle') return this.tickle(outage);
+    if (path === '/sso/validate') return this.session.loggedIn ? this.ssoValidate() : noSession();
+    if (path === '/logout' && method === 'POST') {
+      this.session.logout();
+      return json({ status: true });
+    }
+    if (!this.session.loggedIn) return noSession();
+    if (path.startsWith('/portfolio')) return this.portfolio(request);
+    if (path.startsWith('/iserver')) {
+      if (outage) return json({ error: 'Service Unavailable' }, 503);
+      return this.iserver(request);
+    }
+    return json({ error: `no route ${method} ${path}` }, 404);
+  }
+
+  private tickle(outage: boolean): ApiResponse {
+    if (!this.session.loggedIn) return json({ error: 'no session' });
+    return json({
+      session: this.session.cookie.slice(0, 32),
+      ssoExpires: 600_000,
+      collission: false,
+      userId: USER_ID,
+      hmds: { error: 'no bridge' },
+      iserver: { authStatus: this.session.authStatus(outage) },
+    });
+  }
+
+  private ssoValidate(): ApiResponse {
+    return json({
+      USER_ID,
+      USER_NAME: 'fakeuser1',
+      RESULT: true,
+      AUTH_TIME: Date.now(),
+      SF_ENABLED: false,
+      IS_FREE_TRIAL: false,
+      EXPIRES: 600_000,
+      LOGIN_TYPE: 2,
+      PAPER_USER_NAME: 'fakeuser1',
+    });
+  }
+
+  private portfolio(request: ApiRequest): ApiResponse {
+    const { method, path } = request;
+    if (path === '/portfolio/accounts' || path === '/portfolio/subaccounts') {
+      this.session.portfolioAccountsQueried = true;
+      return json(this.model.accounts().map((account) => this.accountRow(account.id, account.baseCurrency)));
+    }
+    const match = /^\/portfolio2?\/([^/]+)\/positions(?:\/(\d+|invalidate))?$/.exec(path);
+    if (!match) return json({ error: `no route ${method} ${path}` }, 404);
+    const account = decodeURIComponent(match[1]);
+    if (!this.model.accounts().some((candidate) => candidate.id === account)) {
+      return json({ error: `Account ${account} not found` }, 400);
+    }
+    if (this.settings.enforceCallOrder && !this.session.portfolioAccountsQueried) {
+      return json({ error: 'Please query /portfolio/accounts first' }, 400);
+    }
+    const t = this.clock();
+    if (path.startsWith('/portfolio2/')) {
+      return json(this.model.positions(account).map((row) => positionRow(this.model, row, t)));
+    }
+    if (match[2] === 'invalidate') {
+      if (method !== 'POST') return json({ error: 'method not allowed' }, 405);
+      this.positionCache.delete(account);
+      return json({ message: 'success' });
+    }
+    const page = Number(match[2] ?? 0);
+    let cached = this.positionCache.get(account);
+    if (!cached) {
+      cached = this.model.positions(account).sort((a, b) => a.conId - b.conId);
+      this.positionCache.set(account, cached);
+    }
+    return json(cached.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE).map((row) => positionRow(this.model, row, t)));
+  }
+
+  private accountRow(id: string, currency: string): Record<string, unknown> {
+    return {
+      id,
+      accountId: id,
+      accountVan: id,
+      accountTitle: `Fake ${id}`,
+      displayName: id,
+      accountAlias: null,
+      accountStatus: 1_700_000_000_000,
+      currency,
+      type: 'DEMO',
+      tradingType: 'STKNOPT',
+      businessType: 'IB_PROSERVE',
+      ibEntity: 'IBLLC-US',
+      faclient: false,
+      clearingStatus: 'O',
+      covestor: false,
+      noClientTrading: false,
+      trackVirtualFXPortfolio: true,
+      parent: { mmc: [], accountId: '', isMParent: false, isMChild: false, isMultiplex: false },
+      desc: id,
+    };
+  }
+
+  private iserver(request: ApiRequest): ApiResponse {
+    const { method, path } = request;
+    switch (path) {
+      case '/iserver/auth/status':
+        return json(this.session.authStatus(false));
+      case '/iserver/reauthenticate':
+        if (method !== 'POST') return json({ error: 'method not allowed' }, 405);
+        this.session.reauthenticate();
+        return json({ message: 'triggered' });
+      case '/iserver/auth/ssodh/init': {
+        if (method !== 'POST') return json({ error: 'method not allowed' }, 405);
+        const body = (request.body ?? {}) as { compete?: unknown };
+        this.session.ssodhInit(body.compete === true);
+        return json(this.session.authStatus(false));
+      }
+    }
+    if (this.session.brokerage !== 'authenticated') {
+      if (path === '/iserver/accounts' && this.session.brokerage === 'competing') return json({});
+      return noSession();
+    }
+    switch (path) {
+      case '/iserver/accounts': {
+        this.session.iserverAccountsQueried = true;
+        const accounts = this.model.accounts().map((account) => account.id);
+        return json({
+          accounts,
+          acctProps: Object.fromEntries(accounts.map((id) => [id, { hasChildAccounts: false, supportsCashQty: true }])),
+          aliases: Object.fromEntries(accounts.map((id) => [id, id])),
+          allowFeatures: { showGFIS: true, allowTypeAhead: true },
+          groups: [],
+          profiles: [],
+          selectedAccount: accounts[0],
+          serverInfo: { serverName: 'JifN19053', serverVersion: 'Build 10.25.0p' },
+          sessionId: this.session.cookie.slice(0, 16),
+          isFT: false,
+          isPaper: true,
+        });
+      }
+      case '/iserver/marketdata/snapshot':
+        return this.snapshot(request.query);
+      case '/iserver/marketdata/unsubscribeall':
+        this.subscriptions.clear();
+        return json({ unsubscribed: true });
+    }
+    return json({ error: `no route ${method} ${path}` }, 404);
+  }
+
+  private snapshot(query: URLSearchParams): ApiResponse {
+    if (this.settings.enforceCallOrder && !this.session.iserverAccountsQueried) {
+      return json({ error: 'Please query /iserver/accounts first' }, 400);
+    }
+    const conIdsParam = query.get('conids') ?? '';
+    const conIds = conIdsParam.split(',').filter(Boolean).map(Number);
+    if (conIds.length === 0 || conIds.some((conId) => !Number.isInteger(conId) || conId <= 0)) {
+      return json({ error: 'conids: a comma-separated list of positive integers is required' }, 400);
+    }
+    const requestedFields = (query.get('fields') ?? '').split(',').filter(Boolean);
+    const t = this.clock();
+    const rows = conIds.map((conId) => {
+      const subscription = this.subscriptions.get(conId);
+      if (!subscription || !this.model.contract(conId)) {
+        // Pre-flight: the first request only starts the stream.
+        if (this.model.contract(conId)) this.subscriptions.set(conId, { since: t, fields: requestedFields });
+        return { conid: conId, conidEx: String(conId) };
+      }
+      if (requestedFields.length > 0) subscription.fields = [...new Set([...subscription.fields, ...requestedFields])];
+      return snapshotRow({
+        model: this.model,
+        conId,
+        fields: subscription.fields,
+        t,
+        subscribedAt: subscription.since,
+        availability: this.availability,
+        halted: this.halted.has(conId),
+        overrides: this.fieldOverrides.get(conId),
+      });
+    });
+    return json(rows);
+  }
+}

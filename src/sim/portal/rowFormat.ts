@@ -1,0 +1,141 @@
+import { isOption, type Contract, type MarketModel, type PositionRow } from '../model';
+
+/**
+ * Turns model values into what the Client Portal sends: position rows with inconsistently typed fields, and snapshot
+ * rows where every value is a string with the gateway's decorations (thousands separators, % on implied vol, C/H
+ * prefixes on the last price). Numbers keep 8 significant digits so a client can compare them with the model.
+ */
+
+export function formatNumber(value: number): string {
+  return String(Number(value.toPrecision(8)));
+}
+
+/** "5,912.25": the gateway groups thousands in prices and sizes. */
+export function formatGrouped(value: number): string {
+  const [whole, fraction] = formatNumber(Math.abs(value)).split('.');
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${value < 0 ? '-' : ''}${grouped}${fraction ? `.${fraction}` : ''}`;
+}
+
+export function contractDescription(contract: Contract): string {
+  if (!isOption(contract))
+    return contract.secType === 'FUT' ? `${contract.symbol} ${contract.expiry ?? ''}`.trim() : contract.symbol;
+  const month = new Date(Date.UTC(+contract.expiry.slice(0, 4), +contract.expiry.slice(4, 6) - 1, 1))
+    .toLocaleString('en-US', { month: 'short', timeZone: 'UTC' })
+    .toUpperCase();
+  const label = `${contract.symbol}    ${month}${contract.expiry.slice(0, 4)} ${contract.strike} ${contract.right}`;
+  return `${label} [${contract.localSymbol} ${contract.multiplier}]`;
+}
+
+/** One /portfolio/{acct}/positions row. Even conids get strings where odd ones get numbers, as the gateway mixes both. */
+export function positionRow(model: MarketModel, row: PositionRow, t: number): Record<string, unknown> {
+  const contract = model.contract(row.conId);
+  if (!contract) throw new Error(`position on unknown conId ${row.conId}`);
+  const valuation = model.positionValuation(row, t);
+  const stringy = row.conId % 2 === 0;
+  const option = isOption(contract);
+  const underlying = option ? model.contract(contract.underConId) : undefined;
+  const multiplier = contract.secType === 'STK' ? 0.0 : contract.multiplier;
+  return {
+    acctId: row.account,
+    conid: row.conId,
+    contractDesc: contractDescription(contract),
+    position: row.quantity,
+    mktPrice: valuation.marketPrice,
+    mktValue: valuation.marketValue,
+    currency: contract.currency,
+    avgCost: row.avgCost,
+    avgPrice: contract.multiplier > 0 ? row.avgCost / contract.multiplier : row.avgCost,
+    realizedPnl: valuation.realizedPnl,
+    unrealizedPnl: valuation.unrealizedPnl,
+    exchs: null,
+    expiry: option || contract.secType === 'FUT' ? (contract.expiry ?? null) : null,
+    putOrCall: option ? contract.right : null,
+    multiplier: stringy && multiplier !== 0 ? String(multiplier) : multiplier,
+    strike: option ? (stringy ? String(contract.strike) : contract.strike) : stringy ? '0' : 0.0,
+    exerciseStyle: option ? 'AMERICAN' : null,
+    conExchMap: [],
+    assetClass: contract.secType,
+    undConid: option ? contract.underConId : 0,
+    model: '',
+    time: 0,
+    chineseName: '',
+    allExchanges: contract.exchange,
+    listingExchange: contract.primaryExchange || contract.exchange,
+    countryCode: 'US',
+    name: contract.symbol,
+    lastTradingDay: option ? contract.expiry : null,
+    group: null,
+    sector: null,
+    sectorGroup: null,
+    ticker: contract.symbol,
+    type: contract.secType === 'STK' ? 'COMMON' : '',
+    undComp: null,
+    undSym: option ? (underlying?.symbol ?? contract.symbol) : contract.symbol,
+    fullName: contractDescription(contract),
+    pageSize: 100,
+    isUS: contract.currency === 'USD',
+  };
+}
+
+/** 6509 codes: first letter is the availability, "p" consolidated, "B" book. */
+export type AvailabilityCode = 'R' | 'D' | 'Z' | 'Y' | 'N';
+
+export interface SnapshotRowInput {
+  model: MarketModel;
+  conId: number;
+  fields: readonly string[];
+  t: number;
+  subscribedAt: number;
+  availability: AvailabilityCode;
+  halted: boolean;
+  /** Raw strings to send instead of the model's value, e.g. garbage for parser tests. */
+  overrides?: Record<string, string>;
+}
+
+/** One /iserver/marketdata/snapshot row after the pre-flight. Keys the gateway has no value for are absent. */
+export function snapshotRow(input: SnapshotRowInput): Record<string, unknown> {
+  const { model, conId, t } = input;
+  const contract = model.contract(conId);
+  const row: Record<string, unknown> = {
+    conid: conId,
+    conidEx: String(conId),
+    _updated: model.bucketStart(t),
+    server_id: `q${conId % 7}`,
+    '6119': `q${conId % 7}`,
+  };
+  if (!contract) return row;
+  const entitlement = contract.entitlement;
+  row['6509'] = entitlement === 'notSubscribed' ? 'N' : `${input.availability}pB`;
+  const values: Record<string, string> = {};
+  if (entitlement !== 'notSubscribed' && input.availability !== 'N') {
+    const mark = model.markPrice(conId, t);
+    const closed = input.availability === 'Z' || input.availability === 'Y';
+    const prefix = input.halted ? 'H' : closed ? 'C' : '';
+    values['31'] = `${prefix}${formatGrouped(mark)}`;
+    values['7635'] = formatGrouped(mark);
+    values['84'] = formatGrouped(Math.max(0.01, mark - 0.05));
+    values['86'] = formatGrouped(mark + 0.05);
+    values['55'] = contract.symbol;
+    values['6070'] = contract.secType;
+    if (isOption(contract)) {
+      values['6457'] = String(contract.underConId);
+      values['201'] = contract.right;
+      const delivery = model.greeksDelivery(conId, t, input.subscribedAt);
+      if (delivery.kind === 'computed' && entitlement !== 'noUnderlyingPermission') {
+        const greeks = delivery.greeks;
+        values['7308'] = formatNumber(greeks.delta);
+        values['7309'] = formatNumber(greeks.gamma);
+        values['7310'] = formatNumber(greeks.theta);
+        values['7311'] = formatNumber(greeks.vega);
+        // Half the conids get the "%" the real gateway sends, half the bare percent some fakes use.
+        values['7633'] = `${formatNumber(greeks.impliedVol * 100)}${conId % 2 === 0 ? '%' : ''}`;
+      }
+    }
+  }
+  Object.assign(values, input.overrides ?? {});
+  for (const field of input.fields) {
+    if (values[field] !== undefined) row[field] = values[field];
+  }
+  return row;
+}
