@@ -1,5 +1,6 @@
 import type { BrokerSnapshot, MarketDataType, OptionGreeks, Position } from '../broker/types';
 import type { AggregatedGreeks, ExcludedPosition, ExclusionReason, GreeksTotals, UnderlyingBreakdown } from './types';
+import { effectiveMultiplier, isDeltaOneSecType, isOptionSecType } from './instruments';
 import { GREEKS_UNITS } from './units';
 
 export interface AggregateOptions {
@@ -16,19 +17,8 @@ export interface AggregateOptions {
 
 const CASH_GAMMA_MOVE = 0.01;
 
-export function isOptionPosition(position: Position): boolean {
-  return position.secType === 'OPT' || position.secType === 'FOP';
-}
-
-/** Stocks, futures, indices and currencies move one for one with themselves. */
-function isDeltaOnePosition(position: Position): boolean {
-  const type = position.secType;
-  return type === 'STK' || type === 'FUT' || type === 'CASH' || type === 'IND';
-}
-
-/** TWS sends an empty multiplier for stocks (decoded as 0) and CP sends 0.0: both mean 1. */
-export function effectiveMultiplier(multiplier: number): number {
-  return Number.isFinite(multiplier) && multiplier > 0 ? multiplier : 1;
+function isOptionPosition(position: Position): boolean {
+  return isOptionSecType(position.secType);
 }
 
 function isUsablePrice(price: number | null | undefined): price is number {
@@ -200,7 +190,7 @@ export function aggregateGreeks(snapshot: BrokerSnapshot, options: AggregateOpti
     positionCount++;
     const group = groupOf(position.underlying);
     group.breakdown.positionCount++;
-    if (!isDeltaOnePosition(position)) continue;
+    if (!isDeltaOneSecType(position.secType)) continue;
 
     const quote = snapshot.underlyingPrices[position.underlyingConId ?? position.conId];
     let price: number | null = null;

@@ -1,0 +1,106 @@
+import type { MarketDataType } from '../types';
+import { silentLogger, type BrokerLogger } from './logger';
+
+export interface SocketBrokerOptions {
+  host: string;
+  port: number;
+  /** Fixed client id, reused on every reconnect (IB_CLIENT_ID). */
+  clientId?: number;
+  /** Account whose P&L is subscribed; all managed accounts when absent. */
+  account?: string;
+  /** Requested market-data type; falls back to delayed by itself when live is not permitted. */
+  marketDataType?: MarketDataType;
+  /** Streaming lines this adapter may use (IB_MAX_MARKET_DATA_LINES). */
+  maxMarketDataLines?: number;
+  /** From TCP connect to nextValidId. */
+  handshakeTimeoutMs?: number;
+  /** How often reqCurrentTime is sent while the session is up. */
+  heartbeatIntervalMs?: number;
+  /** Silence (no inbound message at all) after which the socket is declared stalled and replaced. */
+  heartbeatTimeoutMs?: number;
+  reconnectMinDelayMs?: number;
+  reconnectMaxDelayMs?: number;
+  /** Outgoing messages per second; IB disconnects above 50. */
+  maxMessagesPerSecond?: number;
+  /** Wall clock for the timestamps the adapter records (Greeks, events). Timers always use real time. */
+  clock?: () => number;
+  logger?: BrokerLogger;
+}
+
+export interface ResolvedSocketBrokerOptions {
+  host: string;
+  port: number;
+  clientId: number;
+  account: string | null;
+  marketDataType: MarketDataType;
+  maxMarketDataLines: number;
+  handshakeTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  heartbeatTimeoutMs: number;
+  reconnectMinDelayMs: number;
+  reconnectMaxDelayMs: number;
+  maxMessagesPerSecond: number;
+  clock: () => number;
+  logger: BrokerLogger;
+}
+
+export const SOCKET_BROKER_DEFAULTS = Object.freeze({
+  clientId: 10,
+  marketDataType: 'live' as MarketDataType,
+  maxMarketDataLines: 95,
+  handshakeTimeoutMs: 10_000,
+  heartbeatIntervalMs: 10_000,
+  heartbeatTimeoutMs: 30_000,
+  reconnectMinDelayMs: 1_000,
+  reconnectMaxDelayMs: 60_000,
+  maxMessagesPerSecond: 45,
+});
+
+const MARKET_DATA_TYPES: readonly MarketDataType[] = ['live', 'frozen', 'delayed', 'delayed-frozen'];
+
+function requireInteger(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`socket broker option ${name} must be an integer in [${min}, ${max}], got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Applies defaults and rejects impossible values with a one-line message naming the option. */
+export function resolveSocketBrokerOptions(options: SocketBrokerOptions): ResolvedSocketBrokerOptions {
+  if (typeof options.host !== 'string' || options.host.length === 0) {
+    throw new Error('socket broker option host must be a non-empty string');
+  }
+  const marketDataType = options.marketDataType ?? SOCKET_BROKER_DEFAULTS.marketDataType;
+  if (!MARKET_DATA_TYPES.includes(marketDataType)) {
+    throw new Error(`socket broker option marketDataType must be one of ${MARKET_DATA_TYPES.join(', ')}`);
+  }
+  const d = SOCKET_BROKER_DEFAULTS;
+  const resolved: ResolvedSocketBrokerOptions = {
+    host: options.host,
+    port: requireInteger('port', options.port, 1, 65_535),
+    clientId: requireInteger('clientId', options.clientId ?? d.clientId, 0, 2_147_483_647),
+    account: options.account ? options.account : null,
+    marketDataType,
+    maxMarketDataLines: requireInteger('maxMarketDataLines', options.maxMarketDataLines ?? d.maxMarketDataLines, 1),
+    handshakeTimeoutMs: requireInteger('handshakeTimeoutMs', options.handshakeTimeoutMs ?? d.handshakeTimeoutMs, 1),
+    heartbeatIntervalMs: requireInteger('heartbeatIntervalMs', options.heartbeatIntervalMs ?? d.heartbeatIntervalMs, 1),
+    heartbeatTimeoutMs: requireInteger('heartbeatTimeoutMs', options.heartbeatTimeoutMs ?? d.heartbeatTimeoutMs, 1),
+    reconnectMinDelayMs: requireInteger('reconnectMinDelayMs', options.reconnectMinDelayMs ?? d.reconnectMinDelayMs, 0),
+    reconnectMaxDelayMs: requireInteger('reconnectMaxDelayMs', options.reconnectMaxDelayMs ?? d.reconnectMaxDelayMs, 0),
+    maxMessagesPerSecond: requireInteger(
+      'maxMessagesPerSecond',
+      options.maxMessagesPerSecond ?? d.maxMessagesPerSecond,
+      1,
+      49,
+    ),
+    clock: options.clock ?? Date.now,
+    logger: options.logger ?? silentLogger,
+  };
+  if (resolved.heartbeatTimeoutMs <= resolved.heartbeatIntervalMs) {
+    throw new Error('socket broker option heartbeatTimeoutMs must be greater than heartbeatIntervalMs');
+  }
+  if (resolved.reconnectMaxDelayMs < resolved.reconnectMinDelayMs) {
+    throw new Error('socket broker option reconnectMaxDelayMs must not be below reconnectMinDelayMs');
+  }
+  return resolved;
+}

@@ -1,0 +1,234 @@
+import { EventName, type Contract, type ContractDetails } from '@stoqey/ib';
+import { isOptionSecType } from '../../greeks/instruments';
+import type {
+  Broker,
+  BrokerEventListener,
+  BrokerSnapshot,
+  ConnectionState,
+  OptionGreeks,
+  Position,
+  PriceQuote,
+} from '../types';
+import { ConnectionSupervisor, type SessionHooks } from './connectionSupervisor';
+import { parsePositionEvent, withResolvedContract } from './contractMapping';
+import { ContractResolver } from './contractResolver';
+import { EventHub } from './eventHub';
+import { MarketDataBook, type MarketDataStats } from './marketDataBook';
+import { resolveSocketBrokerOptions, type ResolvedSocketBrokerOptions, type SocketBrokerOptions } from './options';
+import { PnlBook } from './pnlBook';
+import { PositionBook } from './positionBook';
+import { RequestIds, type Session } from './session';
+
+/** The SOCKET adapter, with a read-only view of its market-data lines for operations and tests. */
+export interface SocketBroker extends Broker {
+  marketDataStats(): MarketDataStats;
+}
+
+export function createSocketBroker(options: SocketBrokerOptions): SocketBroker {
+  return new TwsSocketBroker(resolveSocketBrokerOptions(options));
+}
+
+/**
+ * Broker over TWS / IB Gateway on the raw IBApi. Roles are split like NautilusTrader's IB adapter: the
+ * ConnectionSupervisor owns the socket, PositionBook the positions, MarketDataBook the streaming lines,
+ * ContractResolver the contract lookups, PnlBook the P&L; this class only wires them together.
+ */
+class TwsSocketBroker implements SocketBroker {
+  readonly mode = 'SOCKET' as const;
+  private readonly events: EventHub;
+  private readonly ids = new RequestIds();
+  private readonly positions = new PositionBook();
+  private readonly resolver: ContractResolver;
+  private readonly marketData: MarketDataBook;
+  private readonly pnl: PnlBook;
+  private readonly supervisor: ConnectionSupervisor;
+  private managedAccounts: string[] = [];
+
+  constructor(private readonly options: ResolvedSocketBrokerOptions) {
+    this.events = new EventHub('SOCKET', options.clock, options.logger);
+    this.resolver = new ContractResolver(this.ids, this.events, (conId) => this.onContractSettled(conId));
+    this.marketData = new MarketDataBook(
+      options.maxMarketDataLines,
+      options.marketDataType,
+      options.clock,
+      this.ids,
+      this.resolver,
+      this.events,
+    );
+    this.pnl = new PnlBook(this.ids, this.events);
+    this.supervisor = new ConnectionSupervisor(options, this.events, this.sessionHooks());
+  }
+
+  start(): void {
+    this.supervisor.start();
+  }
+
+  waitUntilReady(timeoutMs: number): Promise<void> {
+    return this.supervisor.waitUntilReady(timeoutMs);
+  }
+
+  state(): ConnectionState {
+    return this.supervisor.state();
+  }
+
+  accounts(): string[] {
+    const accounts = new Set(this.managedAccounts);
+    for (const account of this.positions.accounts()) accounts.add(account);
+    return [...accounts];
+  }
+
+  snapshot(account: string): BrokerSnapshot {
+    const connection = this.supervisor.state();
+    const live = connection === 'ready';
+    const positions = this.positions.forAccount(account).slice();
+    const greeks: Record<number, OptionGreeks> = {};
+    const underlyingPrices: Record<number, PriceQuote> = {};
+    for (const position of positions) {
+      if (isOptionSecType(position.secType)) {
+        const value = this.marketData.greeksSnapshot(position.conId, live);
+        if (value) greeks[position.conId] = value;
+      } else {
+        const quote = this.marketData.priceSnapshot(position.conId, live);
+        if (quote) underlyingPrices[position.conId] = quote;
+      }
+    }
+    return {
+      account,
+      mode: this.mode,
+      takenAt: this.options.clock(),
+      connection,
+      positions,
+      greeks,
+      underlyingPrices,
+      pnl: this.pnl.get(account),
+      marketDataType: this.marketData.currentType(),
+    };
+  }
+
+  reconnect(reason: string): Promise<void> {
+    return this.supervisor.reconnect(reason);
+  }
+
+  onEvent(listener: BrokerEventListener): () => void {
+    return this.events.subscribe(listener);
+  }
+
+  stop(): Promise<void> {
+    return this.supervisor.stop();
+  }
+
+  marketDataStats(): MarketDataStats {
+    return this.marketData.stats();
+  }
+
+  private sessionHooks(): SessionHooks {
+    return {
+      attach: (session) => this.attachDataHandlers(session),
+      ready: (session) => {
+        this.requestPositions(session);
+        this.marketData.onSessionReady(session);
+        this.pnl.subscribe(session, this.pnlAccounts());
+      },
+      lost: () => {
+        this.positions.abortResync();
+        this.marketData.onSessionLost();
+        this.resolver.onSessionLost();
+        this.pnl.onSessionLost();
+      },
+      connectivityLost: () => this.marketData.onConnectivityLost(),
+      connectivityRestored: (session, dataLost) => {
+        if (!dataLost) return;
+        this.requestPositions(session);
+        this.marketData.onDataLost(session);
+        this.pnl.subscribe(session, this.pnlAccounts());
+      },
+      managedAccounts: (accounts) => {
+        this.managedAccounts = accounts;
+      },
+      requestError: (_session, reqId, code, message) => {
+        if (this.marketData.onRequestError(reqId, code, message)) return;
+        if (this.resolver.onRequestError(reqId, code, message)) return;
+        if (this.pnl.onRequestError(reqId, code, message)) return;
+        this.options.logger.debug({ reqId, code }, `error for an unknown or finished request: ${message}`);
+      },
+    };
+  }
+
+  private pnlAccounts(): string[] {
+    return this.options.account ? [this.options.account] : this.managedAccounts;
+  }
+
+  private requestPositions(session: Session): void {
+    this.positions.beginResync();
+    session.send((api) => api.reqPositions());
+  }
+
+  private attachDataHandlers(session: Session): void {
+    const on = session.on.bind(session);
+    on(EventName.position, (account: unknown, contract: Contract | undefined, quantity: unknown, avgCost: unknown) =>
+      this.onPosition(account, contract, quantity, avgCost),
+    );
+    on(EventName.positionEnd, () => {
+      if (this.positions.end()) this.marketData.reconcile(this.positions.all());
+    });
+    on(
+      EventName.tickOptionComputation,
+      (
+        reqId: number,
+        field: number,
+        _tickAttrib: unknown,
+        impliedVol: unknown,
+        delta: unknown,
+        optionPrice: unknown,
+        _pvDividend: unknown,
+        gamma: unknown,
+        vega: unknown,
+        theta: unknown,
+        underlyingPrice: unknown,
+      ) =>
+        this.marketData.onTickOptionComputation(
+          reqId,
+          field,
+          impliedVol,
+          delta,
+          optionPrice,
+          gamma,
+          vega,
+          theta,
+          underlyingPrice,
+        ),
+    );
+    on(EventName.tickPrice, (reqId: number, field: number, value: unknown) =>
+      this.marketData.onTickPrice(reqId, field, value),
+    );
+    on(EventName.marketDataType, (reqId: number, type: unknown) => this.marketData.onMarketDataType(reqId, type));
+    on(EventName.contractDetails, (reqId: number, details: ContractDetails) =>
+      this.resolver.onContractDetails(reqId, details),
+    );
+    on(EventName.contractDetailsEnd, (reqId: number) => this.resolver.onContractDetailsEnd(reqId));
+    on(EventName.pnl, (reqId: number, daily: unknown, unrealized: unknown, realized: unknown) =>
+      this.pnl.onPnl(reqId, daily, unrealized, realized),
+    );
+  }
+
+  private onPosition(account: unknown, contract: Contract | undefined, quantity: unknown, avgCost: unknown): void {
+    const parsed = parsePositionEvent(account, contract, quantity, avgCost);
+    if (!parsed.ok) {
+      this.events.badInput(parsed.reason, { account: String(account), conId: contract?.conId });
+      return;
+    }
+    const position = withResolvedContract(parsed.value, this.resolver.get(parsed.value.conId));
+    if (this.positions.apply(position)) this.marketData.reconcile(this.positions.all());
+  }
+
+  private onContractSettled(conId: number): void {
+    const resolved = this.resolver.get(conId);
+    let completed: Position | undefined;
+    for (const position of this.positions.all()) {
+      if (position.conId !== conId) continue;
+      completed = withResolvedContract(position, resolved);
+      if (completed !== position) this.positions.update(completed);
+    }
+    this.marketData.onContractSettled(conId, completed);
+  }
+}
