@@ -1,0 +1,66 @@
+import { count, SimContext } from '../context';
+import { Request } from '../protocol/requests';
+import { replies } from '../protocol/replies';
+import { ClientSession } from '../session';
+import {
+  onCancelAccountSummary,
+  onCancelPositions,
+  onReqAccountSummary,
+  onReqAccountUpdates,
+  onReqPnL,
+  onReqPnLSingle,
+  onReqPositions,
+} from './account';
+import { onStartApi } from './handshake';
+import { onCancelMktData, onReqMarketDataType, onReqMktData } from './marketData';
+import { onReqContractDetails, onReqCurrentTime, onReqIds, onReqManagedAccts } from './misc';
+
+/** Routes one decoded client request, after the pacing monitor has let it through. */
+export function dispatch(ctx: SimContext, session: ClientSession, request: Request): void {
+  count(ctx, request.name);
+  if (request.name === 'startApi') return onStartApi(ctx, session, request.clientId);
+  if (session.phase !== 'ready') {
+    ctx.log('info', `${session.label}: ${request.name} before startApi ignored`);
+    return;
+  }
+  switch (request.name) {
+    case 'reqMktData':
+      return onReqMktData(ctx, session, request);
+    case 'cancelMktData':
+      return onCancelMktData(ctx, session, request.reqId);
+    case 'reqMarketDataType':
+      return onReqMarketDataType(ctx, session, request.type);
+    case 'reqPositions':
+      return onReqPositions(ctx, session);
+    case 'cancelPositions':
+      return onCancelPositions(ctx, session);
+    case 'reqAccountUpdates':
+      return onReqAccountUpdates(ctx, session, request.subscribe, request.account);
+    case 'reqAccountSummary':
+      return onReqAccountSummary(ctx, session, request.reqId, request.tags);
+    case 'cancelAccountSummary':
+      return onCancelAccountSummary(ctx, session, request.reqId);
+    case 'reqPnL':
+      return onReqPnL(ctx, session, request.reqId, request.account);
+    case 'cancelPnL':
+      session.pnl.delete(request.reqId);
+      return;
+    case 'reqPnLSingle':
+      return onReqPnLSingle(ctx, session, request.reqId, request.account, request.conId);
+    case 'cancelPnLSingle':
+      session.pnlSingle.delete(request.reqId);
+      return;
+    case 'reqCurrentTime':
+      return onReqCurrentTime(ctx, session);
+    case 'reqIds':
+      return onReqIds(ctx, session);
+    case 'reqManagedAccts':
+      return onReqManagedAccts(ctx, session);
+    case 'reqContractDetails':
+      return onReqContractDetails(ctx, session, request.reqId, request.contract);
+    case 'unsupported':
+      ctx.log('info', `${session.label}: unsupported message id ${request.id} ignored`);
+      session.send(replies.error(-1, 321, `Error validating request: message id ${request.id} is not simulated`));
+      return;
+  }
+}

@@ -1,0 +1,126 @@
+import { Contract, isOption } from '../../model';
+import { count, SimContext } from '../context';
+import { MarketDataTypeCode } from '../protocol/messageIds';
+import { ContractQuery } from '../protocol/requests';
+import { replies } from '../protocol/replies';
+import { statusText } from '../protocol/statusCodes';
+import { ClientSession } from '../session';
+import { tickRound } from '../tickRound';
+
+/** Finds a contract by conId, else by local symbol, else by symbol/secType (and expiry/strike/right for options). */
+export function resolveContract(ctx: SimContext, query: ContractQuery): Contract | undefined {
+  const contracts = ctx.model.contracts();
+  if (query.conId > 0) return ctx.model.contract(query.conId);
+  if (query.localSymbol) return contracts.find((contract) => contract.localSymbol === query.localSymbol);
+  if (!query.symbol || !query.secType) return undefined;
+  const matches = contracts.filter((contract) => {
+    if (contract.symbol !== query.symbol || contract.secType !== query.secType) return false;
+    if (!isOption(contract)) return true;
+    return contract.expiry === query.expiry && contract.strike === query.strike && contract.right === query.right[0];
+  });
+  // IBKR answers 200 for ambiguous contracts too.
+  return matches.length === 1 ? matches[0] : undefined;
+}
+
+type Negotiated = { servedType: number; streaming: boolean; warning?: number } | { error: number };
+
+/**
+ * reqMarketDataType is a fallback permission, not a mode: entitled accounts get live data whatever they ask, and
+ * frozen only applies outside market hours (one round of last values instead of a stream).
+ */
+export function negotiateMarketDataType(requested: number, liveEntitled: boolean, marketOpen: boolean): Negotiated {
+  const { live, frozen, delayed, delayedFrozen } = MarketDataTypeCode;
+  const wantsDelayed = requested === delayed || requested === delayedFrozen;
+  const wantsFrozen = requested === frozen || requested === delayedFrozen;
+  if (liveEntitled) {
+    if (wantsFrozen && !marketOpen) return { servedType: frozen, streaming: false };
+    return { servedType: live, streaming: true };
+  }
+  if (!wantsDelayed) return { error: 354 };
+  if (wantsFrozen && !marketOpen) return { servedType: delayedFrozen, streaming: false, warning: 10167 };
+  return { servedType: delayed, streaming: true, warning: 10167 };
+}
+
+export function streamingLineCount(ctx: SimContext): number {
+  let lines = 0;
+  for (const session of ctx.sessions) {
+    for (const sub of session.marketData.values()) if (!sub.snapshot) lines += 1;
+  }
+  return lines;
+}
+
+export function onReqMarketDataType(ctx: SimContext, session: ClientSession, type: number): void {
+  if (type < 1 || type > 4) {
+    session.send(replies.error(-1, 321, `Error validating request: invalid market data type ${type}`));
+    return;
+  }
+  session.requestedMarketDataType = type;
+}
+
+export function onReqMktData(
+  ctx: SimContext,
+  session: ClientSession,
+  request: { reqId: number; contract: ContractQuery; genericTicks: string; snapshot: boolean },
+): void {
+  const { reqId } = request;
+  if (session.marketData.has(reqId)) {
+    count(ctx, 'error322');
+    session.send(replies.error(reqId, 322));
+    return;
+  }
+  const contract = resolveContract(ctx, request.contract);
+  if (!contract) {
+    session.send(replies.error(reqId, 200));
+    return;
+  }
+  if (request.snapshot && request.genericTicks.trim() !== '') {
+    session.send(replies.error(reqId, 321));
+    return;
+  }
+  if (contract.entitlement === 'notSubscribed') {
+    session.send(replies.error(reqId, 354));
+    return;
+  }
+  if (!request.snapshot && streamingLineCount(ctx) >= ctx.settings.lineLimit) {
+    count(ctx, 'error101');
+    session.send(replies.error(reqId, 101, `${statusText(101)}.`));
+    return;
+  }
+  const negotiated = negotiateMarketDataType(
+    session.requestedMarketDataType,
+    ctx.settings.liveEntitled,
+    ctx.settings.marketOpen,
+  );
+  if ('error' in negotiated) {
+    session.send(replies.error(reqId, negotiated.error));
+    return;
+  }
+  const subscription = {
+    reqId,
+    contract,
+    snapshot: request.snapshot,
+    startedAt: ctx.model.now(),
+    servedType: negotiated.servedType,
+    streaming: negotiated.streaming && !request.snapshot,
+    greeksAllowed: contract.entitlement !== 'noUnderlyingPermission',
+  };
+  if (negotiated.warning) session.send(replies.error(reqId, negotiated.warning));
+  if (!subscription.greeksAllowed) session.send(replies.error(reqId, 10090));
+  session.send(replies.marketDataType(reqId, negotiated.servedType));
+  session.send(
+    replies.tickReqParams(
+      reqId,
+      contract.secType === 'FUT' || contract.secType === 'FOP' ? '0.25' : '0.01',
+      '9c0001',
+      3,
+    ),
+  );
+  // The outage (1100) holds back data, but the subscription is still registered as TWS does.
+  if (!request.snapshot) session.marketData.set(reqId, subscription);
+  if (!ctx.outage) session.sendAll(tickRound(ctx, session, subscription, ctx.model.now()));
+  if (request.snapshot) session.send(replies.tickSnapshotEnd(reqId));
+}
+
+export function onCancelMktData(ctx: SimContext, session: ClientSession, reqId: number): void {
+  if (!session.marketData.delete(reqId)) session.send(replies.error(reqId, 300, `${statusText(300)}${reqId}`));
+}

@@ -1,0 +1,11 @@
+export { startTwsSimulator } from './server';
+export type { TwsSimulator, TwsSimulatorOptions } from './server';
+export type { SimulatorControl, ControlAction, ControlArgs } from './control';
+export { controlSchemas } from './control';
+export type { SentGreeks } from './context';
+export type { SimulatorSettings } from './settings';
+export { MALFORMED_KINDS } from './faults/malformedFrames';
+export type { MalformedKind } from './faults/malformedFrames';
+export { mutateFields, fuzzedFrames } from './faults/frameMutator';
+export { startControlServer } from './httpControl';
+export type { ControlServer } from './httpControl';

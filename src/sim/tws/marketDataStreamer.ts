@@ -1,0 +1,60 @@
+import { readySessions, SimContext } from './context';
+import { pnlFrame, pnlSingleFrame } from './handlers/account';
+import { Frame } from './protocol/replies';
+import { tickRound } from './tickRound';
+
+/**
+ * Drives the periodic feeds: a tick round every tickIntervalMs for every streaming subscription, and PnL updates
+ * every pnlIntervalMs. One round for one connection goes out as a single socket write.
+ */
+export class MarketDataStreamer {
+  private tickTimer: NodeJS.Timeout | undefined;
+  private pnlTimer: NodeJS.Timeout | undefined;
+  rounds = 0;
+  framesSent = 0;
+
+  constructor(private readonly ctx: SimContext) {}
+
+  start(): void {
+    this.stop();
+    this.tickTimer = setInterval(() => this.publishTicks(), this.ctx.settings.tickIntervalMs);
+    this.pnlTimer = setInterval(() => this.publishPnl(), this.ctx.settings.pnlIntervalMs);
+  }
+
+  /** Re-reads the intervals after a settings change. */
+  restart(): void {
+    if (this.tickTimer) this.start();
+  }
+
+  stop(): void {
+    if (this.tickTimer) clearInterval(this.tickTimer);
+    if (this.pnlTimer) clearInterval(this.pnlTimer);
+    this.tickTimer = undefined;
+    this.pnlTimer = undefined;
+  }
+
+  publishTicks(): void {
+    if (this.ctx.outage || this.ctx.settings.stalled) return;
+    const t = this.ctx.model.now();
+    this.rounds += 1;
+    for (const session of readySessions(this.ctx)) {
+      const frames: Frame[] = [];
+      for (const sub of session.marketData.values()) {
+        if (sub.streaming) frames.push(...tickRound(this.ctx, session, sub, t));
+      }
+      this.framesSent += frames.length;
+      session.sendAll(frames);
+    }
+  }
+
+  publishPnl(): void {
+    if (this.ctx.outage || this.ctx.settings.stalled) return;
+    for (const session of readySessions(this.ctx)) {
+      const frames: Frame[] = [];
+      for (const [reqId, account] of session.pnl) frames.push(pnlFrame(this.ctx, reqId, account));
+      for (const [reqId, single] of session.pnlSingle)
+        frames.push(pnlSingleFrame(this.ctx, reqId, single.account, single.conId));
+      session.sendAll(frames);
+    }
+  }
+}

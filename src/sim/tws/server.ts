@@ -1,0 +1,190 @@
+import { createServer, Server, Socket } from 'node:net';
+import { createMarketModel, createRng, MarketModel, Portfolio } from '../model';
+import { count, LogFn, SentGreeks, SimContext } from './context';
+import { createControl, SimulatorControl } from './control';
+import { pushPositionChange } from './handlers/account';
+import { dispatch } from './handlers/dispatch';
+import { onHello } from './handlers/handshake';
+import { streamingLineCount } from './handlers/marketData';
+import { MarketDataStreamer } from './marketDataStreamer';
+import { ProtocolViolation } from './protocol/framing';
+import { parseRequest } from './protocol/requests';
+import { replies } from './protocol/replies';
+import { ClientSession } from './session';
+import { defaultSettings, SimulatorSettings } from './settings';
+
+export interface TwsSimulatorOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0: a free port. */
+  port?: number;
+  /** Seed of the price walk and of every random choice (jitter, fuzzing). Default 1. */
+  seed?: number;
+  /** Model clock (prices, Greeks, currentTime). Fault durations always use real time. Default Date.now. */
+  clock?: () => number;
+  /** Default: the default portfolio at clock(). */
+  portfolio?: Portfolio;
+  /** Share a model with another simulator (e.g. the fake Client Portal); overrides seed/portfolio/clock. */
+  model?: MarketModel;
+  /** Initial settings (tick interval, limits, server version, ...); see SimulatorSettings. */
+  settings?: Partial<SimulatorSettings>;
+  /** Default: silent. The CLI logs 'info' lines to stdout. */
+  log?: LogFn;
+  /** First order id handed out in nextValidId. Default 1. */
+  nextOrderId?: number;
+}
+
+export interface TwsSimulator {
+  readonly host: string;
+  readonly port: number;
+  readonly model: MarketModel;
+  readonly settings: SimulatorSettings;
+  readonly control: SimulatorControl;
+  /** Requests received by name (reqMktData, startApi ...), plus connections, handshakes, protocolViolations ... */
+  counters(): Record<string, number>;
+  resetCounters(): void;
+  /** What the last model computation tick (13/83) sent for this option carried, or undefined if none was sent. */
+  lastSentGreeks(conId: number): SentGreeks | undefined;
+  /** Connected clients and their subscriptions, for assertions and the HTTP status page. */
+  sessions(): Array<{
+    connectionId: number;
+    clientId: number | undefined;
+    phase: string;
+    marketData: number[];
+    marketDataType: number;
+  }>;
+  /** Number of streaming market-data lines in use across all clients. */
+  linesInUse(): number;
+  close(): Promise<void>;
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => reject(error);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}
+
+/** Starts a fake IB Gateway speaking the TWS API (server version 193) on a real TCP socket. */
+export async function startTwsSimulator(options: TwsSimulatorOptions = {}): Promise<TwsSimulator> {
+  const host = options.host ?? '127.0.0.1';
+  const seed = options.seed ?? 1;
+  const model = options.model ?? createMarketModel({ seed, portfolio: options.portfolio, clock: options.clock });
+  const settings: SimulatorSettings = { ...defaultSettings(), ...options.settings };
+  const log: LogFn = options.log ?? (() => undefined);
+  const ctx: SimContext = {
+    model,
+    settings,
+    sessions: new Set(),
+    counters: new Map(),
+    lastSentGreeks: new Map(),
+    lingeringClientIds: new Map(),
+    log,
+    random: createRng(seed ^ 0x5bd1e995),
+    outage: false,
+    nextOrderId: options.nextOrderId ?? 1,
+  };
+
+  let nextConnectionId = 1;
+  const sockets = new Set<Socket>();
+
+  function handleChunk(session: ClientSession, chunk: Buffer): void {
+    for (const event of session.parse(chunk)) {
+      if (session.phase === 'closed') return;
+      if (event.type === 'hello') {
+        onHello(ctx, session, event.minVersion, event.maxVersion);
+        continue;
+      }
+      log('debug', `${session.label} <= ${event.fields.join('|')}`);
+      if (settings.pacingLimit > 0 && session.countInbound(Date.now()) > settings.pacingLimit) {
+        count(ctx, 'pacingViolations');
+        session.send(
+          replies.error(-1, 100, `Max rate of messages per second has been exceeded:max=${settings.pacingLimit}`),
+        );
+        if (settings.pacingDisconnect) session.close('fin');
+        continue;
+      }
+      dispatch(ctx, session, parseRequest(event.fields));
+    }
+  }
+
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    count(ctx, 'connections');
+    const session = new ClientSession(nextConnectionId++, socket, { settings, random: ctx.random, log });
+    ctx.sessions.add(session);
+    log('info', `${session.label}: connected from ${socket.remoteAddress}:${socket.remotePort}`);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk) => {
+      try {
+        handleChunk(session, chunk);
+      } catch (error) {
+        // Garbage from a client must never take the simulator down: log one line and drop that client.
+        count(ctx, 'protocolViolations');
+        const reason =
+          error instanceof ProtocolViolation ? error.message : `internal error: ${(error as Error).stack ?? error}`;
+        log('info', `${session.label}: dropping client: ${reason}`);
+        session.close('rst');
+      }
+    });
+    socket.on('error', (error) => log('debug', `${session.label}: socket error ${error.message}`));
+    socket.on('close', () => {
+      sockets.delete(socket);
+      session.close('fin');
+      ctx.sessions.delete(session);
+      log('info', `${session.label}: disconnected`);
+    });
+  });
+  server.on('error', (error) => log('info', `listener error: ${error.message}`));
+
+  const port = await listen(server, options.port ?? 0, host);
+  const streamer = new MarketDataStreamer(ctx);
+  streamer.start();
+  const stopPositionFeed = model.onPositionChange((row) => pushPositionChange(ctx, row));
+
+  const listener = {
+    stopListening: () =>
+      new Promise<void>((resolve) => {
+        if (!server.listening) return resolve();
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      }),
+    startListening: async () => {
+      if (!server.listening) await listen(server, port, host);
+    },
+  };
+  const control = createControl(ctx, streamer, listener);
+
+  return {
+    host,
+    port,
+    model,
+    settings,
+    control,
+    counters: () => Object.fromEntries(ctx.counters),
+    resetCounters: () => ctx.counters.clear(),
+    lastSentGreeks: (conId) => ctx.lastSentGreeks.get(conId),
+    sessions: () =>
+      [...ctx.sessions].map((session) => ({
+        connectionId: session.connectionId,
+        clientId: session.clientId,
+        phase: session.phase,
+        marketData: [...session.marketData.keys()],
+        marketDataType: session.requestedMarketDataType,
+      })),
+    linesInUse: () => streamingLineCount(ctx),
+    async close() {
+      streamer.stop();
+      stopPositionFeed();
+      control.dispose();
+      for (const session of [...ctx.sessions]) session.close('rst');
+      for (const socket of sockets) socket.destroy();
+      await listener.stopListening();
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import { DEFAULT_GREETING_CODES } from './protocol/statusCodes';
+
+/** Everything a test or the control API can change while the simulator runs. Durations are real milliseconds. */
+export interface SimulatorSettings {
+  /** Version answered in the handshake (193; e.g. 201 or 99 to test the client's rejection). */
+  serverVersion: number;
+  /** id -1 status codes sent after nextValidId. */
+  greetingCodes: number[];
+  /** 'immediate', a delay in ms, or 'withheld' (never sent: the client stays paused). */
+  nextValidId: 'immediate' | 'withheld' | number;
+  /** Every reply is delayed by replyDelayMs plus a uniform random [0, replyJitterMs), order preserved. */
+  replyDelayMs: number;
+  replyJitterMs: number;
+  /** When > 0, replies are held and released together on multiples of this interval. */
+  burstIntervalMs: number;
+  /** Sessions stay open but nothing at all is sent (currentTime unanswered). */
+  stalled: boolean;
+  /** New connections are accepted but never get the version frame. */
+  silentAccept: boolean;
+  /** Concurrent streaming market-data lines across all clients (error 101 beyond). */
+  lineLimit: number;
+  /** Client messages per second per connection (error 100 above); 0 disables the monitor. */
+  pacingLimit: number;
+  pacingDisconnect: boolean;
+  /** The account holds live market-data subscriptions (else: 354 for live, 10167 + delayed data for delayed). */
+  liveEntitled: boolean;
+  /** Outside market hours frozen requests get one round of last values instead of a stream. */
+  marketOpen: boolean;
+  tickIntervalMs: number;
+  pnlIntervalMs: number;
+  /** Live computation tick types sent each round for options (delayed ones are these + 70). */
+  computationTickTypes: number[];
+}
+
+export function defaultSettings(): SimulatorSettings {
+  return {
+    serverVersion: 193,
+    greetingCodes: [...DEFAULT_GREETING_CODES],
+    nextValidId: 'immediate',
+    replyDelayMs: 0,
+    replyJitterMs: 0,
+    burstIntervalMs: 0,
+    stalled: false,
+    silentAccept: false,
+    lineLimit: 100,
+    pacingLimit: 50,
+    pacingDisconnect: false,
+    liveEntitled: true,
+    marketOpen: true,
+    tickIntervalMs: 250,
+    pnlIntervalMs: 1000,
+    computationTickTypes: [10, 11, 12, 13],
+  };
+}
