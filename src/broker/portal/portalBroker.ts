@@ -233,7 +233,7 @@ class PortalBroker implements Broker {
     }
     if (!this.portfolioPrimed) await this.primePortfolio();
     if (!this.iserverPrimed) await this.primeIserver();
-    if (this.clock.now() >= this.positionsDueAt) await this.refreshPositions();
+    if (Date.now() >= this.positionsDueAt) await this.refreshPositions();
     const preflight = await this.pollMarketData();
     // Ready once every conid has been polled past its pre-flight, so the first snapshot already has Greeks.
     if (!preflight) this.markReady();
@@ -357,7 +357,8 @@ class PortalBroker implements Broker {
         this.events.emit('bad_input', `position row rejected: ${rejected.reason}`, { account, conId: rejected.conId });
       }
     }
-    this.positionsDueAt = this.clock.now() + this.options.positionsRefreshIntervalMs;
+    // Wall-clock: the injected clock may stand still in tests, the refresh timer must not.
+    this.positionsDueAt = Date.now() + this.options.positionsRefreshIntervalMs;
   }
 
   /** Polls every option and underlying conid in batches; returns whether some conids were requested for the first time. */
