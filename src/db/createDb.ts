@@ -53,11 +53,17 @@ export function createDb(options: CreateDbOptions): Db {
   /** Runs fn on one pooled connection; a connection that failed transiently is destroyed, not reused. */
   async function withClient<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await pool.connect();
+    // A checked-out client has no pool listener: when its socket dies mid-query it emits 'error'
+    // besides failing the query, and an unhandled 'error' would crash the worker.
+    const onSocketError = (err: Error) => log('warn', `postgres connection lost during a query: ${err.message}`);
+    client.on('error', onSocketError);
     try {
       const result = await fn(client);
+      client.removeListener('error', onSocketError);
       client.release();
       return result;
     } catch (err) {
+      client.removeListener('error', onSocketError);
       client.release(classifyDbError(err).kind === 'transient' ? (err as Error) : undefined);
       throw err;
     }
