@@ -4,6 +4,7 @@ import { deliveryFor, GreeksDeliveryKind } from './greeksDelivery';
 import {
   Account,
   Contract,
+  Entitlement,
   GreeksBehaviour,
   greeksBehaviourSchema,
   isOption,
@@ -80,6 +81,8 @@ export interface MarketModel {
   /** What a subscriber that started at subscribedAt should receive at t, given the contract's Greeks behaviour. */
   greeksDelivery(conId: number, t: number, subscribedAt: number): GreeksDelivery;
   setGreeksBehaviour(conId: number, behaviour: GreeksBehaviour): void;
+  /** Changes a contract's market-data entitlement (applies to new subscriptions). */
+  setEntitlement(conId: number, entitlement: Entitlement): void;
   positions(account?: string): PositionRow[];
   position(account: string, conId: number): PositionRow | undefined;
   /** Adds or changes a position (quantity 0 keeps the row, as IBKR does for positions closed today). */
@@ -221,6 +224,10 @@ export function createMarketModel(options: MarketModelOptions): MarketModel {
       const behaviour = behaviours.get(conId) ?? { mode: 'computed' };
       const delivery = deliveryFor(behaviour, t, subscribedAt);
       return delivery.kind === 'computed' ? { kind: 'computed', greeks: optionGreeks(conId, t) } : delivery;
+    },
+    setEntitlement(conId, entitlement) {
+      const contract = requireContract(conId);
+      byConId.set(conId, { ...contract, entitlement } as Contract);
     },
     setGreeksBehaviour(conId, behaviour) {
       requireOption(conId);

@@ -25,6 +25,9 @@ export type GreeksBehaviour = z.infer<typeof greeksBehaviourSchema>;
 
 export const secTypeSchema = z.enum(['STK', 'FUT', 'OPT', 'FOP']);
 
+export const entitlementSchema = z.enum(['ok', 'noUnderlyingPermission', 'notSubscribed']);
+export type Entitlement = z.infer<typeof entitlementSchema>;
+
 const baseContractSchema = z.object({
   conId: z.number().int().positive(),
   symbol: z.string().min(1),
@@ -35,7 +38,7 @@ const baseContractSchema = z.object({
   primaryExchange: z.string().default(''),
   tradingClass: z.string().optional(),
   /** Which market-data requests are allowed: 'ok', 'noUnderlyingPermission' (10090, no Greeks), 'notSubscribed' (354). */
-  entitlement: z.enum(['ok', 'noUnderlyingPermission', 'notSubscribed']).default('ok'),
+  entitlement: entitlementSchema.default('ok'),
 });
 
 export const underlyingContractSchema = baseContractSchema.extend({

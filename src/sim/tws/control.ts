@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { greeksBehaviourSchema, createRng } from '../model';
+import { createRng, entitlementSchema, greeksBehaviourSchema } from '../model';
 import { count, readySessions, SimContext } from './context';
 import { fuzzedFrames } from './faults/frameMutator';
 import { MALFORMED_KINDS, malformedFrame } from './faults/malformedFrames';
@@ -56,6 +56,7 @@ export const controlSchemas = {
     ...target,
   }),
   setGreeksBehaviour: z.object({ conId: z.number().int(), behaviour: greeksBehaviourSchema }),
+  setEntitlement: z.object({ conId: z.number().int(), entitlement: entitlementSchema }),
   setPosition: z.object({
     account: z.string(),
     conId: z.number().int(),
@@ -247,6 +248,12 @@ export function createControl(ctx: SimContext, streamer: MarketDataStreamer, lis
     setGreeksBehaviour(args: ControlArgs<'setGreeksBehaviour'>): void {
       const { conId, behaviour } = parseArgs('setGreeksBehaviour', args);
       ctx.model.setGreeksBehaviour(conId, behaviour);
+    },
+
+    /** 'noUnderlyingPermission' (10090, prices without Greeks) or 'notSubscribed' (354) for new subscriptions. */
+    setEntitlement(args: ControlArgs<'setEntitlement'>): void {
+      const { conId, entitlement } = parseArgs('setEntitlement', args);
+      ctx.model.setEntitlement(conId, entitlement);
     },
 
     /** Changes a position; position and account-update subscribers get it pushed at once. */
