@@ -40,9 +40,9 @@ export class ClientSession {
   readonly lastGreeks = new Map<number, ModelGreeks>();
 
   private readonly parser = new InboundParser();
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private lastScheduledAt = 0;
-  private queued = 0;
+  /** Replies held back by the delay faults, in send order. */
+  private readonly delayed: Array<{ at: number; bytes: Buffer }> = [];
+  private flushTimer: NodeJS.Timeout | undefined;
   private readonly pacingWindow: number[] = [];
 
   constructor(
@@ -73,22 +73,33 @@ export class ClientSession {
   sendBuffer(bytes: Buffer): void {
     if (this.phase === 'closed' || this.deps.settings.stalled) return;
     const { replyDelayMs, replyJitterMs, burstIntervalMs } = this.deps.settings;
-    if (replyDelayMs <= 0 && replyJitterMs <= 0 && burstIntervalMs <= 0 && this.queued === 0) {
+    if (replyDelayMs <= 0 && replyJitterMs <= 0 && burstIntervalMs <= 0 && this.delayed.length === 0) {
       this.write(bytes);
       return;
     }
-    const now = Date.now();
-    let at = now + Math.max(0, replyDelayMs) + this.deps.random() * Math.max(0, replyJitterMs);
+    let at = Date.now() + Math.max(0, replyDelayMs) + this.deps.random() * Math.max(0, replyJitterMs);
     if (burstIntervalMs > 0) at = Math.ceil(at / burstIntervalMs) * burstIntervalMs;
-    at = Math.max(at, this.lastScheduledAt);
-    this.lastScheduledAt = at;
-    this.queued += 1;
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      this.queued -= 1;
-      this.write(bytes);
-    }, at - now);
-    this.timers.add(timer);
+    // Never overtake an earlier reply: jitter delays, it does not reorder.
+    const last = this.delayed[this.delayed.length - 1];
+    if (last && last.at > at) at = last.at;
+    this.delayed.push({ at, bytes });
+    if (this.delayed.length === 1) this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    const head = this.delayed[0];
+    if (!head) return;
+    this.flushTimer = setTimeout(
+      () => {
+        this.flushTimer = undefined;
+        const now = Date.now();
+        const due: Buffer[] = [];
+        while (this.delayed.length && this.delayed[0].at <= now) due.push(this.delayed.shift()!.bytes);
+        if (due.length) this.write(Buffer.concat(due));
+        this.scheduleFlush();
+      },
+      Math.max(0, head.at - Date.now()),
+    );
   }
 
   private write(bytes: Buffer): void {
@@ -117,8 +128,8 @@ export class ClientSession {
   close(mode: 'fin' | 'rst'): void {
     if (this.phase === 'closed') return;
     this.phase = 'closed';
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.delayed.length = 0;
     this.forgetSubscriptions();
     if (mode === 'rst') this.socket.resetAndDestroy();
     else {
