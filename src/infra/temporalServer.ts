@@ -78,6 +78,10 @@ export async function startTemporalDevServer(options: DevServerOptions = {}): Pr
     'system.enableActivityEagerExecution=true',
     '--dynamic-config-value',
     'frontend.enableUpdateWorkflowExecution=true',
+    // The timer queue rounds timers shorter than this up to it (1 s by default), which would turn the
+    // sub-second cycles of tests into 1-second ones. One dev server has no clock skew to guard against.
+    '--dynamic-config-value',
+    'history.timerProcessorMaxTimeShift="20ms"',
   ];
   for (const [key, type] of Object.entries(BRIDGE_SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${key}=${type}`);
   if (options.uiPort === null || options.uiPort === undefined) args.push('--headless');
@@ -101,7 +105,9 @@ export async function startTemporalDevServer(options: DevServerOptions = {}): Pr
     if (exited) throw new Error(`${exited} (binary ${binary}${options.logFile ? `, log ${options.logFile}` : ''})`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`temporal dev server did not listen on ${ip}:${port} within ${options.startTimeoutMs ?? 30_000} ms`);
+      throw new Error(
+        `temporal dev server did not listen on ${ip}:${port} within ${options.startTimeoutMs ?? 30_000} ms`,
+      );
     }
     await sleep(100);
   }

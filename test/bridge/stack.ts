@@ -1,0 +1,150 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WorkflowHandle } from '@temporalio/client';
+import { Client as PgClient } from 'pg';
+import { createSocketBroker } from '../../src/broker/socket';
+import type { Broker } from '../../src/broker/types';
+import { createFallbackBuffer } from '../../src/buffer';
+import { classifyDbError, createDb, migrate, type Db } from '../../src/db';
+import { startTwsSimulator, type TwsSimulator } from '../../src/sim/tws';
+import { MAIN_ACCOUNT } from '../../src/sim/model';
+import { createBridgeWorkers, type BridgeWorkers } from '../../src/worker/createWorkers';
+import type { ibkrBridge } from '../../src/workflows/bridge';
+import { DEFAULT_SETTINGS, type BridgeSettings } from '../../src/workflows/types';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { startTcpProxy, viaProxy, type TcpProxy } from '../support/tcpProxy';
+import { uniqueName } from '../support/temporal';
+
+/** Settings at test speed: a cycle every 500 ms, and a reset window far away unless a test asks for one. */
+export function fastSettings(overrides: Partial<BridgeSettings> = {}): BridgeSettings {
+  return {
+    ...DEFAULT_SETTINGS,
+    account: MAIN_ACCOUNT,
+    intervalMs: 500,
+    cycleTimeoutMs: 2000,
+    cycleAttempts: 2,
+    cycleRetryMs: 200,
+    sessionScheduleToStartMs: 5000,
+    reset: { time: '12:00', timeZone: 'Pacific/Kiritimati', durationMs: 1000 },
+    ...overrides,
+  };
+}
+
+/**
+ * One worker process's worth of real parts: the TWS simulator on a socket, the SOCKET adapter, a fresh
+ * database reached through a TCP proxy (so a test can take Postgres away), the JSONL buffer, and the
+ * bridge's two Temporal workers.
+ */
+export class BridgeStack {
+  simulator!: TwsSimulator;
+  broker!: Broker;
+  database!: TestDatabase;
+  proxy!: TcpProxy;
+  db!: Db;
+  sql!: PgClient;
+  workers!: BridgeWorkers;
+  taskQueue = uniqueName('bridge');
+  bufferDir = mkdtempSync(join(tmpdir(), 'bridge-buffer-'));
+  private running: Promise<void> | null = null;
+
+  constructor(
+    private readonly env: TestWorkflowEnvironment,
+    private readonly bundle: WorkflowBundleWithSourceMap,
+  ) {}
+
+  async start(): Promise<this> {
+    this.simulator = await startTwsSimulator({ port: 0, seed: 7, settings: { tickIntervalMs: 200 } });
+    this.database = await createTestDatabase('bridge');
+    await migrate(this.database.url);
+    const target = new URL(this.database.url);
+    this.proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+    this.db = createDb({
+      url: viaProxy(this.database.url, this.proxy),
+      statementTimeoutMs: 1000,
+      connectionTimeoutMs: 1000,
+    });
+    this.sql = new PgClient({ connectionString: this.database.url });
+    await this.sql.connect();
+    this.broker = createSocketBroker({
+      host: '127.0.0.1',
+      port: this.simulator.port,
+      clientId: 10,
+      account: MAIN_ACCOUNT,
+      reconnectMinDelayMs: 100,
+      reconnectMaxDelayMs: 500,
+      heartbeatIntervalMs: 1000,
+      heartbeatTimeoutMs: 3000,
+    });
+    this.workers = await createBridgeWorkers({
+      connection: this.env.nativeConnection,
+      namespace: 'default',
+      taskQueue: this.taskQueue,
+      workflowBundle: this.bundle,
+      databaseUrl: this.database.url,
+      clientId: 10,
+      broker: this.broker,
+      store: this.db,
+      buffer: createFallbackBuffer({ dir: this.bufferDir }),
+      classifyDbError,
+      aggregateOptions: () => ({ maxAgeMs: 15_000 }),
+      reconnectTimeoutMs: 10_000,
+      shutdownGraceMs: 2000,
+    });
+    this.running = this.workers.run();
+    return this;
+  }
+
+  startWorkflow(settings: BridgeSettings = fastSettings()): Promise<WorkflowHandle<typeof ibkrBridge>> {
+    return this.env.client.workflow.start<typeof ibkrBridge>('ibkrBridge', {
+      taskQueue: this.taskQueue,
+      workflowId: uniqueName('ibkr-bridge-test'),
+      args: [{ settings }],
+    });
+  }
+
+  async rows(): Promise<Array<{ cycle_key: string; snapshot_at: Date; net_delta: number; coverage: number }>> {
+    const result = await this.sql.query(
+      'select cycle_key, snapshot_at, net_delta::float8 as net_delta, coverage::float8 as coverage from portfolio_greeks order by snapshot_at',
+    );
+    return result.rows;
+  }
+
+  async apiEvents(): Promise<Array<{ event: string; message: string; details: Record<string, unknown> | null }>> {
+    const result = await this.sql.query('select event, message, details from api_logs order by logged_at, id');
+    return result.rows;
+  }
+
+  async stop(): Promise<void> {
+    await this.workers?.shutdown().catch(() => undefined);
+    await this.running?.catch(() => undefined);
+    await this.broker?.stop();
+    await this.db?.close();
+    await this.sql?.end();
+    await this.proxy?.close();
+    await this.simulator?.close();
+    await this.database?.drop();
+    rmSync(this.bufferDir, { recursive: true, force: true });
+  }
+}
+
+/** Polls until the predicate holds; fails with the last observed value after timeoutMs. */
+export async function eventually<T>(
+  probe: () => Promise<T>,
+  predicate: (value: T) => boolean,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T = await probe();
+  while (!predicate(last)) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 100));
+    last = await probe();
+  }
+  return last;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
