@@ -1,0 +1,158 @@
+import { aggregateGreeks } from '../../../src/greeks';
+import {
+  eventsOf,
+  eventually,
+  MAIN_ACCOUNT,
+  optionConIds,
+  startSimAndBroker,
+  waitForFreshGreeks,
+  type SimBroker,
+} from './simHarness';
+
+const GREEK_KEYS = ['delta', 'gamma', 'vega', 'theta'] as const;
+
+/** The snapshot's Greeks for conId equal the model values the simulator last sent for it. */
+function matchesLastSent(h: SimBroker, conId: number): boolean {
+  const sent = h.sim.lastSentGreeks(conId)?.greeks;
+  const got = h.broker.snapshot(MAIN_ACCOUNT).greeks[conId];
+  if (!sent || !got || got.stale) return false;
+  return GREEK_KEYS.every((key) => Math.abs((got[key] as number) - sent[key]) <= 1e-9);
+}
+
+describe('SOCKET adapter market data', () => {
+  let h: SimBroker | undefined;
+
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+
+  it('resolves futures and futures options through contract details and records the type with each Greek', async () => {
+    h = await startSimAndBroker();
+    await waitForFreshGreeks(h, 0);
+    const snapshot = h.broker.snapshot(MAIN_ACCOUNT);
+    const fop = snapshot.positions.find((p) => p.secType === 'FOP')!;
+    expect(fop).toMatchObject({ multiplier: 50, underlying: 'ES' });
+    const contract = h.sim.model.contract(fop.conId);
+    expect(fop.underlyingConId).toBe(contract && 'underConId' in contract ? contract.underConId : NaN);
+    await eventually(() => matchesLastSent(h!, fop.conId), { what: 'FOP Greeks equal to the model' });
+    // Only FUT and FOP need a lookup (SMART is invalid for them); equity options and stocks do not.
+    const lookups = h.sim.counters().reqContractDetails;
+    const needing = h.sim.model.contracts().filter((c) => c.secType === 'FUT' || c.secType === 'FOP');
+    const held = new Set(
+      h.sim.model
+        .positions()
+        .filter((r) => r.quantity !== 0)
+        .map((r) => r.conId),
+    );
+    expect(lookups).toBe(needing.filter((c) => held.has(c.conId)).length);
+    for (const conId of optionConIds(snapshot)) expect(snapshot.greeks[conId].marketDataType).toBe('live');
+    expect(snapshot.marketDataType).toBe('live');
+  });
+
+  it('falls back to delayed data when live is not permitted (354) and says so in every Greek', async () => {
+    h = await startSimAndBroker({ sim: { settings: { liveEntitled: false } } });
+    await waitForFreshGreeks(h, 0, 'delayed Greeks');
+    const fallbacks = eventsOf(h.events, 'market_data_type_fallback');
+    expect(fallbacks).toHaveLength(1);
+    expect(fallbacks[0]).toMatchObject({ code: 354, details: { from: 'live', to: 'delayed' } });
+
+    const snapshot = h.broker.snapshot(MAIN_ACCOUNT);
+    expect(snapshot.marketDataType).toBe('delayed');
+    for (const conId of optionConIds(snapshot)) expect(snapshot.greeks[conId].marketDataType).toBe('delayed');
+    const conId = optionConIds(snapshot)[0];
+    await eventually(() => matchesLastSent(h!, conId), { what: 'delayed Greeks equal to the model' });
+    expect(h.sim.lastSentGreeks(conId)?.tickType).toBe(83);
+    expect(aggregateGreeks(h.broker.snapshot(MAIN_ACCOUNT), { now: Date.now(), maxAgeMs: 15_000 }).marketDataType).toBe(
+      'delayed',
+    );
+  });
+
+  it('keeps within its line budget, biggest exposures first, and reports the positions left out', async () => {
+    h = await startSimAndBroker({ broker: { maxMarketDataLines: 10 } });
+    const exceeded = await eventually(() => eventsOf(h!.events, 'line_budget_exceeded')[0], { what: 'budget event' });
+    await eventually(() => h!.broker.marketDataStats().linesInUse === 10 && h!.sim.linesInUse() === 10, {
+      what: 'ten lines streaming',
+    });
+    const stats = h.broker.marketDataStats();
+    const held = h.sim.model.positions().filter((r) => r.quantity !== 0);
+    expect(stats.overBudget).toHaveLength(held.length - 10);
+    expect(exceeded.details).toMatchObject({ maxLines: 10, unsubscribed: held.length - 10 });
+
+    // Covered options are the ten largest |quantity × multiplier| exposures.
+    const exposure = (conId: number): number => {
+      const contract = h!.sim.model.contract(conId)!;
+      return Math.max(...held.filter((r) => r.conId === conId).map((r) => Math.abs(r.quantity * contract.multiplier)));
+    };
+    const options = [...new Set(held.map((r) => r.conId))].filter((c) => {
+      const type = h!.sim.model.contract(c)!.secType;
+      return type === 'OPT' || type === 'FOP';
+    });
+    const threshold = options.map(exposure).sort((a, b) => b - a)[9];
+    for (const conId of stats.overBudget) {
+      if (options.includes(conId)) expect(exposure(conId)).toBeLessThanOrEqual(threshold);
+    }
+    const result = aggregateGreeks(h.broker.snapshot(MAIN_ACCOUNT), { now: Date.now(), maxAgeMs: 15_000 });
+    expect(result.excluded.filter((e) => e.reason === 'missing').length).toBeGreaterThan(0);
+    expect(result.coverage).toBeLessThan(1);
+  });
+
+  it("reports the gateway's own line limit (101) as a budget problem", async () => {
+    h = await startSimAndBroker({ sim: { settings: { lineLimit: 20 } } });
+    const refused = await eventually(() => eventsOf(h!.events, 'line_budget_exceeded').find((e) => e.code === 101), {
+      what: 'a 101 budget event',
+    });
+    expect(refused.details).toHaveProperty('conId');
+    await eventually(() => h!.broker.marketDataStats().overBudget.length > 0, { what: 'over-budget lines' });
+    expect(h.sim.linesInUse()).toBe(20);
+  });
+
+  it('a "not computed" tick never overwrites a good value: it keeps it and marks it stale', async () => {
+    h = await startSimAndBroker();
+    await waitForFreshGreeks(h, 0);
+    const conId = optionConIds(h.broker.snapshot(MAIN_ACCOUNT))[2];
+    await eventually(() => matchesLastSent(h!, conId), { what: 'good Greeks' });
+
+    for (const sentinel of ['negative', 'doubleMax'] as const) {
+      h.sim.control.setGreeksBehaviour({ conId, behaviour: { mode: 'notComputed', sentinel } });
+      const stale = await eventually(
+        () => {
+          const greeks = h!.broker.snapshot(MAIN_ACCOUNT).greeks[conId];
+          return greeks?.stale ? greeks : undefined;
+        },
+        { what: `stale after ${sentinel} sentinels` },
+      );
+      expect(h.sim.lastSentGreeks(conId)?.kind).toBe('notComputed');
+      for (const key of GREEK_KEYS) expect(Number.isFinite(stale[key])).toBe(true);
+      const result = aggregateGreeks(h.broker.snapshot(MAIN_ACCOUNT), { now: Date.now(), maxAgeMs: 15_000 });
+      expect(result.excluded).toContainEqual(expect.objectContaining({ conId, reason: 'stale' }));
+
+      h.sim.control.setGreeksBehaviour({ conId, behaviour: { mode: 'computed' } });
+      await eventually(() => matchesLastSent(h!, conId), { what: 'fresh Greeks once computed again' });
+    }
+  });
+
+  it('an option that was never computed is listed as not computed, not counted as zero', async () => {
+    h = await startSimAndBroker({ start: false });
+    const conId = h.sim.model.positions(MAIN_ACCOUNT).find((r) => r.quantity !== 0 && r.conId >= 700_000)!.conId;
+    h.sim.control.setGreeksBehaviour({ conId, behaviour: { mode: 'notComputed', sentinel: 'negative' } });
+    h.broker.start();
+    await h.broker.waitUntilReady(15_000);
+    const result = await eventually(
+      () => {
+        const aggregated = aggregateGreeks(h!.broker.snapshot(MAIN_ACCOUNT), { now: Date.now(), maxAgeMs: 15_000 });
+        return aggregated.coveredOptionCount === aggregated.optionCount - 1 ? aggregated : undefined;
+      },
+      { what: 'all other options covered' },
+    );
+    expect(result.excluded).toEqual([expect.objectContaining({ conId, reason: 'not_computed' })]);
+  });
+
+  it('paces its start-up burst under the gateway limit of 50 messages per second', async () => {
+    h = await startSimAndBroker({ sim: { settings: { pacingLimit: 50, pacingDisconnect: true } } });
+    await waitForFreshGreeks(h, 0);
+    expect(h.sim.counters().pacingViolations ?? 0).toBe(0);
+    expect(h.sim.counters().connections).toBe(1);
+    expect(eventsOf(h.events, 'pacing')).toEqual([]);
+  });
+});
