@@ -63,6 +63,7 @@ class PortalBroker implements Broker {
   private reachable = false;
   private sessionOk = false;
   private repairedByAdapter = false;
+  private recheckingAfter401 = false;
   private portfolioPrimed = false;
   private iserverPrimed = false;
   private knownAccounts: string[] = [];
@@ -228,6 +229,8 @@ class PortalBroker implements Broker {
       const result = await this.session.establish();
       if (!result.healthy) return this.fail(result.problem);
       this.noteReachable();
+      // The loss was found and repaired in one pass: still report it, so auth_lost / reauthenticated pair up.
+      if (result.repaired) this.recordProblem(result.repairedFrom);
       this.sessionOk = true;
       this.repairedByAdapter = result.repaired;
     }
@@ -253,6 +256,11 @@ class PortalBroker implements Broker {
     }
     this.sessionOk = false;
     if (problem.kind === 'brokerage_lost' || problem.kind === 'competing') this.iserverPrimed = false;
+    if (problem.status === 401 && !this.recheckingAfter401) {
+      // A 401 on a data call says "some session is gone", not which: ask auth status right away before reporting.
+      this.recheckingAfter401 = true;
+      return 0;
+    }
     return this.fail(problem);
   }
 
@@ -260,6 +268,13 @@ class PortalBroker implements Broker {
   private fail(problem: SessionProblem): number {
     if (!this.running) return this.options.retryMaxMs;
     if (problem.kind === 'rate_limited') return Math.max(this.limiter.pauseRemainingMs(), 50);
+    this.recordProblem(problem);
+    const delay = this.retryDelayMs;
+    this.retryDelayMs = Math.min(this.options.retryMaxMs, this.retryDelayMs * 2);
+    return delay;
+  }
+
+  private recordProblem(problem: SessionProblem): void {
     if (problem.kind !== 'unreachable' && problem.kind !== 'tls') this.noteReachable();
     else this.reachable = false;
     if (problem.kind === 'unreachable' || problem.kind === 'tls' || problem.kind === 'no_session') {
@@ -271,9 +286,6 @@ class PortalBroker implements Broker {
     this.problem = problem;
     this.setConnection(STATE_BY_PROBLEM[problem.kind]);
     if (changed) this.emitProblem(problem);
-    const delay = this.retryDelayMs;
-    this.retryDelayMs = Math.min(this.options.retryMaxMs, this.retryDelayMs * 2);
-    return delay;
   }
 
   private emitProblem(problem: SessionProblem): void {
@@ -288,6 +300,7 @@ class PortalBroker implements Broker {
   private markReady(): void {
     if (!this.sessionOk || !this.running) return;
     this.retryDelayMs = this.options.retryInitialMs;
+    this.recheckingAfter401 = false;
     if (this.connection === 'ready') return;
     const previous = this.problem;
     this.problem = undefined;

@@ -36,7 +36,9 @@ export interface SessionKeeperOptions {
 }
 
 export type EstablishResult =
-  { healthy: true; repaired: boolean; repairedFrom?: SessionProblemKind } | { healthy: false; problem: SessionProblem };
+  | { healthy: true; repaired: false }
+  | { healthy: true; repaired: true; repairedFrom: SessionProblem }
+  | { healthy: false; problem: SessionProblem };
 
 /**
  * Checks the gateway's session and repairs what the API can repair: a lost brokerage session (reauthenticate, then
@@ -115,7 +117,7 @@ export class SessionKeeper {
       for (let poll = 0; poll < (this.options.reauthPolls ?? 6); poll += 1) {
         await this.sleep(this.options.reauthPollIntervalMs ?? 500);
         const check = await this.check();
-        if (check.healthy) return { healthy: true, repaired: true, repairedFrom: problem.kind };
+        if (check.healthy) return { healthy: true, repaired: true, repairedFrom: problem };
         last = check.problem;
         if (last.kind !== 'brokerage_lost' && last.kind !== 'competing') return { healthy: false, problem: last };
       }

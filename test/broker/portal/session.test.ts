@@ -1,0 +1,108 @@
+import { MAIN_ACCOUNT } from '../../../src/sim/model';
+import { startPortalPair, waitFor, type PortalPair } from './portalHarness';
+
+describe('PORTAL session keeping over HTTPS', () => {
+  let pair: PortalPair | undefined;
+  afterEach(async () => {
+    await pair?.close();
+    pair = undefined;
+  });
+
+  it('reports a gateway without session (401) and recovers once someone logs in', async () => {
+    pair = await startPortalPair({ fake: { session: { loggedIn: false } } });
+    await expect(pair.broker.waitUntilReady(1500)).rejects.toThrow(/not ready after 1500 ms: .*401/);
+    const lost = await waitFor(() => pair!.eventsOf('auth_lost')[0], 'auth_lost');
+    expect(lost.details?.kind).toBe('no_session');
+    expect(pair.broker.state()).toBe('connecting');
+    pair.fake.control.login();
+    await pair.broker.waitUntilReady(20_000);
+    expect(pair.eventsOf('reauthenticated')).toHaveLength(1);
+    expect(pair.eventsOf('reauthenticated')[0].details).toMatchObject({ recoveredFrom: 'no_session', by: 'gateway' });
+    expect(pair.broker.accounts()).toContain(MAIN_ACCOUNT);
+  });
+
+  it('re-opens a lost brokerage session with /iserver/reauthenticate', async () => {
+    pair = await startPortalPair();
+    await pair.broker.waitUntilReady(20_000);
+    pair.fake.control.setBrokerageSession('lost');
+    await waitFor(() => pair!.eventsOf('auth_lost')[0], 'auth_lost');
+    await waitFor(() => pair!.eventsOf('reauthenticated')[0], 'reauthenticated');
+    expect(pair.eventsOf('reauthenticated')[0].details).toMatchObject({
+      recoveredFrom: 'brokerage_lost',
+      by: 'adapter',
+    });
+    expect(pair.fake.control.requests('/iserver/reauthenticate').length).toBeGreaterThanOrEqual(1);
+    await pair.broker.waitUntilReady(20_000);
+    // Market data flows again (the new brokerage session needed /iserver/accounts and a fresh pre-flight).
+    const polls = pair.fake.control
+      .requests('/iserver/marketdata/snapshot')
+      .filter((entry) => entry.status === 200).length;
+    await waitFor(
+      () =>
+        pair!.fake.control.requests('/iserver/marketdata/snapshot').filter((entry) => entry.status === 200).length >
+        polls + 2,
+      'successful snapshots after reauth',
+    );
+    expect(Object.values(pair.broker.snapshot(MAIN_ACCOUNT).greeks).some((greeks) => !greeks.stale)).toBe(true);
+  });
+
+  it('falls back to ssodh/init when reauthenticate does not help', async () => {
+    pair = await startPortalPair({ fake: { session: { reauthenticateWorks: false } } });
+    await pair.broker.waitUntilReady(20_000);
+    pair.fake.control.setBrokerageSession('lost');
+    await waitFor(() => pair!.eventsOf('reauthenticated')[0], 'reauthenticated', 30_000);
+    expect(pair.fake.control.requests('/iserver/auth/ssodh/init').length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('does not kick a competing session by default and recovers when it goes away', async () => {
+    pair = await startPortalPair();
+    await pair.broker.waitUntilReady(20_000);
+    pair.fake.control.setBrokerageSession('competing');
+    const lost = await waitFor(() => pair!.eventsOf('auth_lost')[0], 'auth_lost');
+    expect(lost.details?.kind).toBe('competing');
+    await waitFor(() => pair!.broker.state() === 'degraded', 'degraded');
+    expect(pair.fake.control.requests('/iserver/auth/ssodh/init')).toHaveLength(0);
+    expect(pair.fake.control.sessionState().brokerage).toBe('competing');
+    pair.fake.control.setBrokerageSession('lost');
+    await waitFor(() => pair!.eventsOf('reauthenticated')[0], 'reauthenticated');
+    await pair.broker.waitUntilReady(20_000);
+  });
+
+  it('keeps the session alive with /tickle while the gateway expires idle sessions', async () => {
+    pair = await startPortalPair({ broker: { tickleIntervalMs: 1000 } });
+    await pair.broker.waitUntilReady(20_000);
+    pair.fake.control.setIdleTimeout(3000);
+    const tickles = pair.fake.control.requests('/tickle').length;
+    // Five tickles take over 5 s (the adapter keeps /tickle under 1 per 1.25 s): well past the 3 s idle limit.
+    await waitFor(() => pair!.fake.control.requests('/tickle').length >= tickles + 5, 'five more tickles');
+    expect(pair.fake.control.sessionState().loggedIn).toBe(true);
+    expect(pair.eventsOf('auth_lost')).toHaveLength(0);
+    expect(pair.broker.state()).toBe('ready');
+  });
+
+  it('notices the idle expiry when it does not tickle', async () => {
+    pair = await startPortalPair({ broker: { tickleIntervalMs: 600_000 } });
+    await pair.broker.waitUntilReady(20_000);
+    pair.fake.control.setIdleTimeout(1000);
+    const lost = await waitFor(() => pair!.eventsOf('auth_lost')[0], 'auth_lost after idle expiry');
+    expect(lost.details?.kind).toBe('no_session');
+    expect(pair.fake.control.sessionState().loggedIn).toBe(false);
+    expect(pair.broker.state()).toBe('connecting');
+    const snapshot = pair.broker.snapshot(MAIN_ACCOUNT);
+    expect(snapshot.connection).toBe('connecting');
+    expect(Object.values(snapshot.greeks).length).toBeGreaterThan(0);
+    expect(Object.values(snapshot.greeks).every((greeks) => greeks.stale)).toBe(true);
+  });
+
+  it('never writes the session cookie to a log or an event', async () => {
+    pair = await startPortalPair();
+    await pair.broker.waitUntilReady(20_000);
+    pair.fake.control.setBrokerageSession('lost');
+    await waitFor(() => pair!.eventsOf('reauthenticated')[0], 'reauthenticated');
+    const cookie = pair.fake.control.sessionCookie();
+    const written = JSON.stringify(pair.logger.lines) + JSON.stringify(pair.events);
+    expect(pair.logger.lines.length).toBeGreaterThan(3);
+    expect(written).not.toContain(cookie);
+    expect(written).not.toContain(cookie.slice(0, 16));
+  });
+});
