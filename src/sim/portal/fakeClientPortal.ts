@@ -140,8 +140,13 @@ export async function startFakeClientPortal(options: FakeClientPortalOptions): P
     if (takeCounted(resets, path)) {
       record.status = 'reset';
       const socket = request.socket as Socket & { resetAndDestroy?: () => void };
-      if (socket.resetAndDestroy) socket.resetAndDestroy();
-      else socket.destroy();
+      // A TCP RST where the socket allows it (plain HTTP); a TLS socket can only be torn down ("socket hang up").
+      try {
+        if (socket.resetAndDestroy) socket.resetAndDestroy();
+        else socket.destroy();
+      } catch {
+        socket.destroy();
+      }
       return;
     }
     let status: number;
