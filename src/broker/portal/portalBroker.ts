@@ -277,7 +277,9 @@ class PortalBroker implements Broker {
   private recordProblem(problem: SessionProblem): void {
     if (problem.kind !== 'unreachable' && problem.kind !== 'tls') this.noteReachable();
     else this.reachable = false;
-    if (problem.kind === 'unreachable' || problem.kind === 'tls' || problem.kind === 'no_session') {
+    // A network blip keeps the gateway's read-only session (and /portfolio/accounts costs a 5 s limit slot);
+    // a new login, or the gateway complaining about call order, needs the accounts primed again.
+    if (problem.kind === 'no_session' || problem.status === 400) {
       this.portfolioPrimed = false;
     }
     this.iserverPrimed = false;
