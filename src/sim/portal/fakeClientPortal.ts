@@ -1,7 +1,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { createMarketModel, type MarketModel, type Portfolio } from '../model';
+import { createMarketModel, type MarketModel, type ModelGreeks, type Portfolio } from '../model';
 import { selfSignedCertificate } from './certificate';
 import {
   inOutageWindow,
@@ -81,6 +81,8 @@ export interface FakeClientPortalControl {
   /** The session cookie the gateway sets (to prove it never reaches a log). */
   sessionCookie(): string;
   subscribedConIds(): number[];
+  /** Per-share Greeks of the last snapshot row that carried them for conId. */
+  lastSentGreeks(conId: number): ModelGreeks | undefined;
 }
 
 export interface FakeClientPortal {
@@ -287,6 +289,7 @@ export async function startFakeClientPortal(options: FakeClientPortalOptions): P
     rateLimitedCount: () => rateLimited,
     sessionCookie: () => session.cookie,
     subscribedConIds: () => portalApi.subscribedConIds(),
+    lastSentGreeks: (conId) => portalApi.lastSentGreeks.get(conId),
   };
 
   return {

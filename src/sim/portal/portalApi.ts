@@ -1,4 +1,4 @@
-import type { MarketModel, PositionRow } from '../model';
+import type { MarketModel, ModelGreeks, PositionRow } from '../model';
 import { positionRow, snapshotRow, type AvailabilityCode } from './rowFormat';
 import type { FakeSession } from './sessionState';
 
@@ -36,6 +36,8 @@ export class PortalApi {
   readonly fieldOverrides = new Map<number, Record<string, string>>();
   /** conid → market-clock time its stream started; absent = next request is the pre-flight. */
   private readonly subscriptions = new Map<number, { since: number; fields: string[] }>();
+  /** conid → the Greeks of the last row that carried them (what a client should now hold). */
+  readonly lastSentGreeks = new Map<number, ModelGreeks>();
   /** Per account: the positions the backend cached at the first read after an invalidate. */
   private readonly positionCache = new Map<string, PositionRow[]>();
 
@@ -221,7 +223,7 @@ export class PortalApi {
         return { conid: conId, conidEx: String(conId) };
       }
       if (requestedFields.length > 0) subscription.fields = [...new Set([...subscription.fields, ...requestedFields])];
-      return snapshotRow({
+      const output = snapshotRow({
         model: this.model,
         conId,
         fields: subscription.fields,
@@ -231,6 +233,8 @@ export class PortalApi {
         halted: this.halted.has(conId),
         overrides: this.fieldOverrides.get(conId),
       });
+      if (output.greeks) this.lastSentGreeks.set(conId, output.greeks);
+      return output.row;
     });
     return json(rows);
   }

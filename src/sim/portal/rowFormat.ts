@@ -1,13 +1,13 @@
-import { isOption, type Contract, type MarketModel, type PositionRow } from '../model';
+import { isOption, type Contract, type MarketModel, type ModelGreeks, type PositionRow } from '../model';
 
 /**
  * Turns model values into what the Client Portal sends: position rows with inconsistently typed fields, and snapshot
  * rows where every value is a string with the gateway's decorations (thousands separators, % on implied vol, C/H
- * prefixes on the last price). Numbers keep 8 significant digits so a client can compare them with the model.
+ * prefixes on the last price). Numbers keep full precision so a client's values can be compared with the model's.
  */
 
 export function formatNumber(value: number): string {
-  return String(Number(value.toPrecision(8)));
+  return String(value);
 }
 
 /** "5,912.25": the gateway groups thousands in prices and sizes. */
@@ -93,8 +93,14 @@ export interface SnapshotRowInput {
   overrides?: Record<string, string>;
 }
 
+export interface SnapshotRowOutput {
+  row: Record<string, unknown>;
+  /** The Greeks this row carried, when it carried them. */
+  greeks?: ModelGreeks;
+}
+
 /** One /iserver/marketdata/snapshot row after the pre-flight. Keys the gateway has no value for are absent. */
-export function snapshotRow(input: SnapshotRowInput): Record<string, unknown> {
+export function snapshotRow(input: SnapshotRowInput): SnapshotRowOutput {
   const { model, conId, t } = input;
   const contract = model.contract(conId);
   const row: Record<string, unknown> = {
@@ -104,7 +110,8 @@ export function snapshotRow(input: SnapshotRowInput): Record<string, unknown> {
     server_id: `q${conId % 7}`,
     '6119': `q${conId % 7}`,
   };
-  if (!contract) return row;
+  if (!contract) return { row };
+  let sentGreeks: ModelGreeks | undefined;
   const entitlement = contract.entitlement;
   row['6509'] = entitlement === 'notSubscribed' ? 'N' : `${input.availability}pB`;
   const values: Record<string, string> = {};
@@ -124,6 +131,7 @@ export function snapshotRow(input: SnapshotRowInput): Record<string, unknown> {
       const delivery = model.greeksDelivery(conId, t, input.subscribedAt);
       if (delivery.kind === 'computed' && entitlement !== 'noUnderlyingPermission') {
         const greeks = delivery.greeks;
+        sentGreeks = greeks;
         values['7308'] = formatNumber(greeks.delta);
         values['7309'] = formatNumber(greeks.gamma);
         values['7310'] = formatNumber(greeks.theta);
@@ -137,5 +145,6 @@ export function snapshotRow(input: SnapshotRowInput): Record<string, unknown> {
   for (const field of input.fields) {
     if (values[field] !== undefined) row[field] = values[field];
   }
-  return row;
+  const carried = sentGreeks && ['7308', '7309', '7310', '7311'].every((field) => row[field] === values[field]);
+  return carried ? { row, greeks: sentGreeks } : { row };
 }
