@@ -8,7 +8,7 @@
  * change day resolves to the same offset as the hour before the change (one hour earlier in UTC terms).
  */
 export interface ResetWindowSettings {
-  /** HH:MM, 24-hour, in timeZone */
+  /** HH:MM (or HH:MM:SS), 24-hour, in timeZone */
   time: string;
   timeZone: string;
   durationMs: number;
@@ -86,17 +86,18 @@ export function zonedWallTimeToEpoch(
   return guess - zoneOffsetAt(first, timeZone);
 }
 
-function parseTime(time: string): { hour: number; minute: number } {
-  const match = /^(\d{2}):(\d{2})$/.exec(time);
+/** HH:MM (configuration) or HH:MM:SS (tests place a window a few seconds ahead). */
+function parseTime(time: string): { hour: number; minute: number; second: number } {
+  const match = /^(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(time);
   if (!match) throw new Error(`reset time "${time}" is not HH:MM`);
-  return { hour: Number(match[1]), minute: Number(match[2]) };
+  return { hour: Number(match[1]), minute: Number(match[2]), second: Number(match[3] ?? 0) };
 }
 
 /** The window that starts on the zone's calendar day containing `epochMs`. */
 function windowOnDayOf(epochMs: number, settings: ResetWindowSettings): ResetWindow {
-  const { hour, minute } = parseTime(settings.time);
+  const { hour, minute, second } = parseTime(settings.time);
   const day = wallTimeAt(epochMs, settings.timeZone);
-  const start = zonedWallTimeToEpoch(day.year, day.month, day.day, hour, minute, settings.timeZone);
+  const start = zonedWallTimeToEpoch(day.year, day.month, day.day, hour, minute, settings.timeZone) + second * 1000;
   return { start, end: start + settings.durationMs };
 }
 

@@ -123,7 +123,7 @@ export async function ibkrBridge(input: BridgeInput): Promise<never> {
       const pausedAt = Date.now();
       await condition(() => !state.paused);
       wake = false;
-      skipMissedSlots(settings, state, 'paused', pausedAt);
+      skipMissedSlots('paused', { since: pausedAt });
       publish(state.sessionQueue ? 'ready' : 'starting');
       continue;
     }
@@ -135,10 +135,11 @@ export async function ibkrBridge(input: BridgeInput): Promise<never> {
       await condition(() => wake, waitMs, { summary: 'next cycle' });
       if (wake) continue; // a signal or update changed the plan; recompute
     }
-    const lateSlots = skipMissedSlots(settings, state, 'overrun');
+    const lateSlots = skipMissedSlots('overrun');
     if (lateSlots > 0) continue;
 
-    const window = activeResetWindow(Date.now(), settings.reset);
+    // The slot's own instant decides: a timer may fire a little early, and the row is stamped with the slot.
+    const window = activeResetWindow(slotAt, settings.reset);
     if (window) {
       await waitOutReset(window.start, window.end);
       continue;
@@ -250,7 +251,6 @@ export async function ibkrBridge(input: BridgeInput): Promise<never> {
 
   async function waitOutReset(windowStart: number, windowEnd: number): Promise<void> {
     publish('resetting');
-    const firstSkipped = state.nextSlot;
     try {
       if (!state.sessionQueue) {
         const grant = await shared.acquireSession({ account: settings.account, workflowId });
@@ -268,8 +268,8 @@ export async function ibkrBridge(input: BridgeInput): Promise<never> {
       if (err instanceof ActivityFailure && err.cause instanceof TimeoutFailure) state.sessionQueue = null;
       else throw err;
     }
-    skipMissedSlots(settings, state, 'reset_window');
-    if (state.nextSlot > firstSkipped) publish('ready');
+    skipMissedSlots('reset_window', { until: Math.max(windowEnd, Date.now() - settings.intervalMs) });
+    publish(state.sessionQueue ? 'ready' : 'disconnected');
   }
 
   function recordGap(gap: GapRecord): void {
@@ -284,22 +284,26 @@ export async function ibkrBridge(input: BridgeInput): Promise<never> {
     }
   }
 
-  /** Moves past every slot whose start already lies more than one interval back; returns how many. */
-  function skipMissedSlots(s: BridgeSettings, st: BridgeState, reason: GapRecord['reason'], since?: number): number {
-    const now = Date.now();
-    const current = Math.floor((now - st.gridStart) / s.intervalMs);
-    // The slot that started less than an interval ago may still run; older ones are gaps.
-    const firstRunnable = Math.max(st.nextSlot, current);
-    const skipped = firstRunnable - st.nextSlot;
+  /**
+   * Moves past the slots that can no longer run and records them as one gap; returns how many.
+   * By default a slot is lost once its start lies more than one interval back (the slot that started less
+   * than an interval ago may still run); `until` instead drops every slot that starts before that instant.
+   */
+  function skipMissedSlots(reason: GapRecord['reason'], options: { since?: number; until?: number } = {}): number {
+    const firstRunnable =
+      options.until !== undefined
+        ? Math.ceil((options.until - state.gridStart) / settings.intervalMs)
+        : Math.floor((Date.now() - state.gridStart) / settings.intervalMs);
+    const skipped = Math.max(0, firstRunnable - state.nextSlot);
     if (skipped > 0) {
-      const from = slotTime(s, st, st.nextSlot);
+      const from = slotTime(settings, state, state.nextSlot);
       recordGap({
-        from: since !== undefined ? Math.max(from, since) : from,
-        to: slotTime(s, st, firstRunnable),
+        from: options.since !== undefined ? Math.max(from, options.since) : from,
+        to: slotTime(settings, state, firstRunnable),
         slots: skipped,
         reason,
       });
-      st.nextSlot = firstRunnable;
+      state.nextSlot = firstRunnable;
     }
     return skipped;
   }
