@@ -3,6 +3,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { createMarketModel, type MarketModel, type ModelGreeks, type Portfolio } from '../model';
 import { selfSignedCertificate } from './certificate';
+import { CONTROL_PREFIX, runControlAction } from './controlRoutes';
 import {
   inOutageWindow,
   ServerRateLimits,
@@ -37,6 +38,8 @@ export interface FakeClientPortalOptions {
   outageDropsBrokerageSession?: boolean;
   /** Fresh key pair instead of the process-wide cached one. */
   freshCertificate?: boolean;
+  /** Serve POST /__control/<action> (docs/portal.md) for a fake running as its own process. Default false. */
+  controlEndpoint?: boolean;
 }
 
 export interface RequestRecord {
@@ -153,6 +156,13 @@ export async function startFakeClientPortal(options: FakeClientPortalOptions): P
     }
     let status: number;
     let payload: unknown;
+    if (options.controlEndpoint && url.pathname.startsWith(`${CONTROL_PREFIX}/`) && method === 'POST') {
+      const answer = runControlAction(control, url.pathname.slice(CONTROL_PREFIX.length + 1), url.searchParams);
+      response.writeHead(answer.status, { 'Content-Type': 'application/json; charset=utf-8' });
+      response.end(JSON.stringify(answer.body));
+      log.pop();
+      return;
+    }
     if (!url.pathname.startsWith(API_PREFIX)) {
       [status, payload] = [404, { error: 'not found' }];
     } else if (takeCounted(forced429, path) || limits.exceeds(path, Date.now())) {
