@@ -100,8 +100,7 @@ describe('two worker processes on one task queue', () => {
       workflowId: uniqueName('ibkr-bridge-failover'),
       args: [{ settings: fastSettings({ sessionScheduleToStartMs: 3000 }) }],
     });
-    const rowCount = async () =>
-      Number((await sql.query('select count(*) as n from portfolio_greeks')).rows[0].n);
+    const rowCount = async () => Number((await sql.query('select count(*) as n from portfolio_greeks')).rows[0].n);
     await eventually(rowCount, (n) => n >= 4, 60_000, 'rows from the first holder');
     const before = await handle.query(statusQuery);
     const holderPid = Number(before.sessionQueue?.split('-').slice(-2)[0]);

@@ -54,6 +54,7 @@ describe('the bridge under faults, over the real stack', () => {
       30_000,
       'replay done',
     );
+    await stack.replayAndRecord(handle, 'db-outage');
     await handle.terminate('test done');
     await sleep(300);
 
@@ -103,6 +104,7 @@ describe('the bridge under faults, over the real stack', () => {
     );
     expect(after.lastCycle?.outcome).toBe('written');
     expect(stack.broker.state()).toBe('ready');
+    await stack.replayAndRecord(handle, 'reset-window');
     await handle.terminate('test done');
 
     const slots = slotsOf(await stack.rows(), handle.workflowId);
@@ -125,6 +127,7 @@ describe('the bridge under faults, over the real stack', () => {
       30_000,
       'three runs',
     );
+    await stack.replayAndRecord(handle, 'continue-as-new');
     await handle.terminate('test done');
     const slots = slotsOf(await stack.rows(), handle.workflowId);
     expect(status.cyclesTotal).toBeGreaterThanOrEqual(8);

@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { writeFileSync } from 'node:fs';
 import type { WorkflowHandle } from '@temporalio/client';
 import { Client as PgClient } from 'pg';
 import { createSocketBroker } from '../../src/broker/socket';
@@ -115,6 +117,19 @@ export class BridgeStack {
   async apiEvents(): Promise<Array<{ event: string; message: string; details: Record<string, unknown> | null }>> {
     const result = await this.sql.query('select event, message, details from api_logs order by logged_at, id');
     return result.rows;
+  }
+
+  /**
+   * Replays the workflow's history against the current workflow code (a determinism check on every run) and,
+   * with RECORD_HISTORIES=1, stores it as a fixture for test/replay.
+   */
+  async replayAndRecord(handle: WorkflowHandle, fixtureName: string): Promise<number> {
+    const history = await handle.fetchHistory();
+    await Worker.runReplayHistory({ workflowBundle: this.bundle }, history, handle.workflowId);
+    if (process.env.RECORD_HISTORIES === '1') {
+      writeFileSync(join(__dirname, '..', 'replay', 'histories', `${fixtureName}.json`), historyToJSON(history));
+    }
+    return history.events?.length ?? 0;
   }
 
   async stop(): Promise<void> {
