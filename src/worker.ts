@@ -30,7 +30,10 @@ const PREBUILT_BUNDLE = join(__dirname, '..', 'dist', 'workflow-bundle.js');
 async function workflowBundle(logger: Logger): Promise<WorkflowBundleOption> {
   if (existsSync(PREBUILT_BUNDLE)) return { codePath: PREBUILT_BUNDLE };
   logger.info('bundling workflow code (no prebuilt bundle found)');
-  return bundleWorkflowCode({ workflowsPath: require.resolve('./workflows') });
+  return bundleWorkflowCode({
+    workflowsPath: require.resolve('./workflows'),
+    logger: new DefaultLogger('WARN', (entry) => logger.warn(entry.message)),
+  });
 }
 
 export async function runWorker(config: BridgeConfig, logger: Logger): Promise<void> {
@@ -53,10 +56,8 @@ export async function runWorker(config: BridgeConfig, logger: Logger): Promise<v
   const db = createDb({ url: databaseUrl, log: (level, message) => logger[level](message) });
   const buffer = createFallbackBuffer({ dir: config.FALLBACK_DIR, log: (level, message) => logger[level](message) });
   const broker = brokerFromConfig(config, logger);
-  broker.onEvent((event) => {
-    logger.info({ event: event.type, code: event.code, account: event.account }, event.message);
-    metrics.connectionState(broker.state());
-  });
+  // The adapter logs its own events; the metrics follow the state they leave behind.
+  broker.onEvent(() => metrics.connectionState(broker.state()));
 
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const workers = await createBridgeWorkers({
@@ -105,10 +106,12 @@ export async function runWorker(config: BridgeConfig, logger: Logger): Promise<v
       },
       {
         name: 'cycles',
-        check: () =>
-          !workers.session.holds() || Date.now() - metrics.lastCycleAt.value < maxCycleAgeMs
-            ? null
-            : `no cycle for ${Math.round((Date.now() - metrics.lastCycleAt.value) / 1000)} s`,
+        check: () => {
+          if (!workers.session.holds()) return null;
+          if (metrics.lastCycleAt.value === 0) return 'no cycle written yet';
+          const ageMs = Date.now() - metrics.lastCycleAt.value;
+          return ageMs < maxCycleAgeMs ? null : `no cycle for ${Math.round(ageMs / 1000)} s`;
+        },
       },
     ],
   });
@@ -134,7 +137,7 @@ export async function runWorker(config: BridgeConfig, logger: Logger): Promise<v
 if (require.main === module) {
   loadDotenv({ quiet: true });
   const config = loadConfigOrExit();
-  const logger = createLogger(config.LOG_LEVEL);
+  const logger = createLogger(config.LOG_LEVEL, { pretty: process.env.LOG_PRETTY === '1' });
   runWorker(config, logger).catch((err: Error) => {
     logger.fatal({ err: { message: err.message } }, `worker failed: ${err.message}`);
     process.exit(1);

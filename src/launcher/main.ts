@@ -83,7 +83,7 @@ async function main(): Promise<void> {
 
     step('starting the worker…');
     running.worker = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'src', 'worker.ts')], {
-      env,
+      env: { LOG_PRETTY: '1', ...env },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     running.worker.on('exit', (code) => {

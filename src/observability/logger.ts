@@ -7,19 +7,30 @@ const SECRET_PATHS = [
   'cookie',
   'authorization',
   'secret',
+  'databaseUrl',
   '*.password',
   '*.token',
   '*.cookie',
   '*.authorization',
   '*.secret',
   '*.databaseUrl',
-  'databaseUrl',
   'headers.cookie',
   'headers.authorization',
 ];
 
-export function createLogger(level: string, name = 'ibkr-bridge'): Logger {
-  return pino({ name, level, redact: { paths: SECRET_PATHS, censor: '[redacted]' } });
+/**
+ * JSON lines by default (what log shippers want); `pretty` for a person at a terminal (`npm start` sets
+ * LOG_PRETTY=1 for the worker it runs).
+ */
+export function createLogger(level: string, options: { pretty?: boolean; name?: string } = {}): Logger {
+  return pino({
+    name: options.name ?? 'ibkr-bridge',
+    level,
+    redact: { paths: SECRET_PATHS, censor: '[redacted]' },
+    transport: options.pretty
+      ? { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name' } }
+      : undefined,
+  });
 }
 
 export type { Logger };
