@@ -15,7 +15,7 @@ import {
 import { CONFIG_EXIT_CODE, loadConfigOrExit } from './config/load';
 import type { BridgeConfig } from './config/schema';
 import { brokerFromConfig } from './broker/fromConfig';
-import { createDb, classifyDbError, migrate } from './db';
+import { applyRetention, createDb, classifyDbError, migrate } from './db';
 import { createFallbackBuffer } from './buffer';
 import { redactUrl, probePostgres } from './infra/postgres';
 import { freePort } from './infra/freePort';
@@ -71,6 +71,7 @@ export async function runWorker(config: BridgeConfig, logger: Logger): Promise<v
     store: db,
     buffer,
     classifyDbError,
+    applyRetention: (days) => applyRetention(db, days),
     aggregateOptions: () => ({
       maxAgeMs: config.GREEKS_MAX_AGE_MS,
       betas: config.BETAS,

@@ -165,6 +165,10 @@ export function createActivities(deps: ActivityDeps): BridgeActivities {
       return result;
     },
 
+    async applyRetention({ days }) {
+      return deps.applyRetention(days);
+    },
+
     async waitOutReset({ account, windowStart, windowEnd }) {
       requireSession();
       const key = `${activityInfo().workflowExecution?.workflowId}:reset:${windowStart}`;

@@ -33,6 +33,7 @@ export interface ActivityDeps {
   buffer: FallbackBuffer;
   session: SessionHolder;
   classifyDbError(err: unknown): DbErrorClass;
+  applyRetention(days: number): Promise<{ snapshotsDeleted: number; apiLogsDeleted: number }>;
   aggregateOptions(): Omit<AggregateOptions, 'now'>;
   /** How long waitOutReset gives the gateway to come back after the window before giving up an attempt. */
   reconnectTimeoutMs: number;

@@ -44,6 +44,8 @@ export interface BridgeActivities {
   bufferRows(input: UnwrittenRows): Promise<{ bufferedRows: number }>;
   /** Session queue: puts buffered rows back into Postgres. */
   replayBuffer(): Promise<{ replayed: number; duplicates: number; remainingRows: number }>;
+  /** Shared queue: deletes rows older than the retention period. */
+  applyRetention(input: { days: number }): Promise<{ snapshotsDeleted: number; apiLogsDeleted: number }>;
   /** Session queue: waits out the gateway's nightly restart, then reconnects and re-subscribes (heartbeats). */
   waitOutReset(input: { account: string; windowStart: number; windowEnd: number }): Promise<ResetOutcome>;
 }

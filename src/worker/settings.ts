@@ -12,6 +12,7 @@ export function settingsFromConfig(config: BridgeConfig, account: string): Bridg
       timeZone: config.IB_RESET_TIMEZONE,
       durationMs: config.IB_RESET_DURATION_MINUTES * 60_000,
     },
+    retentionDays: config.GREEKS_RETENTION_DAYS ?? null,
   };
 }
 

@@ -11,6 +11,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
   log,
+  patched,
 } from '@temporalio/workflow';
 import { defineSearchAttributeKey, type Duration } from '@temporalio/common';
 import type { BridgeActivities, UnwrittenRows } from '../activities/types';
@@ -116,6 +117,15 @@ export async function ibkrBridge(input: BridgeInput): Promise<never> {
   publish(state.paused ? 'paused' : state.state);
 
   const { workflowId } = workflowInfo();
+
+  // Added after the first histories were recorded: runs that predate it replay without the activity.
+  if (settings.retentionDays && patched('retention-at-run-start')) {
+    try {
+      await shared.applyRetention({ days: settings.retentionDays });
+    } catch (err) {
+      log.warn('retention failed; rows are kept until the next run', { error: String(err) });
+    }
+  }
 
   for (;;) {
     if (state.paused) {

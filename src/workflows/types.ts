@@ -18,6 +18,8 @@ export interface BridgeSettings {
   cycleAttempts: number;
   /** Backoff between attempts of the cycle activity. */
   cycleRetryMs: number;
+  /** GREEKS_RETENTION_DAYS: rows older than this are deleted once per run; null keeps everything. */
+  retentionDays?: number | null;
 }
 
 export const DEFAULT_SETTINGS: Omit<BridgeSettings, 'account'> = {

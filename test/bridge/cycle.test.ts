@@ -6,7 +6,7 @@ import { aggregateGreeks } from '../../src/greeks/aggregate';
 import { MAIN_ACCOUNT } from '../../src/sim/model';
 import { statusQuery } from '../../src/workflows/messages';
 import { bundleWorkflows, connectTestEnv, temporalAddress } from '../support/temporal';
-import { BridgeStack, eventually, sleep } from './stack';
+import { BridgeStack, eventually, fastSettings, sleep } from './stack';
 
 /** Runs the temporal CLI without blocking the event loop: the worker answering it lives in this process. */
 async function temporalCli(args: string[]): Promise<string> {
@@ -110,6 +110,26 @@ describe('the bridge workflow over the real stack', () => {
       10_000,
       'paused gap in api_logs',
     );
+    await handle.terminate('test done');
+  });
+
+  it('applies the retention period at the start of each run, deleting only older rows', async () => {
+    await stack.sql.query(
+      `insert into portfolio_greeks (cycle_key, workflow_id, account, snapshot_at, mode, net_delta, net_gamma, net_vega,
+         net_theta, dollar_delta, dollar_gamma, position_count, option_count, covered_option_count, coverage, units)
+       values ('old-row', 'w', $1, now() - interval '40 days', 'SOCKET', 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, '{}'),
+              ('recent-row', 'w', $1, now() - interval '10 days', 'SOCKET', 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, '{}')`,
+      [MAIN_ACCOUNT],
+    );
+    const handle = await stack.startWorkflow(fastSettings({ retentionDays: 30 }));
+    const keys = await eventually(
+      async () => (await stack.rows()).map((r) => r.cycle_key),
+      (k) => !k.includes('old-row') && k.some((key) => key.startsWith(handle.workflowId)),
+      20_000,
+      'old row gone and new rows in',
+    );
+    expect(keys).toContain('recent-row');
+    await stack.replayAndRecord(handle, 'retention');
     await handle.terminate('test done');
   });
 });

@@ -10,7 +10,7 @@ import { Client as PgClient } from 'pg';
 import { createSocketBroker } from '../../src/broker/socket';
 import type { Broker } from '../../src/broker/types';
 import { createFallbackBuffer } from '../../src/buffer';
-import { classifyDbError, createDb, migrate, type Db } from '../../src/db';
+import { applyRetention, classifyDbError, createDb, migrate, type Db } from '../../src/db';
 import { startTwsSimulator, type TwsSimulator } from '../../src/sim/tws';
 import { MAIN_ACCOUNT } from '../../src/sim/model';
 import { createBridgeWorkers, type BridgeWorkers } from '../../src/worker/createWorkers';
@@ -91,6 +91,7 @@ export class BridgeStack {
       store: this.db,
       buffer: createFallbackBuffer({ dir: this.bufferDir }),
       classifyDbError,
+      applyRetention: (days) => applyRetention(this.db, days),
       aggregateOptions: () => ({ maxAgeMs: 15_000 }),
       reconnectTimeoutMs: 10_000,
       shutdownGraceMs: 2000,

@@ -5,7 +5,8 @@ import { bundleWorkflows } from '../support/temporal';
 
 /**
  * Histories recorded from real runs (`RECORD_HISTORIES=1 npm test -- test/bridge/resilience`): a Postgres outage
- * with fallback and replay, a nightly reset window, and continue-as-new. A change to the workflow that alters
+ * with fallback and replay, a nightly reset window, continue-as-new, and
+ * the retention activity added behind patched('retention-at-run-start'). A change to the workflow that alters
  * its command sequence without patched() fails here.
  */
 const dir = join(__dirname, 'histories');
@@ -18,7 +19,7 @@ describe('recorded histories replay against the current workflow code', () => {
   });
 
   it('has the recorded scenarios', () => {
-    expect(fixtures.sort()).toEqual(['continue-as-new.json', 'db-outage.json', 'reset-window.json']);
+    expect(fixtures.sort()).toEqual(['continue-as-new.json', 'db-outage.json', 'reset-window.json', 'retention.json']);
   });
 
   it.each(fixtures)('%s replays without a determinism error', async (file) => {
