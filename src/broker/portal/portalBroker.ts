@@ -283,6 +283,8 @@ class PortalBroker implements Broker {
       this.portfolioPrimed = false;
     }
     this.iserverPrimed = false;
+    // A new brokerage session starts with no streams: every conid goes through the pre-flight again.
+    if (AUTH_PROBLEMS.has(problem.kind) || problem.kind === 'outage') this.requestedConIds.clear();
     this.lastReason = problem.reason;
     const changed = this.problem?.kind !== problem.kind;
     this.problem = problem;
