@@ -30,6 +30,7 @@ const PACING_VIOLATION = 100;
 const LIBRARY_CONNECT_FAIL = 502;
 const LIBRARY_DECODE_ERROR = 505;
 const LIBRARY_UNSUPPORTED_VERSION = 506;
+const LIBRARY_RATE_LIMIT_OFF = 10_000;
 
 export function parseManagedAccounts(list: unknown): string[] {
   if (typeof list !== 'string') return [];
@@ -118,7 +119,8 @@ export class ConnectionSupervisor {
   private connect(reason: string): void {
     this.clearRetry();
     const { host, port, clientId } = this.options;
-    const api = new IBApi({ host, port, maxReqPerSec: 50 });
+    // Our RequestPacer is the only rate limiter: the library's own (fixed 100 ms windows) could bunch a backlog.
+    const api = new IBApi({ host, port, maxReqPerSec: LIBRARY_RATE_LIMIT_OFF });
     const pacer = new RequestPacer(this.options.maxMessagesPerSecond, (error) =>
       this.events.emit({ type: 'error', message: `request failed to send: ${describe(error)}` }),
     );

@@ -1,5 +1,6 @@
 import type { MarketDataType } from '../types';
 import { silentLogger, type BrokerLogger } from './logger';
+import { PACER_BURST } from './pacer';
 
 export interface SocketBrokerOptions {
   host: string;
@@ -20,7 +21,7 @@ export interface SocketBrokerOptions {
   heartbeatTimeoutMs?: number;
   reconnectMinDelayMs?: number;
   reconnectMaxDelayMs?: number;
-  /** Outgoing messages per second; IB disconnects above 50. */
+  /** Steady outgoing messages per second (plus a burst of 5); IB disconnects above 50. */
   maxMessagesPerSecond?: number;
   /** Wall clock for the timestamps the adapter records (Greeks, events). Timers always use real time. */
   clock?: () => number;
@@ -53,7 +54,7 @@ export const SOCKET_BROKER_DEFAULTS = Object.freeze({
   heartbeatTimeoutMs: 30_000,
   reconnectMinDelayMs: 1_000,
   reconnectMaxDelayMs: 60_000,
-  maxMessagesPerSecond: 45,
+  maxMessagesPerSecond: 40,
 });
 
 const MARKET_DATA_TYPES: readonly MarketDataType[] = ['live', 'frozen', 'delayed', 'delayed-frozen'];
@@ -91,7 +92,7 @@ export function resolveSocketBrokerOptions(options: SocketBrokerOptions): Resolv
       'maxMessagesPerSecond',
       options.maxMessagesPerSecond ?? d.maxMessagesPerSecond,
       1,
-      49,
+      50 - PACER_BURST,
     ),
     clock: options.clock ?? Date.now,
     logger: options.logger ?? silentLogger,

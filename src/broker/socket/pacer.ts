@@ -1,11 +1,16 @@
+/** Messages that may go out back to back before the steady rate applies. */
+export const PACER_BURST = 5;
+
 /**
- * Keeps outgoing messages under IB's 50 msg/s limit with a sliding one-second window, so no second ever holds more
- * than `maxPerSecond` sends (a token bucket could burst past it). Queued sends belong to one session: `clear()`
- * drops them when that session ends, so nothing is replayed onto the next connection.
+ * Keeps outgoing messages under IB's 50 msg/s limit with a token bucket: at most PACER_BURST back to back, then one
+ * every 1000 / maxPerSecond ms, so any one-second window holds at most maxPerSecond + PACER_BURST sends. Spreading
+ * them evenly matters: a burst of 45 followed by another a second later can look like 90 in one second to the
+ * gateway once network jitter shifts the arrivals. Queued sends belong to one session: `clear()` drops them when that
+ * session ends, so nothing is replayed onto the next connection.
  */
 export class RequestPacer {
-  private readonly sentAt: number[];
-  private sentIndex = 0;
+  private tokens = PACER_BURST;
+  private refilledAt: number;
   private queue: Array<() => void> = [];
   private head = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -16,7 +21,7 @@ export class RequestPacer {
     private readonly onSendError: (error: unknown) => void,
     private readonly now: () => number = () => performance.now(),
   ) {
-    this.sentAt = new Array<number>(maxPerSecond).fill(-Infinity);
+    this.refilledAt = now();
   }
 
   enqueue(send: () => void): void {
@@ -58,10 +63,11 @@ export class RequestPacer {
 
   private drainNow(): void {
     while (this.head < this.queue.length) {
-      const oldest = this.sentAt[this.sentIndex];
       const now = this.now();
-      const waitMs = oldest + 1000 - now;
-      if (waitMs > 0) {
+      this.tokens = Math.min(PACER_BURST, this.tokens + ((now - this.refilledAt) * this.maxPerSecond) / 1000);
+      this.refilledAt = now;
+      if (this.tokens < 1) {
+        const waitMs = ((1 - this.tokens) * 1000) / this.maxPerSecond;
         this.timer = setTimeout(() => {
           this.timer = null;
           this.drain();
@@ -69,10 +75,9 @@ export class RequestPacer {
         this.timer.unref?.();
         return;
       }
+      this.tokens -= 1;
       const send = this.queue[this.head];
       this.queue[this.head++] = noop;
-      this.sentAt[this.sentIndex] = now;
-      this.sentIndex = (this.sentIndex + 1) % this.sentAt.length;
       try {
         send();
       } catch (error) {
