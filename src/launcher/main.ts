@@ -5,7 +5,7 @@
  * the next start continues the same workflow and the same tables.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { config as loadDotenv } from 'dotenv';
 import { loadConfigOrExit } from '../config/load';
@@ -14,6 +14,7 @@ import { PROJECT_ROOT, startTemporalDevServer, stopChild, type DevServerHandle }
 import { connectClient } from '../cli/temporalClient';
 import { startBridge } from '../cli/startBridge';
 import { startTwsSimulator } from '../sim/tws';
+import { startFakeClientPortal } from '../sim/portal/fakeClientPortal';
 import { MAIN_ACCOUNT } from '../sim/model';
 
 const DATA_DIR = join(PROJECT_ROOT, '.data');
@@ -70,7 +71,16 @@ async function main(): Promise<void> {
     });
     env.DATABASE_URL = running.postgres.url;
 
-    if (useSimulator) {
+    if (useSimulator && env.IB_API_MODE === 'PORTAL') {
+      step('starting the fake Client Portal over HTTPS (no IB_PORTAL_URL configured)…');
+      const portal = await startFakeClientPortal({ tls: true, port: 0, seed: 42 });
+      running.simulator = portal;
+      const caFile = join(DATA_DIR, 'fake-portal-ca.pem');
+      writeFileSync(caFile, portal.caPem ?? '');
+      env.IB_PORTAL_URL = portal.url;
+      env.IB_PORTAL_CA_FILE = caFile;
+      env.IB_ACCOUNT ??= MAIN_ACCOUNT;
+    } else if (useSimulator) {
       step('starting the TWS simulator (no IB_HOST/IB_PORT configured)…');
       const simulator = await startTwsSimulator({ port: 0, seed: 42 });
       running.simulator = simulator;

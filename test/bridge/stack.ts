@@ -8,6 +8,8 @@ import { writeFileSync } from 'node:fs';
 import type { WorkflowHandle } from '@temporalio/client';
 import { Client as PgClient } from 'pg';
 import { createSocketBroker } from '../../src/broker/socket';
+import { createPortalBroker } from '../../src/broker/portal';
+import { startFakeClientPortal, type FakeClientPortal } from '../../src/sim/portal/fakeClientPortal';
 import type { Broker } from '../../src/broker/types';
 import { createFallbackBuffer } from '../../src/buffer';
 import { applyRetention, classifyDbError, createDb, migrate, type Db } from '../../src/db';
@@ -42,6 +44,7 @@ export function fastSettings(overrides: Partial<BridgeSettings> = {}): BridgeSet
  */
 export class BridgeStack {
   simulator!: TwsSimulator;
+  portal?: FakeClientPortal;
   broker!: Broker;
   database!: TestDatabase;
   proxy!: TcpProxy;
@@ -49,12 +52,14 @@ export class BridgeStack {
   sql!: PgClient;
   workers!: BridgeWorkers;
   taskQueue = uniqueName('bridge');
-  bufferDir = mkdtempSync(join(tmpdir(), 'bridge-buffer-'));
+  workDir = mkdtempSync(join(tmpdir(), 'bridge-stack-'));
+  bufferDir = join(this.workDir, 'buffer');
   private running: Promise<void> | null = null;
 
   constructor(
     private readonly env: TestWorkflowEnvironment,
     private readonly bundle: WorkflowBundleWithSourceMap,
+    private readonly mode: 'SOCKET' | 'PORTAL' = 'SOCKET',
   ) {}
 
   async start(): Promise<this> {
@@ -70,16 +75,7 @@ export class BridgeStack {
     });
     this.sql = new PgClient({ connectionString: this.database.url });
     await this.sql.connect();
-    this.broker = createSocketBroker({
-      host: '127.0.0.1',
-      port: this.simulator.port,
-      clientId: 10,
-      account: MAIN_ACCOUNT,
-      reconnectMinDelayMs: 100,
-      reconnectMaxDelayMs: 500,
-      heartbeatIntervalMs: 1000,
-      heartbeatTimeoutMs: 3000,
-    });
+    this.broker = await this.createBroker();
     this.workers = await createBridgeWorkers({
       connection: this.env.nativeConnection,
       namespace: 'default',
@@ -98,6 +94,31 @@ export class BridgeStack {
     });
     this.running = this.workers.run();
     return this;
+  }
+
+  /** SOCKET: the real @stoqey/ib client on the TWS simulator. PORTAL: the HTTPS adapter on the fake Client Portal. */
+  private async createBroker(): Promise<Broker> {
+    if (this.mode === 'PORTAL') {
+      this.portal = await startFakeClientPortal({ tls: true, port: 0, seed: 7 });
+      const caFile = join(this.workDir, 'portal-ca.pem');
+      writeFileSync(caFile, this.portal.caPem ?? '');
+      return createPortalBroker({
+        baseUrl: this.portal.url,
+        caFile,
+        account: MAIN_ACCOUNT,
+        snapshotPollIntervalMs: 250,
+      });
+    }
+    return createSocketBroker({
+      host: '127.0.0.1',
+      port: this.simulator.port,
+      clientId: 10,
+      account: MAIN_ACCOUNT,
+      reconnectMinDelayMs: 100,
+      reconnectMaxDelayMs: 500,
+      heartbeatIntervalMs: 1000,
+      heartbeatTimeoutMs: 3000,
+    });
   }
 
   startWorkflow(settings: BridgeSettings = fastSettings()): Promise<WorkflowHandle<typeof ibkrBridge>> {
@@ -141,8 +162,9 @@ export class BridgeStack {
     await this.sql?.end();
     await this.proxy?.close();
     await this.simulator?.close();
+    await this.portal?.close();
     await this.database?.drop();
-    rmSync(this.bufferDir, { recursive: true, force: true });
+    rmSync(this.workDir, { recursive: true, force: true });
   }
 }
 
