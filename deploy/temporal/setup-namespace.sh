@@ -29,6 +29,16 @@ retry() {
   done
 }
 
+# A malformed list is a configuration error: say so before waiting for anything.
+for pair in $BRIDGE_SEARCH_ATTRIBUTES; do
+  name=${pair%%=*}
+  type=${pair#*=}
+  if [ -z "$name" ] || [ "$name" = "$pair" ] || [ -z "$type" ]; then
+    say "bad entry '$pair' in BRIDGE_SEARCH_ATTRIBUTES: expected Name=Type"
+    exit 2
+  fi
+done
+
 retry "cluster health at $TEMPORAL_ADDRESS" temporal operator cluster health --address "$TEMPORAL_ADDRESS"
 say "Temporal at $TEMPORAL_ADDRESS is healthy"
 
@@ -46,10 +56,6 @@ existing=$(cat /tmp/temporal-setup.out)
 for pair in $BRIDGE_SEARCH_ATTRIBUTES; do
   name=${pair%%=*}
   type=${pair#*=}
-  if [ -z "$name" ] || [ "$name" = "$pair" ] || [ -z "$type" ]; then
-    say "bad entry '$pair' in BRIDGE_SEARCH_ATTRIBUTES: expected Name=Type"
-    exit 2
-  fi
   if printf '%s' "$existing" | grep -q "\"$name\""; then
     say "search attribute $name exists"
   else
