@@ -7,15 +7,13 @@
  * Uses DATABASE_URL's server when set (a scratch database is created and dropped on it), otherwise
  * a private embedded PostgreSQL in a temporary directory.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
-import { createDb, type Db } from '../src/db/createDb';
-import { migrate } from '../src/db/migrate';
-import { resolvePostgres } from '../src/infra/postgres';
+import { createDb } from '../src/db/createDb';
 import { makeSnapshot } from '../test/db/support/fixtures';
+import { fillSnapshots, settleAfterFill, timeSingleInserts } from './lib/insertLatency';
+import { createScratchDatabase, startBenchPostgres } from './lib/postgres';
+import { summarize } from './lib/stats';
 
 function argument(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
@@ -24,45 +22,9 @@ function argument(name: string, fallback: number): number {
   return value;
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-/** Inserts `samples` single-row snapshots one after another, as the workflow does, and times each. */
-async function timeSingleInserts(db: Db, samples: number, firstCycle: number): Promise<string> {
-  const latencies: number[] = [];
-  for (let i = 0; i < samples; i++) {
-    const row = makeSnapshot(firstCycle + i, { account: 'DUBENCH' });
-    const started = performance.now();
-    await db.insertSnapshots([row]);
-    latencies.push(performance.now() - started);
-  }
-  latencies.sort((a, b) => a - b);
-  const mean = latencies.reduce((sum, x) => sum + x, 0) / latencies.length;
-  return `p50 ${percentile(latencies, 50).toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms, mean ${mean.toFixed(2)} ms, max ${latencies[latencies.length - 1].toFixed(2)} ms (n=${samples})`;
-}
-
-/** N rows in one INSERT ... SELECT generate_series: 3 accounts interleaved, one cycle every 5 s, ending before the samples. */
-async function fill(client: Client, rows: number): Promise<void> {
-  const template = makeSnapshot(0).aggregated;
-  const start = Date.UTC(2020, 0, 1);
-  await client.query(
-    `INSERT INTO portfolio_greeks (cycle_key, workflow_id, account, snapshot_at, mode, market_data_type,
-       net_delta, net_gamma, net_vega, net_theta, dollar_delta, dollar_gamma, beta_weighted_delta, beta_benchmark,
-       pnl_daily, pnl_unrealized, pnl_realized, position_count, option_count, covered_option_count, coverage,
-       excluded, by_underlying, units, cycle_latency_ms)
-     SELECT 'bench:' || i, 'bench', 'DUFILL' || (i % 3), to_timestamp($1 / 1000.0) + ((i / 3) * interval '5 seconds'),
-       'SOCKET', 'live', random() * 1000, random(), random() * -500, random() * -50, random() * 1e5, random() * 1e3,
-       NULL, NULL, random() * 100, NULL, 0, 3, 2, 1, 0.5, $2::jsonb, $3::jsonb, $4::jsonb, 40
-     FROM generate_series(1, $5::bigint) AS i`,
-    [
-      start,
-      JSON.stringify(template.excluded),
-      JSON.stringify(template.byUnderlying),
-      JSON.stringify(template.units),
-      rows,
-    ],
-  );
+function describe(latencies: number[]): string {
+  const s = summarize(latencies);
+  return `p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms, mean ${s.mean.toFixed(2)} ms, max ${s.max.toFixed(2)} ms (n=${s.n})`;
 }
 
 async function explain(client: Client, sql: string, values: unknown[]): Promise<string> {
@@ -73,41 +35,26 @@ async function explain(client: Client, sql: string, values: unknown[]): Promise<
 async function main(): Promise<void> {
   const rows = argument('rows', 5_000_000);
   const samples = argument('samples', 1000);
-  const workDir = mkdtempSync(join(tmpdir(), 'bench-write-'));
-  const server = await resolvePostgres({
-    databaseUrl: process.env.DATABASE_URL || undefined,
-    dataDir: workDir,
-    persistent: false,
-  });
-  const name = `bench_write_${Date.now()}`;
-  const admin = new Client({ connectionString: server.url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(server.url);
-  url.pathname = `/${name}`;
-  const client = new Client({ connectionString: url.toString() });
-  const db = createDb({ url: url.toString(), statementTimeoutMs: 10_000 });
+  const server = await startBenchPostgres();
+  const scratch = await createScratchDatabase(server.url, 'bench_write');
+  const client = new Client({ connectionString: scratch.url });
+  const db = createDb({ url: scratch.url, statementTimeoutMs: 10_000 });
+  const row = (first: number) => (i: number) => makeSnapshot(first + i, { account: 'DUBENCH' });
   try {
-    await migrate(url.toString());
     await client.connect();
-    const version = (await client.query('SHOW server_version')).rows[0].server_version;
     console.log(
-      `PostgreSQL ${version}${server.embedded ? ' (embedded)' : ''}, synchronous_commit on, one snapshot per INSERT`,
+      `PostgreSQL ${server.version}${server.embedded ? ' (embedded)' : ''}, synchronous_commit on, one snapshot per INSERT`,
     );
 
-    console.log(`empty table:        ${await timeSingleInserts(db, samples, 0)}`);
+    console.log(`empty table:        ${describe(await timeSingleInserts(db, samples, row(0)))}`);
 
-    let started = performance.now();
-    await fill(client, rows);
+    const started = performance.now();
+    await fillSnapshots(client, rows, makeSnapshot(0).aggregated);
     console.log(`filled ${rows} rows in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    started = performance.now();
-    await client.query('VACUUM ANALYZE portfolio_greeks');
-    console.log(`vacuum analyze in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    // The bulk fill leaves gigabytes of dirty pages; flush them so the samples measure a table that
-    // grew over months, not the write-back of the last three minutes.
-    await client.query('CHECKPOINT').catch((err: Error) => console.log(`checkpoint skipped: ${err.message}`));
+    const settleSeconds = await settleAfterFill(client, console.log);
+    console.log(`vacuum analyze + checkpoint in ${settleSeconds.toFixed(1)} s`);
 
-    console.log(`with ${rows} rows: ${await timeSingleInserts(db, samples, 10_000_000)}`);
+    console.log(`with ${rows} rows: ${describe(await timeSingleInserts(db, samples, row(10_000_000)))}`);
 
     const sizes = await client.query(
       `SELECT c.relname, pg_size_pretty(pg_total_relation_size(c.oid)) AS total, pg_size_pretty(pg_relation_size(c.oid)) AS own
@@ -147,10 +94,8 @@ async function main(): Promise<void> {
   } finally {
     await db.close();
     await client.end().catch(() => undefined);
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await scratch.drop();
     await server.stop();
-    rmSync(workDir, { recursive: true, force: true });
   }
 }
 

@@ -1,0 +1,42 @@
+import { createActivities } from '../../src/activities';
+import type { ActivityDeps } from '../../src/activities/ports';
+
+/** The session is this process's own: the in-process loop has no other worker to hand the connection to. */
+const OWN_SESSION: ActivityDeps['session'] = {
+  acquire: async () => ({ queue: 'in-process', workerId: 'baseline' }),
+  holds: () => true,
+};
+
+/**
+ * The baseline: the very same cycle activity function (snapshot + aggregate + write + buffer check), called
+ * from a plain setTimeout loop on the same wall-clock grid instead of from a Temporal workflow. Slots that
+ * can no longer start in time are skipped, as the workflow does.
+ */
+export async function runBaselineLoop(
+  deps: Omit<ActivityDeps, 'session'>,
+  options: { workflowId: string; account: string; intervalMs: number; cycles: number },
+): Promise<{ skippedSlots: number }> {
+  const activities = createActivities({ ...deps, session: OWN_SESSION });
+  const clock = deps.clock ?? Date.now;
+  const gridStart = Math.ceil(Date.now() / options.intervalMs) * options.intervalMs;
+  let slot = 0;
+  let skippedSlots = 0;
+  for (let done = 0; done < options.cycles; done++) {
+    const slotAt = gridStart + slot * options.intervalMs;
+    const waitMs = slotAt - Date.now();
+    if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+    await activities.runCycle({
+      workflowId: options.workflowId,
+      account: options.account,
+      cycleKey: `${options.workflowId}:${slotAt}`,
+      slotAt,
+      scheduledAt: clock(),
+      gaps: [],
+    });
+    const nextRunnable = Math.floor((Date.now() - gridStart) / options.intervalMs);
+    const next = Math.max(slot + 1, nextRunnable);
+    skippedSlots += next - slot - 1;
+    slot = next;
+  }
+  return { skippedSlots };
+}

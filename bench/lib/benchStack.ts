@@ -1,0 +1,128 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NativeConnection } from '@temporalio/worker';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { ActivityDeps } from '../../src/activities/ports';
+import { createSocketBroker, type SocketBroker } from '../../src/broker/socket';
+import { createFallbackBuffer } from '../../src/buffer';
+import { applyRetention, classifyDbError, createDb, type Db } from '../../src/db';
+import { createBridgeWorkers, type BridgeWorkers } from '../../src/worker/createWorkers';
+import { CycleRecorder, preciseClock } from './cycleRecorder';
+import { BENCH_ACCOUNT, benchPortfolio, linesNeeded } from './portfolio';
+import { startSimulatorProcess, type SimulatorProcess } from './simulatorProcess';
+
+export interface BenchStackOptions {
+  options: number;
+  databaseUrl: string;
+  connection: NativeConnection;
+  bundle: WorkflowBundleWithSourceMap;
+  taskQueue: string;
+  clientId: number;
+  tickIntervalMs: number;
+}
+
+/** How long a Greek may be old before the aggregate leaves it out; the worker's default configuration. */
+const MAX_GREEK_AGE_MS = 15_000;
+
+/**
+ * One portfolio size's real parts: the TWS simulator (child process) with `options` option positions, the
+ * SOCKET adapter with production defaults (45 msg/s pacing, 1 s reconnect backoff), the Postgres pool, the
+ * JSONL buffer, and the bridge's two Temporal workers in this process, observed by a CycleRecorder.
+ */
+export class BenchStack {
+  simulator!: SimulatorProcess;
+  broker!: SocketBroker;
+  db!: Db;
+  workers!: BridgeWorkers;
+  /** Cycles run by the Temporal worker. */
+  readonly temporalCycles = new CycleRecorder();
+  /** Cycles run by the in-process baseline loop. */
+  readonly baselineCycles = new CycleRecorder();
+  readonly account = BENCH_ACCOUNT;
+  private readonly bufferDir = mkdtempSync(join(tmpdir(), 'bench-buffer-'));
+  private running: Promise<void> | null = null;
+
+  constructor(private readonly options: BenchStackOptions) {}
+
+  /** Starts everything and resolves once every option has fresh Greeks; returns the seconds that took. */
+  async start(): Promise<number> {
+    const lines = linesNeeded(this.options.options) + 10;
+    this.simulator = await startSimulatorProcess({
+      seed: 5,
+      portfolio: benchPortfolio(this.options.options),
+      settings: { lineLimit: lines, tickIntervalMs: this.options.tickIntervalMs },
+    });
+    this.db = createDb({ url: this.options.databaseUrl });
+    const started = Date.now();
+    this.broker = createSocketBroker({
+      host: this.simulator.host,
+      port: this.simulator.port,
+      clientId: this.options.clientId,
+      account: BENCH_ACCOUNT,
+      maxMarketDataLines: lines,
+    });
+    this.broker.start();
+    await this.broker.waitUntilReady(30_000);
+    await this.waitForFreshGreeks(started, 300_000);
+    this.workers = await createBridgeWorkers({
+      ...this.activityDeps(this.temporalCycles),
+      connection: this.options.connection,
+      namespace: 'default',
+      taskQueue: this.options.taskQueue,
+      workflowBundle: this.options.bundle,
+      databaseUrl: this.options.databaseUrl,
+      clientId: this.options.clientId,
+      shutdownGraceMs: 2000,
+    });
+    this.running = this.workers.run();
+    return (Date.now() - started) / 1000;
+  }
+
+  /** The worker's activity dependencies, as src/worker.ts wires them, with a sub-millisecond clock. */
+  activityDeps(observer: CycleRecorder): Omit<ActivityDeps, 'session'> {
+    return {
+      broker: this.broker,
+      store: this.db,
+      buffer: createFallbackBuffer({ dir: this.bufferDir }),
+      classifyDbError,
+      applyRetention: (days) => applyRetention(this.db, days),
+      aggregateOptions: () => ({ maxAgeMs: MAX_GREEK_AGE_MS }),
+      reconnectTimeoutMs: 60_000,
+      clock: preciseClock,
+      observer,
+    };
+  }
+
+  /** Options whose Greeks were computed at or after `since` and are not stale. */
+  freshOptions(since: number): number {
+    const snapshot = this.broker.snapshot(BENCH_ACCOUNT);
+    let fresh = 0;
+    for (const greeks of Object.values(snapshot.greeks)) {
+      if (!greeks.stale && greeks.computedAt >= since && greeks.delta !== null) fresh += 1;
+    }
+    return fresh;
+  }
+
+  /** Polls until every option has Greeks computed after `since`. */
+  async waitForFreshGreeks(since: number, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.freshOptions(since) < this.options.options) {
+      if (Date.now() > deadline) {
+        throw new Error(
+          `only ${this.freshOptions(since)} of ${this.options.options} options have fresh Greeks after ${timeoutMs} ms`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.workers?.shutdown().catch(() => undefined);
+    await this.running?.catch(() => undefined);
+    await this.broker?.stop();
+    await this.db?.close();
+    await this.simulator?.close();
+    rmSync(this.bufferDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,49 @@
+import type { BenchStack } from './benchStack';
+
+export interface ReconnectFigures {
+  /** Nightly reset: gateway listening again → adapter ready (reconnect() + waitUntilReady, as waitOutReset does). */
+  readyMs: number[];
+  /** Nightly reset: gateway listening again → every option has fresh Greeks (re-subscription under pacing). */
+  dataBackMs: number[];
+  /** Unplanned drop (TCP RST, gateway stays up) → adapter ready again through its own backoff. */
+  dropReadyMs: number[];
+}
+
+async function until(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/**
+ * Repeated gateway restarts against the idle adapter (no workflow running): `resets` nightly resets that
+ * refuse connections for `refuseForMs`, the first `dataBackResets` of them also waiting for every option's
+ * Greeks to stream again, then `drops` unplanned connection drops.
+ */
+export async function measureReconnects(
+  stack: BenchStack,
+  options: { resets: number; dataBackResets: number; drops: number; refuseForMs: number },
+): Promise<ReconnectFigures> {
+  const figures: ReconnectFigures = { readyMs: [], dataBackMs: [], dropReadyMs: [] };
+  const { broker } = stack;
+  for (let i = 0; i < options.resets; i++) {
+    const { at: backAt } = await stack.simulator.control('nightlyReset', { refuseForMs: options.refuseForMs });
+    await broker.reconnect('gateway back after its restart');
+    await broker.waitUntilReady(60_000);
+    figures.readyMs.push(Date.now() - backAt);
+    if (i < options.dataBackResets) {
+      await stack.waitForFreshGreeks(backAt, 300_000);
+      figures.dataBackMs.push(Date.now() - backAt);
+    }
+  }
+  for (let i = 0; i < options.drops; i++) {
+    await until(() => broker.state() === 'ready', 60_000, 'the adapter to be ready before a drop');
+    const { at: droppedAt } = await stack.simulator.control('dropConnections', { mode: 'rst' });
+    await until(() => broker.state() !== 'ready', 10_000, 'the adapter to notice the drop');
+    await broker.waitUntilReady(60_000);
+    figures.dropReadyMs.push(Date.now() - droppedAt);
+  }
+  return figures;
+}

@@ -1,0 +1,172 @@
+import type { ReconnectFigures } from './reconnect';
+import { round, summarize } from './stats';
+import type { Cadence } from './cadence';
+import type { CycleSample } from './cycleRecorder';
+import { STAGES, type Stage } from './historyBreakdown';
+import type { TemporalPhaseResult } from './temporalPhase';
+
+/** Figures of one portfolio size. The keys named in issue 9 are stable; the others may grow. */
+export interface SizeResult {
+  positions: number;
+  work_p50_ms: number | null;
+  work_p95_ms: number | null;
+  work_p99_ms: number | null;
+  baseline_p50_ms: number | null;
+  baseline_p95_ms: number | null;
+  baseline_p99_ms: number | null;
+  e2e_p50_ms: number | null;
+  e2e_p95_ms: number | null;
+  e2e_p99_ms: number | null;
+  overhead_p99_ms: number | null;
+  overhead_per_cycle_p50_ms: number | null;
+  overhead_per_cycle_p99_ms: number | null;
+  jitter_p50_ms: number | null;
+  jitter_p99_ms: number | null;
+  baseline_jitter_p99_ms: number | null;
+  drift_ms: number;
+  missed_slots: number;
+  lag_trend_ms: number | null;
+  events_per_cycle: number | null;
+  cycles_per_run: number | null;
+  runs: number;
+  cycles: number;
+  baseline_cycles: number;
+  rss_start_mb: number | null;
+  rss_end_mb: number | null;
+  rss_growth_pct: number | null;
+  heap_growth_pct: number | null;
+  insert_p50_ms_empty: number | null;
+  insert_p99_ms_empty: number | null;
+  insert_p50_ms_5m: number | null;
+  insert_p99_ms_5m: number | null;
+  insert_rows_filled: number;
+  reconnect_p50_ms: number | null;
+  reconnect_p99_ms: number | null;
+  data_back_p50_ms: number | null;
+  data_back_max_ms: number | null;
+  drop_reconnect_p99_ms: number | null;
+  load_s: number | null;
+  /** p50/p99 of each stage of a cycle, from the history's timestamps. */
+  stages_ms: Record<Stage, { p50: number | null; p99: number | null }>;
+}
+
+export interface InsertFigures {
+  empty: number[];
+  filled: number[];
+  rowsFilled: number;
+}
+
+const pct = (start: number, end: number) => round((100 * (end - start)) / start);
+
+/** The cost figures of one Temporal run (also used for the long run). */
+export function temporalFigures(run: TemporalPhaseResult, baselineP99: number) {
+  const work = summarize(run.cycles.map((c) => c.workMs));
+  const e2e = summarize(run.cycles.map((c) => c.endToEndMs));
+  const perCycle = summarize(run.cycles.map((c) => c.endToEndMs - c.workMs));
+  return {
+    work_p50_ms: round(work.p50),
+    work_p95_ms: round(work.p95),
+    work_p99_ms: round(work.p99),
+    e2e_p50_ms: round(e2e.p50),
+    e2e_p95_ms: round(e2e.p95),
+    e2e_p99_ms: round(e2e.p99),
+    overhead_p99_ms: round(e2e.p99 - baselineP99),
+    overhead_per_cycle_p50_ms: round(perCycle.p50),
+    overhead_per_cycle_p99_ms: round(perCycle.p99),
+    jitter_p50_ms: round(run.cadence.jitter.p50),
+    jitter_p99_ms: round(run.cadence.jitter.p99),
+    drift_ms: run.cadence.driftMs,
+    missed_slots: run.cadence.missedSlots,
+    lag_trend_ms: round(run.cadence.lagTrendMs),
+    events_per_cycle: round(run.history.eventsPerCycle),
+    cycles_per_run: run.history.cyclesPerRun === null ? null : round(run.history.cyclesPerRun),
+    runs: run.history.runs.length,
+    cycles: run.cycles.length,
+    rss_start_mb: round(run.memoryAtStart.rssMb),
+    rss_end_mb: round(run.memoryAtEnd.rssMb),
+    rss_growth_pct: pct(run.memoryAtStart.rssMb, run.memoryAtEnd.rssMb),
+    heap_growth_pct: pct(run.memoryAtStart.heapUsedMb, run.memoryAtEnd.heapUsedMb),
+    stages_ms: Object.fromEntries(
+      STAGES.map((stage) => {
+        const s = summarize(run.stages[stage]);
+        return [stage, { p50: round(s.p50), p99: round(s.p99) }];
+      }),
+    ) as SizeResult['stages_ms'],
+  };
+}
+
+export function sizeResult(input: {
+  positions: number;
+  loadSeconds: number;
+  baseline: CycleSample[];
+  baselineCadence: Cadence;
+  temporal: TemporalPhaseResult;
+  reconnects: ReconnectFigures;
+  inserts: InsertFigures | null;
+}): SizeResult {
+  const baseline = summarize(input.baseline.map((c) => c.workMs));
+  const reconnect = summarize(input.reconnects.readyMs);
+  const dataBack = summarize(input.reconnects.dataBackMs);
+  const empty = summarize(input.inserts?.empty ?? []);
+  const filled = summarize(input.inserts?.filled ?? []);
+  return {
+    positions: input.positions,
+    baseline_p50_ms: round(baseline.p50),
+    baseline_p95_ms: round(baseline.p95),
+    baseline_p99_ms: round(baseline.p99),
+    baseline_jitter_p99_ms: round(input.baselineCadence.jitter.p99),
+    baseline_cycles: input.baseline.length,
+    ...temporalFigures(input.temporal, baseline.p99),
+    insert_p50_ms_empty: round(empty.p50),
+    insert_p99_ms_empty: round(empty.p99),
+    insert_p50_ms_5m: round(filled.p50),
+    insert_p99_ms_5m: round(filled.p99),
+    insert_rows_filled: input.inserts?.rowsFilled ?? 0,
+    reconnect_p50_ms: round(reconnect.p50),
+    reconnect_p99_ms: round(reconnect.p99),
+    data_back_p50_ms: round(dataBack.p50),
+    data_back_max_ms: round(dataBack.max),
+    drop_reconnect_p99_ms: round(summarize(input.reconnects.dropReadyMs).p99),
+    load_s: round(input.loadSeconds),
+  };
+}
+
+export interface TargetCheck {
+  positions: number | null;
+  target: string;
+  value: string;
+  met: boolean;
+}
+
+/** The targets of issue 9; the bench reports them and never fails on them. */
+export function checkTargets(results: SizeResult[], longRun: { rss_growth_pct: number | null; cycles: number } | null) {
+  const checks: TargetCheck[] = [];
+  const add = (positions: number | null, target: string, value: number | null, met: (v: number) => boolean) =>
+    checks.push({
+      positions,
+      target,
+      value: value === null ? 'n/a' : String(value),
+      met: value !== null && met(value),
+    });
+  for (const r of results) {
+    const workLimit = r.positions <= 60 ? 10 : 25;
+    add(r.positions, `work p99 ≤ ${workLimit} ms`, r.work_p99_ms, (v) => v <= workLimit);
+    add(r.positions, 'Temporal overhead p99 ≤ 30 ms', r.overhead_p99_ms, (v) => v <= 30);
+    add(r.positions, 'drift = 0', r.drift_ms, (v) => v === 0);
+    add(r.positions, 'jitter p99 ≤ 50 ms', r.jitter_p99_ms, (v) => v <= 50);
+    add(r.positions, '≤ 12 history events per cycle', r.events_per_cycle, (v) => v <= 12);
+    if (r.insert_p99_ms_empty !== null && r.insert_p99_ms_5m !== null) {
+      const flatLimit = round(1.5 * r.insert_p99_ms_empty + 1) as number;
+      add(r.positions, `insert p99 flat when filled (≤ ${flatLimit} ms)`, r.insert_p99_ms_5m, (v) => v <= flatLimit);
+    }
+    add(r.positions, 'reconnect p99 ≤ 3000 ms', r.reconnect_p99_ms, (v) => v <= 3000);
+  }
+  if (longRun) {
+    add(null, `RSS growth ≤ 5 % over ${longRun.cycles} cycles`, longRun.rss_growth_pct, (v) => v <= 5);
+  } else {
+    for (const r of results) {
+      add(r.positions, `RSS growth ≤ 5 % over ${r.cycles} cycles (short run)`, r.rss_growth_pct, (v) => v <= 5);
+    }
+  }
+  return checks;
+}

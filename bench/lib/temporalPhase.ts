@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import type { ibkrBridge } from '../../src/workflows/bridge';
+import { DEFAULT_SETTINGS, type BridgeSettings } from '../../src/workflows/types';
+import type { BenchStack } from './benchStack';
+import { cadenceOf, type Cadence } from './cadence';
+import type { CycleSample } from './cycleRecorder';
+import { historyOf, type HistoryFigures } from './history';
+import { breakdown, type Stage } from './historyBreakdown';
+import { settledMemory, type MemoryFigures } from './memory';
+
+export interface TemporalPhaseResult {
+  workflowId: string;
+  cycles: CycleSample[];
+  cadence: Cadence;
+  history: HistoryFigures;
+  /** Where each cycle's time went, from the server's event timestamps. */
+  stages: Record<Stage, number[]>;
+  memoryAtStart: MemoryFigures;
+  memoryAtEnd: MemoryFigures;
+  /** Cycles between the two memory readings. */
+  memoryCycles: number;
+  seconds: number;
+}
+
+/** Production settings, except the interval, and a nightly reset window twelve hours away from now. */
+export function benchSettings(account: string, intervalMs: number): BridgeSettings {
+  const resetAt = new Date(Date.now() + 12 * 3_600_000);
+  const time = `${String(resetAt.getUTCHours()).padStart(2, '0')}:${String(resetAt.getUTCMinutes()).padStart(2, '0')}`;
+  return { ...DEFAULT_SETTINGS, account, intervalMs, reset: { time, timeZone: 'UTC', durationMs: 60_000 } };
+}
+
+/**
+ * Runs the real ibkrBridge workflow on the stack's workers until `cycles` rows were written, then terminates
+ * it and collects what it cost: per-cycle figures from the activity, cadence from the rows, the history of
+ * every run of the continue-as-new chain, and this process's memory after warm-up and at the end.
+ */
+export async function runTemporalPhase(
+  stack: BenchStack,
+  client: Client,
+  options: { taskQueue: string; intervalMs: number; cycles: number; warmup: number; gc: () => void },
+): Promise<TemporalPhaseResult> {
+  const recorder = stack.temporalCycles;
+  recorder.samples.length = 0;
+  let memoryAtStart: MemoryFigures | null = null;
+  recorder.onCycle = (count) => {
+    // After the activity returned to the SDK, between cycles, so the collection delays no measured write.
+    if (count === options.warmup) setImmediate(() => (memoryAtStart = settledMemory(options.gc)));
+  };
+  const workflowId = `bench-${randomBytes(4).toString('hex')}`;
+  const started = Date.now();
+  const handle = await client.workflow.start<typeof ibkrBridge>('ibkrBridge', {
+    taskQueue: options.taskQueue,
+    workflowId,
+    args: [{ settings: benchSettings(stack.account, options.intervalMs) }],
+  });
+  const deadline = started + options.cycles * options.intervalMs * 3 + 60_000;
+  while (recorder.samples.length < options.cycles) {
+    if (Date.now() > deadline) {
+      await handle.terminate('bench timed out').catch(() => undefined);
+      throw new Error(`only ${recorder.samples.length} of ${options.cycles} cycles written before the deadline`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  await handle.terminate('bench phase done');
+  recorder.onCycle = null;
+  const seconds = (Date.now() - started) / 1000;
+  const memoryAtEnd = settledMemory(options.gc);
+  const cycles = recorder.measured(options.warmup);
+  const history = await historyOf(client, workflowId, handle.firstExecutionRunId);
+  return {
+    workflowId,
+    cycles,
+    cadence: await cadenceOf(stack.db, workflowId, options.intervalMs, options.warmup),
+    history,
+    stages: breakdown(history.runs.map((run) => run.history)),
+    memoryAtStart: memoryAtStart ?? memoryAtEnd,
+    memoryAtEnd,
+    memoryCycles: recorder.samples.length - options.warmup,
+    seconds,
+  };
+}
