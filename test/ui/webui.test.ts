@@ -63,6 +63,21 @@ describe('the Temporal Web UI in a real browser', () => {
     if (tab === 'User Metadata') await page.getByText('Current Details', { exact: true }).waitFor();
   };
 
+  /** The Current Details heading after a reload (the UI reads current details through a query, once per load). */
+  const reloadedHeading = async (): Promise<string> => {
+    await page.reload();
+    await page.getByText('Current Details', { exact: true }).waitFor();
+    return currentDetails().locator('h3').innerText({ timeout: 10_000 });
+  };
+
+  /** The Search Attributes tab of a freshly loaded workflow page (the UI reads them from the server). */
+  const searchAttributesText = async (): Promise<string> => {
+    await page.goto(workflowUrl);
+    await openTab('Search Attributes');
+    await page.getByText('"BridgeState"').first().waitFor();
+    return page.locator('main').innerText();
+  };
+
   /** More Actions → Send a Signal, as an operator does it. */
   const sendSignal = async (name: 'pause' | 'resume', input?: string) => {
     await page.getByRole('button', { name: 'More Actions' }).click();
@@ -100,9 +115,7 @@ describe('the Temporal Web UI in a real browser', () => {
     expect(await details.locator('body').innerText()).toContain('every 1000 ms');
     await page.screenshot({ path: artifactPath('webui-current-details.png'), fullPage: false });
 
-    await openTab('Search Attributes');
-    await page.getByText('"BridgeState"').first().waitFor();
-    const text = await page.locator('main').innerText();
+    const text = await searchAttributesText();
     expect(text).toMatch(/"BridgeState": "ready"/);
     expect(text).toMatch(/"BridgeBufferedRows": 0/);
     expect(text).toMatch(/"BridgeLastOkAt": "\d{4}-\d\d-\d\dT/);
@@ -121,16 +134,9 @@ describe('the Temporal Web UI in a real browser', () => {
       'paused state',
     );
     expect(paused.pauseReason).toBe('paused from the Web UI');
-    // The page shows it too, once reloaded (the UI reads current details through a query).
+    // The page shows it too, once reloaded.
     await eventually(
-      async () => {
-        await page.reload();
-        await page.getByText('Current Details', { exact: true }).waitFor();
-        return currentDetails()
-          .locator('h3')
-          .innerText({ timeout: 10_000 })
-          .catch(() => '');
-      },
+      () => reloadedHeading().catch(() => ''), // a slow page load is retried, not a failure
       (heading) => heading.endsWith(': PAUSED'),
       30_000,
       'PAUSED in the current details',
@@ -138,15 +144,10 @@ describe('the Temporal Web UI in a real browser', () => {
     expect(await currentDetails().locator('body').innerText()).toContain('Paused: paused from the Web UI');
     await page.screenshot({ path: artifactPath('webui-paused.png'), fullPage: false });
     // Search attributes live on the server: filterable (BridgeState = "paused") and shown even with no worker.
-    await openTab('Search Attributes');
     await eventually(
-      async () => {
-        await page.reload();
-        await page.getByText('"BridgeState"').first().waitFor();
-        return page.locator('main').innerText();
-      },
+      () => searchAttributesText().catch(() => ''), // a slow page load is retried, not a failure
       (text) => text.includes('"BridgeState": "paused"'),
-      20_000,
+      40_000,
       'BridgeState paused in the search attributes',
     );
 
