@@ -28,6 +28,7 @@ import { runBaselineLoop } from './lib/baselineLoop';
 import { BenchStack } from './lib/benchStack';
 import { cadenceOf } from './lib/cadence';
 import { fillSnapshots, settleAfterFill, timeSingleInserts } from './lib/insertLatency';
+import { measureIdleCpu, ownCpuMs, processCpuMs, type IdleCpu, type PhaseCpu } from './lib/cpu';
 import { exposeGc } from './lib/memory';
 import { createScratchDatabase, startBenchPostgres, type BenchPostgres } from './lib/postgres';
 import { measureReconnects, type ReconnectFigures } from './lib/reconnect';
@@ -42,6 +43,8 @@ interface BenchOptions {
   json: boolean;
   sizes: number[];
   intervalMs: number;
+  /** Interval of the long run (RSS over thousands of cycles). */
+  longIntervalMs: number;
   cycles: number;
   baselineCycles: number;
   warmup: number;
@@ -49,6 +52,8 @@ interface BenchOptions {
   insertRows: number;
   insertSamples: number;
   tickMs: number;
+  /** Where the dev server keeps its state: a SQLite file (as `npm start`) or memory. */
+  temporalStore: 'file' | 'memory';
   resets: number;
   dataBackResets: number;
   drops: number;
@@ -71,29 +76,37 @@ function parseOptions(argv: string[]): BenchOptions {
       json: { type: 'boolean', default: false },
       sizes: { type: 'string' },
       'interval-ms': { type: 'string' },
+      'long-interval-ms': { type: 'string' },
       cycles: { type: 'string' },
       'long-cycles': { type: 'string' },
       'insert-rows': { type: 'string' },
       'tick-ms': { type: 'string' },
+      'temporal-store': { type: 'string', default: 'file' },
     },
   });
   const quick = values.quick ?? false;
+  const temporalStore = values['temporal-store'];
+  if (temporalStore !== 'file' && temporalStore !== 'memory') {
+    throw new Error(`--temporal-store must be file or memory, got ${temporalStore}`);
+  }
   const sizes = (values.sizes ?? '60,500,2000').split(',').map((s) => positiveInteger('sizes', s.trim(), 0, 1));
-  const cycles = positiveInteger('cycles', values.cycles, quick ? 300 : 1000, 50);
+  const cycles = positiveInteger('cycles', values.cycles, quick ? 150 : 1000, 50);
   return {
     quick,
     json: values.json ?? false,
     sizes,
-    intervalMs: positiveInteger('interval-ms', values['interval-ms'], 100, 100),
+    intervalMs: positiveInteger('interval-ms', values['interval-ms'], 200, 100),
+    longIntervalMs: positiveInteger('long-interval-ms', values['long-interval-ms'], 100, 100),
     cycles,
-    baselineCycles: quick ? Math.min(cycles, 200) : cycles,
+    baselineCycles: Math.min(cycles, quick ? 100 : 500),
     warmup: 20,
     longCycles: positiveInteger('long-cycles', values['long-cycles'], quick ? 0 : 10_000),
     insertRows: positiveInteger('insert-rows', values['insert-rows'], quick ? 200_000 : 5_000_000),
     insertSamples: quick ? 300 : 1000,
     tickMs: positiveInteger('tick-ms', values['tick-ms'], 250, 10),
+    temporalStore,
     resets: quick ? 3 : 10,
-    dataBackResets: quick ? 1 : 3,
+    dataBackResets: quick ? 0 : 3,
     drops: quick ? 2 : 5,
   };
 }
@@ -105,6 +118,8 @@ interface SizeMeasurement {
   loadSeconds: number;
   baseline: CycleSample[];
   baselineCadence: Cadence;
+  idle: IdleCpu;
+  baselineCpu: PhaseCpu;
   temporal: TemporalPhaseResult;
   longRun: TemporalPhaseResult | null;
   reconnects: ReconnectFigures;
@@ -116,7 +131,12 @@ async function measureSize(
   positions: number,
   index: number,
   withLongRun: boolean,
-  env: { client: Client; connection: NativeConnection; bundle: Awaited<ReturnType<typeof bundleWorkflowCode>> },
+  env: {
+    client: Client;
+    connection: NativeConnection;
+    bundle: Awaited<ReturnType<typeof bundleWorkflowCode>>;
+    serverCpuMs: () => number;
+  },
   databaseUrl: string,
   options: BenchOptions,
   gc: () => void,
@@ -140,22 +160,41 @@ async function measureSize(
       `${positions} options: in-process baseline, ${options.baselineCycles} cycles every ${options.intervalMs} ms`,
     );
     const baselineId = `baseline-${randomBytes(4).toString('hex')}`;
+    const idle = await measureIdleCpu(env.serverCpuMs);
+    const baselineCpuAtStart = ownCpuMs();
+    const baselineStarted = Date.now();
     await runBaselineLoop(stack.activityDeps(stack.baselineCycles), {
       workflowId: baselineId,
       account: stack.account,
       intervalMs: options.intervalMs,
-      cycles: options.baselineCycles,
+      slots: options.baselineCycles,
     });
+    const baselineCpu = {
+      cpuMs: ownCpuMs() - baselineCpuAtStart,
+      seconds: (Date.now() - baselineStarted) / 1000,
+      written: stack.baselineCycles.samples.length,
+    };
     const baselineCadence = await cadenceOf(stack.db, baselineId, options.intervalMs, options.warmup);
 
     progress(`${positions} options: Temporal workflow, ${options.cycles} cycles every ${options.intervalMs} ms`);
-    const phase = { taskQueue, intervalMs: options.intervalMs, warmup: options.warmup, gc };
-    const temporal = await runTemporalPhase(stack, env.client, { ...phase, cycles: options.cycles });
+    const phase = {
+      taskQueue,
+      intervalMs: options.intervalMs,
+      warmup: options.warmup,
+      gc,
+      serverCpuMs: env.serverCpuMs,
+    };
+    const temporal = await runTemporalPhase(stack, env.client, { ...phase, slots: options.cycles });
 
     let longRun: TemporalPhaseResult | null = null;
     if (withLongRun) {
-      progress(`${positions} options: long run, ${options.longCycles} cycles every ${options.intervalMs} ms`);
-      longRun = await runTemporalPhase(stack, env.client, { ...phase, cycles: options.longCycles, warmup: 200 });
+      progress(`${positions} options: long run, ${options.longCycles} cycles every ${options.longIntervalMs} ms`);
+      longRun = await runTemporalPhase(stack, env.client, {
+        ...phase,
+        intervalMs: options.longIntervalMs,
+        slots: options.longCycles,
+        warmup: 200,
+      });
     }
     const row = aggregateGreeks(stack.broker.snapshot(stack.account), { now: Date.now(), maxAgeMs: 15_000 });
 
@@ -171,6 +210,8 @@ async function measureSize(
       loadSeconds,
       baseline: stack.baselineCycles.measured(options.warmup),
       baselineCadence,
+      idle,
+      baselineCpu,
       temporal,
       longRun,
       reconnects,
@@ -240,7 +281,7 @@ async function main(): Promise<void> {
       `mode ${options.quick ? 'quick' : 'full'}, sizes ${options.sizes.join(', ')}; starting Temporal and Postgres`,
     );
     devServer = await startTemporalDevServer({
-      dbFilename: join(tempDir, 'temporal.db'),
+      dbFilename: options.temporalStore === 'file' ? join(tempDir, 'temporal.db') : undefined,
       logFile: join(tempDir, 'temporal.log'),
     });
     pg = await startBenchPostgres();
@@ -257,7 +298,8 @@ async function main(): Promise<void> {
     const largest = Math.max(...options.sizes);
     for (const [index, positions] of options.sizes.entries()) {
       const withLongRun = options.longCycles > 0 && positions === largest && !measurements.some((m) => m.longRun);
-      const env = { client, connection, bundle };
+      const server = devServer;
+      const env = { client, connection, bundle, serverCpuMs: () => processCpuMs(server.process.pid) };
       measurements.push(await measureSize(positions, index, withLongRun, env, cyclesDb.url, options, gc));
     }
 
@@ -269,8 +311,12 @@ async function main(): Promise<void> {
     const longRun = long?.longRun
       ? {
           positions: long.positions,
-          interval_ms: options.intervalMs,
-          ...temporalFigures(long.longRun, results.find((r) => r.positions === long.positions)?.baseline_p99_ms ?? 0),
+          interval_ms: options.longIntervalMs,
+          ...temporalFigures(
+            long.longRun,
+            results.find((r) => r.positions === long.positions)?.baseline_p99_ms ?? 0,
+            long.idle,
+          ),
         }
       : null;
     const targets = checkTargets(results, longRun);
@@ -279,7 +325,7 @@ async function main(): Promise<void> {
     out.push('');
     out.push(
       `ibkr-greeks-bridge bench (${options.quick ? 'quick' : 'full'}): one cycle every ${options.intervalMs} ms, ` +
-        `simulator ticks every ${options.tickMs} ms, ${options.warmup} warm-up cycles not counted`,
+        `simulator ticks every ${options.tickMs} ms, Temporal dev server state in ${options.temporalStore}, ${options.warmup} warm-up cycles not counted`,
     );
     out.push(
       `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ` +
@@ -317,6 +363,7 @@ async function main(): Promise<void> {
         duration_s: Math.round((Date.now() - startedAt.getTime()) / 1000),
         interval_ms: options.intervalMs,
         tick_interval_ms: options.tickMs,
+        temporal_store: options.temporalStore,
         cycles: options.cycles,
         warmup_cycles: options.warmup,
         insert_rows_filled: options.insertRows,

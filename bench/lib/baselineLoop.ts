@@ -10,18 +10,19 @@ const OWN_SESSION: ActivityDeps['session'] = {
 /**
  * The baseline: the very same cycle activity function (snapshot + aggregate + write + buffer check), called
  * from a plain setTimeout loop on the same wall-clock grid instead of from a Temporal workflow. Slots that
- * can no longer start in time are skipped, as the workflow does.
+ * can no longer start in time are skipped, as the workflow does. Runs for `slots` slots of wall time, so a
+ * loop that falls behind writes fewer rows instead of running longer.
  */
 export async function runBaselineLoop(
   deps: Omit<ActivityDeps, 'session'>,
-  options: { workflowId: string; account: string; intervalMs: number; cycles: number },
+  options: { workflowId: string; account: string; intervalMs: number; slots: number },
 ): Promise<{ skippedSlots: number }> {
   const activities = createActivities({ ...deps, session: OWN_SESSION });
   const clock = deps.clock ?? Date.now;
   const gridStart = Math.ceil(Date.now() / options.intervalMs) * options.intervalMs;
   let slot = 0;
   let skippedSlots = 0;
-  for (let done = 0; done < options.cycles; done++) {
+  while (slot < options.slots) {
     const slotAt = gridStart + slot * options.intervalMs;
     const waitMs = slotAt - Date.now();
     if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));

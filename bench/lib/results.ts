@@ -1,3 +1,5 @@
+import { DEFAULT_SETTINGS } from '../../src/workflows/types';
+import { netCpuPerCycleMs, type IdleCpu, type PhaseCpu } from './cpu';
 import type { ReconnectFigures } from './reconnect';
 import { round, summarize } from './stats';
 import type { Cadence } from './cadence';
@@ -28,6 +30,8 @@ export interface SizeResult {
   lag_trend_ms: number | null;
   events_per_cycle: number | null;
   cycles_per_run: number | null;
+  /** False when no run reached continue-as-new and cycles_per_run is predicted from events per cycle. */
+  cycles_per_run_measured: boolean;
   runs: number;
   cycles: number;
   baseline_cycles: number;
@@ -46,6 +50,13 @@ export interface SizeResult {
   data_back_max_ms: number | null;
   drop_reconnect_p99_ms: number | null;
   load_s: number | null;
+  /** CPU % of one core with no cycle running: the worker (market-data ingest, pollers) and the Temporal server. */
+  idle_worker_cpu_pct: number | null;
+  idle_server_cpu_pct: number | null;
+  /** CPU ms one cycle adds over idle: in the in-process loop, in the worker under Temporal, in the Temporal server. */
+  baseline_cpu_per_cycle_ms: number | null;
+  worker_cpu_per_cycle_ms: number | null;
+  server_cpu_per_cycle_ms: number | null;
   /** p50/p99 of each stage of a cycle, from the history's timestamps. */
   stages_ms: Record<Stage, { p50: number | null; p99: number | null }>;
 }
@@ -56,10 +67,18 @@ export interface InsertFigures {
   rowsFilled: number;
 }
 
+/** The workflow continues as new after maxCyclesPerRun cycles or once its history reaches maxHistoryEventsPerRun. */
+function predictedCyclesPerRun(eventsPerCycle: number): number {
+  return Math.min(
+    DEFAULT_SETTINGS.maxCyclesPerRun,
+    Math.ceil(DEFAULT_SETTINGS.maxHistoryEventsPerRun / eventsPerCycle),
+  );
+}
+
 const pct = (start: number, end: number) => round((100 * (end - start)) / start);
 
 /** The cost figures of one Temporal run (also used for the long run). */
-export function temporalFigures(run: TemporalPhaseResult, baselineP99: number) {
+export function temporalFigures(run: TemporalPhaseResult, baselineP99: number, idle: IdleCpu) {
   const work = summarize(run.cycles.map((c) => c.workMs));
   const e2e = summarize(run.cycles.map((c) => c.endToEndMs));
   const perCycle = summarize(run.cycles.map((c) => c.endToEndMs - c.workMs));
@@ -79,9 +98,16 @@ export function temporalFigures(run: TemporalPhaseResult, baselineP99: number) {
     missed_slots: run.cadence.missedSlots,
     lag_trend_ms: round(run.cadence.lagTrendMs),
     events_per_cycle: round(run.history.eventsPerCycle),
-    cycles_per_run: run.history.cyclesPerRun === null ? null : round(run.history.cyclesPerRun),
+    cycles_per_run: round(run.history.cyclesPerRun ?? predictedCyclesPerRun(run.history.eventsPerCycle)),
+    cycles_per_run_measured: run.history.cyclesPerRun !== null,
     runs: run.history.runs.length,
     cycles: run.cycles.length,
+    worker_cpu_per_cycle_ms: round(
+      netCpuPerCycleMs({ cpuMs: run.workerCpuMs, seconds: run.seconds, written: run.written }, idle.workerPct),
+    ),
+    server_cpu_per_cycle_ms: round(
+      netCpuPerCycleMs({ cpuMs: run.serverCpuMs, seconds: run.seconds, written: run.written }, idle.serverPct),
+    ),
     rss_start_mb: round(run.memoryAtStart.rssMb),
     rss_end_mb: round(run.memoryAtEnd.rssMb),
     rss_growth_pct: pct(run.memoryAtStart.rssMb, run.memoryAtEnd.rssMb),
@@ -100,6 +126,8 @@ export function sizeResult(input: {
   loadSeconds: number;
   baseline: CycleSample[];
   baselineCadence: Cadence;
+  idle: IdleCpu;
+  baselineCpu: PhaseCpu;
   temporal: TemporalPhaseResult;
   reconnects: ReconnectFigures;
   inserts: InsertFigures | null;
@@ -116,7 +144,10 @@ export function sizeResult(input: {
     baseline_p99_ms: round(baseline.p99),
     baseline_jitter_p99_ms: round(input.baselineCadence.jitter.p99),
     baseline_cycles: input.baseline.length,
-    ...temporalFigures(input.temporal, baseline.p99),
+    ...temporalFigures(input.temporal, baseline.p99, input.idle),
+    idle_worker_cpu_pct: round(input.idle.workerPct),
+    idle_server_cpu_pct: round(input.idle.serverPct),
+    baseline_cpu_per_cycle_ms: round(netCpuPerCycleMs(input.baselineCpu, input.idle.workerPct)),
     insert_p50_ms_empty: round(empty.p50),
     insert_p99_ms_empty: round(empty.p99),
     insert_p50_ms_5m: round(filled.p50),

@@ -4,8 +4,8 @@ import type { SizeResult, TargetCheck } from './results';
 type Row = [label: string, pick: (r: SizeResult) => string];
 
 const ms = (value: number | null) => (value === null ? 'n/a' : `${value} ms`);
-const trio = (a: number | null, b: number | null, c: number | null) =>
-  [a, b, c].map((v) => (v === null ? 'n/a' : String(v))).join(' / ') + ' ms';
+const trio = (...values: Array<number | null>) =>
+  values.map((v) => (v === null ? 'n/a' : String(v))).join(' / ') + ' ms';
 
 const ROWS: Row[] = [
   ['cycles measured (Temporal / in-process)', (r) => `${r.cycles} / ${r.baseline_cycles}`],
@@ -13,17 +13,25 @@ const ROWS: Row[] = [
   ['baseline p50/p95/p99 (in-process loop)', (r) => trio(r.baseline_p50_ms, r.baseline_p95_ms, r.baseline_p99_ms)],
   ['end-to-end p50/p95/p99', (r) => trio(r.e2e_p50_ms, r.e2e_p95_ms, r.e2e_p99_ms)],
   ['overhead p99 (e2e p99 − baseline p99)', (r) => ms(r.overhead_p99_ms)],
-  ['per-cycle e2e − work p50/p99', (r) => `${r.overhead_per_cycle_p50_ms} / ${r.overhead_per_cycle_p99_ms} ms`],
-  ['start jitter p50/p99 vs grid', (r) => `${r.jitter_p50_ms} / ${r.jitter_p99_ms} ms`],
+  ['per-cycle e2e − work p50/p99', (r) => trio(r.overhead_per_cycle_p50_ms, r.overhead_per_cycle_p99_ms)],
+  ['idle CPU: worker / Temporal server', (r) => `${r.idle_worker_cpu_pct} / ${r.idle_server_cpu_pct} % of a core`],
+  [
+    'CPU per cycle: in-process / worker / server',
+    (r) => trio(r.baseline_cpu_per_cycle_ms, r.worker_cpu_per_cycle_ms, r.server_cpu_per_cycle_ms),
+  ],
+  ['start jitter p50/p99 vs grid', (r) => trio(r.jitter_p50_ms, r.jitter_p99_ms)],
   ['in-process loop jitter p99', (r) => ms(r.baseline_jitter_p99_ms)],
   ['drift (missed slots × interval)', (r) => `${r.drift_ms} ms (${r.missed_slots} missed)`],
   ['history events per cycle', (r) => String(r.events_per_cycle)],
-  ['cycles per continue-as-new run', (r) => `${r.cycles_per_run ?? 'n/a'} (${r.runs} runs)`],
+  [
+    'cycles per continue-as-new run',
+    (r) => (r.cycles_per_run_measured ? `${r.cycles_per_run} (${r.runs} runs)` : `~${r.cycles_per_run} (predicted)`),
+  ],
   ['worker RSS after warm-up → end', (r) => `${r.rss_start_mb} → ${r.rss_end_mb} MB (${r.rss_growth_pct} %)`],
-  ['insert p50/p99, empty table', (r) => `${r.insert_p50_ms_empty} / ${r.insert_p99_ms_empty} ms`],
-  ['insert p50/p99, filled table', (r) => `${r.insert_p50_ms_5m} / ${r.insert_p99_ms_5m} ms`],
-  ['reconnect p50/p99 (gateway back → ready)', (r) => `${r.reconnect_p50_ms} / ${r.reconnect_p99_ms} ms`],
-  ['all Greeks back after reset p50/max', (r) => `${r.data_back_p50_ms} / ${r.data_back_max_ms} ms`],
+  ['insert p50/p99, empty table', (r) => trio(r.insert_p50_ms_empty, r.insert_p99_ms_empty)],
+  ['insert p50/p99, filled table', (r) => trio(r.insert_p50_ms_5m, r.insert_p99_ms_5m)],
+  ['reconnect p50/p99 (gateway back → ready)', (r) => trio(r.reconnect_p50_ms, r.reconnect_p99_ms)],
+  ['all Greeks back after reset p50/max', (r) => trio(r.data_back_p50_ms, r.data_back_max_ms)],
   ['unplanned drop → ready p99', (r) => ms(r.drop_reconnect_p99_ms)],
   ['initial load (connect → all Greeks)', (r) => `${r.load_s} s`],
 ];

@@ -4,6 +4,7 @@ import type { ibkrBridge } from '../../src/workflows/bridge';
 import { DEFAULT_SETTINGS, type BridgeSettings } from '../../src/workflows/types';
 import type { BenchStack } from './benchStack';
 import { cadenceOf, type Cadence } from './cadence';
+import { ownCpuMs } from './cpu';
 import type { CycleSample } from './cycleRecorder';
 import { historyOf, type HistoryFigures } from './history';
 import { breakdown, type Stage } from './historyBreakdown';
@@ -12,6 +13,8 @@ import { settledMemory, type MemoryFigures } from './memory';
 export interface TemporalPhaseResult {
   workflowId: string;
   cycles: CycleSample[];
+  /** Rows written, warm-up included. */
+  written: number;
   cadence: Cadence;
   history: HistoryFigures;
   /** Where each cycle's time went, from the server's event timestamps. */
@@ -21,6 +24,9 @@ export interface TemporalPhaseResult {
   /** Cycles between the two memory readings. */
   memoryCycles: number;
   seconds: number;
+  /** CPU ms used over the phase: this process (the worker), and the Temporal server. */
+  workerCpuMs: number;
+  serverCpuMs: number;
 }
 
 /** Production settings, except the interval, and a nightly reset window twelve hours away from now. */
@@ -31,14 +37,21 @@ export function benchSettings(account: string, intervalMs: number): BridgeSettin
 }
 
 /**
- * Runs the real ibkrBridge workflow on the stack's workers until `cycles` rows were written, then terminates
- * it and collects what it cost: per-cycle figures from the activity, cadence from the rows, the history of
+ * Runs the real ibkrBridge workflow on the stack's workers for `slots` slots of wall time (a workflow that
+ * falls behind writes fewer rows, and the missed slots show as drift), then terminates it and collects what it cost: per-cycle figures from the activity, cadence from the rows, the history of
  * every run of the continue-as-new chain, and this process's memory after warm-up and at the end.
  */
 export async function runTemporalPhase(
   stack: BenchStack,
   client: Client,
-  options: { taskQueue: string; intervalMs: number; cycles: number; warmup: number; gc: () => void },
+  options: {
+    taskQueue: string;
+    intervalMs: number;
+    slots: number;
+    warmup: number;
+    gc: () => void;
+    serverCpuMs: () => number;
+  },
 ): Promise<TemporalPhaseResult> {
   const recorder = stack.temporalCycles;
   recorder.samples.length = 0;
@@ -49,20 +62,21 @@ export async function runTemporalPhase(
   };
   const workflowId = `bench-${randomBytes(4).toString('hex')}`;
   const started = Date.now();
+  const cpuAtStart = { worker: ownCpuMs(), server: options.serverCpuMs() };
   const handle = await client.workflow.start<typeof ibkrBridge>('ibkrBridge', {
     taskQueue: options.taskQueue,
     workflowId,
     args: [{ settings: benchSettings(stack.account, options.intervalMs) }],
   });
-  const deadline = started + options.cycles * options.intervalMs * 3 + 60_000;
-  while (recorder.samples.length < options.cycles) {
-    if (Date.now() > deadline) {
-      await handle.terminate('bench timed out').catch(() => undefined);
-      throw new Error(`only ${recorder.samples.length} of ${options.cycles} cycles written before the deadline`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await new Promise((resolve) => setTimeout(resolve, options.slots * options.intervalMs));
   await handle.terminate('bench phase done');
+  if (recorder.samples.length <= options.warmup) {
+    throw new Error(
+      `only ${recorder.samples.length} cycles written in ${options.slots} slots of ${options.intervalMs} ms`,
+    );
+  }
+  const workerCpuMs = ownCpuMs() - cpuAtStart.worker;
+  const serverCpuMs = options.serverCpuMs() - cpuAtStart.server;
   recorder.onCycle = null;
   const seconds = (Date.now() - started) / 1000;
   const memoryAtEnd = settledMemory(options.gc);
@@ -71,6 +85,7 @@ export async function runTemporalPhase(
   return {
     workflowId,
     cycles,
+    written: recorder.samples.length,
     cadence: await cadenceOf(stack.db, workflowId, options.intervalMs, options.warmup),
     history,
     stages: breakdown(history.runs.map((run) => run.history)),
@@ -78,5 +93,7 @@ export async function runTemporalPhase(
     memoryAtEnd,
     memoryCycles: recorder.samples.length - options.warmup,
     seconds,
+    workerCpuMs,
+    serverCpuMs,
   };
 }
