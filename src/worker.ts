@@ -56,6 +56,19 @@ export async function runWorker(config: BridgeConfig, logger: Logger): Promise<v
   const db = createDb({ url: databaseUrl, log: (level, message) => logger[level](message) });
   const buffer = createFallbackBuffer({ dir: config.FALLBACK_DIR, log: (level, message) => logger[level](message) });
   const broker = brokerFromConfig(config, logger);
+  // @stoqey/ib decodes frames inside its socket handler, so a frame it cannot parse (e.g. a bad
+  // advancedOrderRejectJson) throws where no adapter code can catch it. That must cost a reconnect, not the
+  // process; anything else uncaught is a bug and stops the worker so its supervisor restarts it.
+  process.on('uncaughtException', (err) => {
+    if (String(err.stack).includes('@stoqey/ib')) {
+      logger.error({ err: { message: err.message } }, 'IB client failed on a frame from the gateway; reconnecting');
+      void broker.reconnect(`IB client failed on a gateway frame: ${err.message}`).catch(() => undefined);
+      return;
+    }
+    logger.fatal({ err: { message: err.message, stack: err.stack } }, 'uncaught exception');
+    process.exit(1);
+  });
+
   // The adapter logs its own events; the metrics follow the state they leave behind.
   broker.onEvent(() => metrics.connectionState(broker.state()));
 

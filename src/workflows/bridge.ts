@@ -22,6 +22,7 @@ import { renderDetails } from './details';
 import type { BridgeInput, BridgeSettings, BridgeState, BridgeStateName, BridgeStatus, GapRecord } from './types';
 
 const BridgeStateKey = defineSearchAttributeKey('BridgeState', 'KEYWORD');
+const BridgeAccountKey = defineSearchAttributeKey('BridgeAccount', 'KEYWORD');
 const BridgeLastOkAtKey = defineSearchAttributeKey('BridgeLastOkAt', 'DATETIME');
 const BridgeBufferedRowsKey = defineSearchAttributeKey('BridgeBufferedRows', 'INT');
 
@@ -99,6 +100,7 @@ export async function ibkrBridge(input: BridgeInput): Promise<never> {
   const publish = (next: BridgeStateName) => {
     state.state = next;
     const updates = [];
+    if (publishedState === null) updates.push({ key: BridgeAccountKey, value: settings.account });
     if (publishedState !== state.state) updates.push({ key: BridgeStateKey, value: state.state });
     if (state.lastOkAt !== null && publishedLastOkAt !== state.lastOkAt && state.state === 'ready') {
       // The UI's list only needs a rough "last ok": refresh it once a minute, not every cycle.

@@ -17,7 +17,9 @@ export function renderDetails(settings: BridgeSettings, state: BridgeState, next
     `| ${fmt(c?.netDelta)} | ${fmt(c?.netGamma, 4)} | ${fmt(c?.netVega)} | ${fmt(c?.netTheta)} | ${coverage} | ${c?.optionCount ?? '—'} |`,
     '',
     `Last ok cycle: ${iso(state.lastOkAt)} (${c ? `${c.latencyMs} ms` : '—'}) · every ${settings.intervalMs} ms · cycles ${state.cyclesTotal} · skipped ${state.skippedSlotsTotal}`,
+    '',
     `Buffered rows awaiting Postgres: ${state.bufferedRows} · next reset ${iso(nextResetAt)} (${settings.reset.time} ${settings.reset.timeZone})`,
   ];
-  return lines.filter((line, i) => line !== '' || i === 5).join('\n');
+  // Blank lines end paragraphs: the UI's markdown would otherwise run the status lines together.
+  return lines.filter((line, i) => line !== '' || i > 1).join('\n');
 }

@@ -1,11 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../../src/infra/temporalServer';
 
-// No YAML parser is a dependency of this project; js-yaml arrives with eslint and jest (dev dependencies), and a
-// hand-written parser would test itself rather than the file. Its default schema resolves `<<` merge keys like Compose.
-const { load } = createRequire(__filename)('js-yaml') as { load(text: string): unknown };
+// js-yaml's default schema resolves `<<` merge keys the way Compose does.
+import { load } from 'js-yaml';
 
 export const repoPath = (...parts: string[]): string => join(PROJECT_ROOT, ...parts);
 
