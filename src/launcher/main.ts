@@ -17,7 +17,11 @@ import { startTwsSimulator } from '../sim/tws';
 import { startFakeClientPortal } from '../sim/portal/fakeClientPortal';
 import { MAIN_ACCOUNT } from '../sim/model';
 
-const DATA_DIR = join(PROJECT_ROOT, '.data');
+/** Launcher-only knobs (not worker settings): where the local data lives and which local ports to use. */
+const DATA_DIR = process.env.BRIDGE_DATA_DIR ?? join(PROJECT_ROOT, '.data');
+const TEMPORAL_PORT = Number(process.env.BRIDGE_TEMPORAL_PORT ?? 7233);
+const TEMPORAL_UI_PORT = Number(process.env.BRIDGE_TEMPORAL_UI_PORT ?? 8233);
+const POSTGRES_PORT = Number(process.env.BRIDGE_POSTGRES_PORT ?? 54329);
 const step = (message: string) => process.stdout.write(`▸ ${message}\n`);
 
 interface Running {
@@ -51,10 +55,10 @@ async function main(): Promise<void> {
     mkdirSync(DATA_DIR, { recursive: true });
 
     if (!env.TEMPORAL_ADDRESS) {
-      step('starting the Temporal dev server (Web UI on http://127.0.0.1:8233)…');
+      step(`starting the Temporal dev server (Web UI on http://127.0.0.1:${TEMPORAL_UI_PORT})…`);
       running.temporal = await startTemporalDevServer({
-        port: 7233,
-        uiPort: 8233,
+        port: TEMPORAL_PORT,
+        uiPort: TEMPORAL_UI_PORT,
         dbFilename: join(DATA_DIR, 'temporal.db'),
         logFile: join(DATA_DIR, 'temporal.log'),
       });
@@ -66,8 +70,9 @@ async function main(): Promise<void> {
       databaseUrl: env.DATABASE_URL,
       dataDir: join(DATA_DIR, 'postgres'),
       database: 'bridge',
-      port: 54329,
+      port: POSTGRES_PORT,
       persistent: true,
+      callerHandlesSignals: true,
     });
     env.DATABASE_URL = running.postgres.url;
 
