@@ -1,0 +1,203 @@
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { Client as PgClient } from 'pg';
+import type { ScratchDatabase } from '../../bench/lib/postgres';
+import { MAIN_ACCOUNT } from '../../src/sim/model';
+import { startFakeClientPortal, type FakeClientPortal } from '../../src/sim/portal/fakeClientPortal';
+import { startTwsSimulator, type TwsSimulator } from '../../src/sim/tws';
+import type { ibkrBridge } from '../../src/workflows/bridge';
+import { statusQuery } from '../../src/workflows/messages';
+import type { BridgeSettings, BridgeStatus } from '../../src/workflows/types';
+import { fastSettings, sleep } from '../../test/bridge/stack';
+import { startTcpProxy, viaProxy, type TcpProxy } from '../../test/support/tcpProxy';
+import type { FaultContext } from './environment';
+import { apiLogSequence, snapshotLedger, type SnapshotLedger } from './ledger';
+import type { ScenarioReport } from './report';
+import { WorkerProcess, type WorkerEnv } from './workerProcess';
+
+export const BRIDGE_CLIENT_ID = 10;
+
+export interface StackOptions {
+  name: string;
+  mode?: 'SOCKET' | 'PORTAL';
+  /** Workers reach Postgres through a TCP proxy the scenario can cut. */
+  proxyDatabase?: boolean;
+  /** Another Temporal server than the run's (scenario 3 owns one). */
+  temporalAddress?: string;
+  /** The database the workers use, when a scenario needs its own role (e.g. one with a password). */
+  workerDatabaseUrl?: (url: string) => string;
+}
+
+/**
+ * The real parts of one scenario: a migrated scratch database, the TWS simulator (or the fake Client Portal)
+ * in this process, worker processes started from the real entry point, and a Temporal client.
+ */
+export class FaultStack {
+  database!: ScratchDatabase;
+  sql!: PgClient;
+  proxy?: TcpProxy;
+  simulator!: TwsSimulator;
+  portal?: FakeClientPortal;
+  client!: Client;
+  readonly workers: WorkerProcess[] = [];
+  readonly taskQueue: string;
+  readonly dir: string;
+  private connection?: Connection;
+  private caFile?: string;
+  private workerCount = 0;
+
+  private constructor(
+    readonly ctx: FaultContext,
+    readonly options: StackOptions,
+  ) {
+    this.taskQueue = `faults-${options.name}-${randomBytes(3).toString('hex')}`;
+    this.dir = ctx.dir(options.name);
+  }
+
+  static async start(ctx: FaultContext, options: StackOptions): Promise<FaultStack> {
+    const stack = new FaultStack(ctx, options);
+    try {
+      await stack.init();
+      return stack;
+    } catch (err) {
+      await stack.close();
+      throw err;
+    }
+  }
+
+  private async init(): Promise<void> {
+    this.database = await this.ctx.database(this.options.name);
+    this.sql = new PgClient({ connectionString: this.database.url });
+    await this.sql.connect();
+    if (this.options.proxyDatabase) {
+      const target = new URL(this.database.url);
+      this.proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+    }
+    this.simulator = await startTwsSimulator({ port: 0, seed: 17, settings: { tickIntervalMs: 250 } });
+    if (this.options.mode === 'PORTAL') {
+      this.portal = await startFakeClientPortal({ tls: true, port: 0, seed: 17 });
+      this.caFile = join(this.dir, 'portal-ca.pem');
+      writeFileSync(this.caFile, this.portal.caPem ?? '');
+    }
+    await this.connectTemporal();
+  }
+
+  async connectTemporal(): Promise<void> {
+    await this.connection?.close().catch(() => undefined);
+    this.connection = await Connection.connect({ address: this.options.temporalAddress ?? this.ctx.temporalAddress });
+    this.client = new Client({ connection: this.connection });
+  }
+
+  /** The database URL the workers get (through the proxy when there is one). */
+  workerDatabaseUrl(): string {
+    const url = this.options.workerDatabaseUrl?.(this.database.url) ?? this.database.url;
+    return this.proxy ? viaProxy(url, this.proxy) : url;
+  }
+
+  /** Environment of a worker of this stack, as an operator would write it. */
+  workerEnv(overrides: Partial<WorkerEnv> = {}): WorkerEnv {
+    this.workerCount += 1;
+    const mode = this.options.mode ?? 'SOCKET';
+    return {
+      DATABASE_URL: this.workerDatabaseUrl(),
+      TEMPORAL_ADDRESS: this.options.temporalAddress ?? this.ctx.temporalAddress,
+      TEMPORAL_TASK_QUEUE: this.taskQueue,
+      FALLBACK_DIR: join(this.dir, `buffer-${this.workerCount}`),
+      IB_API_MODE: mode,
+      IB_ACCOUNT: MAIN_ACCOUNT,
+      IB_CLIENT_ID: String(BRIDGE_CLIENT_ID),
+      ...(mode === 'SOCKET'
+        ? { IB_HOST: '127.0.0.1', IB_PORT: String(this.simulator.port) }
+        : { IB_PORTAL_URL: this.portal?.url, IB_PORTAL_CA_FILE: this.caFile }),
+      ...overrides,
+    };
+  }
+
+  /** Spawns a worker and waits until /healthz answers. */
+  async startWorker(overrides: Partial<WorkerEnv> = {}): Promise<WorkerProcess> {
+    const env = this.workerEnv(overrides);
+    const worker = await WorkerProcess.spawn(env, join(this.dir, `worker-${this.workers.length + 1}.log`));
+    this.workers.push(worker);
+    await worker.waitHealthy();
+    return worker;
+  }
+
+  liveWorkers(): WorkerProcess[] {
+    return this.workers.filter((worker) => worker.alive());
+  }
+
+  bufferDirs(): string[] {
+    return this.workers.map((worker) => worker.env.FALLBACK_DIR);
+  }
+
+  startWorkflow(overrides: Partial<BridgeSettings> = {}): Promise<WorkflowHandle<typeof ibkrBridge>> {
+    return this.client.workflow.start<typeof ibkrBridge>('ibkrBridge', {
+      taskQueue: this.taskQueue,
+      workflowId: `faults-${this.options.name}-${randomBytes(4).toString('hex')}`,
+      args: [{ settings: fastSettings(overrides) }],
+    });
+  }
+
+  status(handle: WorkflowHandle): Promise<BridgeStatus> {
+    return handle.query(statusQuery);
+  }
+
+  /** The worker holding the IB session, from the workflow's session queue (`<queue>@<host>-<pid>-<hex>`). */
+  async holder(handle: WorkflowHandle): Promise<WorkerProcess | undefined> {
+    const status = await this.status(handle).catch(() => null);
+    const pid = Number(status?.sessionQueue?.split('-').slice(-2)[0]);
+    return this.workers.find((worker) => worker.alive() && worker.pid === pid);
+  }
+
+  async rowCount(workflowId?: string): Promise<number> {
+    const result = workflowId
+      ? await this.sql.query('select count(*)::int as n from portfolio_greeks where workflow_id = $1', [workflowId])
+      : await this.sql.query('select count(*)::int as n from portfolio_greeks');
+    return result.rows[0].n as number;
+  }
+
+  /** The newest row's coverage and age. */
+  async latestRow(workflowId: string): Promise<{ coverage: number; slotAt: number; writtenAt: number } | null> {
+    const result = await this.sql.query(
+      `select coverage::float8 as coverage, cycle_key, written_at from portfolio_greeks where workflow_id = $1
+       order by snapshot_at desc limit 1`,
+      [workflowId],
+    );
+    const row = result.rows[0];
+    if (!row) return null;
+    return {
+      coverage: row.coverage,
+      slotAt: Number(String(row.cycle_key).slice(workflowId.length + 1)),
+      writtenAt: new Date(row.written_at).getTime(),
+    };
+  }
+
+  /** Stops the workflow, then counts its snapshots and reads the api_logs sequence into the report. */
+  async finish(
+    handle: WorkflowHandle,
+    report: ScenarioReport,
+    intervalMs = fastSettings().intervalMs,
+  ): Promise<SnapshotLedger> {
+    await handle.terminate('fault scenario done').catch(() => undefined);
+    // A cycle activity already running may still commit its row; let it land before counting.
+    await sleep(1500);
+    const ledger = await snapshotLedger(this.sql, handle.workflowId, intervalMs, this.bufferDirs());
+    report.addLedger(ledger);
+    const logs = await apiLogSequence(this.sql);
+    report.apiLogs = logs.sequence;
+    report.apiLogCounts = logs.counts;
+    return ledger;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.stop().catch(() => undefined)));
+    await this.connection?.close().catch(() => undefined);
+    await this.sql?.end().catch(() => undefined);
+    await this.proxy?.close();
+    await this.simulator?.close();
+    await this.portal?.close();
+    await this.database?.drop().catch(() => undefined);
+  }
+}
