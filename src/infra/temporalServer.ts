@@ -89,6 +89,9 @@ export async function startTemporalDevServer(options: DevServerOptions = {}): Pr
   if (options.dbFilename) args.push('--db-filename', options.dbFilename);
   args.push(...(options.extraArgs ?? []));
 
+  // Another server on the port would answer the readiness probe below in this one's place.
+  if (await canConnect(ip, port))
+    throw new Error(`cannot start the Temporal dev server: ${ip}:${port} is already in use`);
   const logFd = options.logFile ? openSync(options.logFile, 'a') : 'ignore';
   const child = spawn(binary, args, { stdio: ['ignore', logFd, logFd], detached: false });
   if (typeof logFd === 'number') closeSync(logFd);
