@@ -92,6 +92,9 @@ export async function runWorker(config: BridgeConfig, logger: Logger): Promise<v
     }),
     reconnectTimeoutMs: 60_000,
     observer: metrics,
+    alertWebhook: config.ALERT_WEBHOOK_URL
+      ? { url: config.ALERT_WEBHOOK_URL, timeoutMs: config.ALERT_WEBHOOK_TIMEOUT_MS }
+      : undefined,
   });
 
   const maxCycleAgeMs = Math.max(30_000, 3 * config.CYCLE_INTERVAL_MS);

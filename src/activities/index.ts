@@ -1,10 +1,18 @@
 import { ApplicationFailure, activityInfo, heartbeat, sleep } from '@temporalio/activity';
 import { aggregateGreeks } from '../greeks/aggregate';
+import { alertLogRow, postAlertWebhook, WebhookError, webhookBody } from '../alerts/delivery';
+import { underlyingFigures } from '../alerts/figures';
 import type { ApiLogRow, SnapshotRow } from '../db/types';
 import type { BufferRecord } from '../buffer';
 import type { CycleSummary, GapRecord } from '../workflows/types';
 import type { ActivityDeps } from './ports';
-import { DB_WRITE_FAILED, SESSION_HELD_ELSEWHERE, type BridgeActivities, type UnwrittenRows } from './types';
+import {
+  ALERT_WEBHOOK_FAILED,
+  DB_WRITE_FAILED,
+  SESSION_HELD_ELSEWHERE,
+  type BridgeActivities,
+  type UnwrittenRows,
+} from './types';
 
 const REPLAY_BATCH_SIZE = 500;
 
@@ -56,6 +64,7 @@ export function createActivities(deps: ActivityDeps): BridgeActivities {
 
     async runCycle(input): Promise<CycleSummary> {
       requireSession();
+      if (input.alertStates) deps.observer?.alertStates?.(input.alertStates);
       const started = clock();
       const logs = gapLogs(input.workflowId, input.account, input.gaps);
       const connection = deps.broker.state();
@@ -75,6 +84,8 @@ export function createActivities(deps: ActivityDeps): BridgeActivities {
           coverage: null,
           optionCount: 0,
           bufferedRows: await bufferedRows(),
+          netDollarDelta: null,
+          betaWeightedDelta: null,
         };
       }
       const snapshot = deps.broker.snapshot(input.account);
@@ -120,6 +131,11 @@ export function createActivities(deps: ActivityDeps): BridgeActivities {
         coverage: aggregated.coverage,
         optionCount: aggregated.optionCount,
         bufferedRows: await bufferedRows(),
+        netDollarDelta: aggregated.totals.dollarDelta,
+        betaWeightedDelta: aggregated.betaWeightedDelta,
+        ...(input.watchUnderlyings?.length
+          ? { underlyings: underlyingFigures(aggregated, input.watchUnderlyings) }
+          : {}),
       };
     },
 
@@ -163,6 +179,26 @@ export function createActivities(deps: ActivityDeps): BridgeActivities {
         },
       ]);
       return result;
+    },
+
+    async deliverAlert(delivery) {
+      // Every attempt writes the row again: its key makes the repeats free, and a crash before it cannot lose it.
+      await writeLogs([alertLogRow(delivery, mode)]);
+      if (deps.session.holds()) {
+        deps.observer?.alertStates?.({ [delivery.transition.ruleId]: delivery.transition.status === 'firing' });
+      }
+      if (!deps.alertWebhook) return { webhookStatus: null };
+      try {
+        const status = await postAlertWebhook(deps.alertWebhook, webhookBody(delivery), activityInfo().attempt);
+        return { webhookStatus: status };
+      } catch (err) {
+        if (!(err instanceof WebhookError)) throw err;
+        throw ApplicationFailure.create({
+          message: err.message,
+          type: ALERT_WEBHOOK_FAILED,
+          nonRetryable: !err.retryable,
+        });
+      }
     },
 
     async applyRetention({ days }) {

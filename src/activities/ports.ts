@@ -4,6 +4,7 @@ import type { ApiLogRow, InsertResult, SnapshotRow } from '../db/types';
 import type { DbErrorClass } from '../db/types';
 import type { FallbackBuffer } from '../buffer';
 import type { SessionGrant } from './types';
+import type { WebhookOptions } from '../alerts/delivery';
 
 /**
  * What the activities need from the outside world. The worker wires real implementations; nothing here
@@ -25,6 +26,8 @@ export interface CycleObserver {
   cycleCompleted(info: { latencyMs: number; endToEndMs: number; coverage: number | null; outcome: string }): void;
   bufferSize(rows: number): void;
   reconnected(ms: number): void;
+  /** Every alert rule's state, true while firing. */
+  alertStates?(states: Record<string, boolean>): void;
 }
 
 export interface ActivityDeps {
@@ -39,4 +42,6 @@ export interface ActivityDeps {
   reconnectTimeoutMs: number;
   clock?: () => number;
   observer?: CycleObserver;
+  /** ALERT_WEBHOOK_URL: where alert transitions are POSTed. Worker configuration, never workflow input. */
+  alertWebhook?: WebhookOptions;
 }

@@ -1,9 +1,11 @@
+import type { AlertDelivery } from '../alerts/delivery';
 import type { CycleSummary, GapRecord } from '../workflows/types';
 
 /** Failure types the workflow reacts to; thrown as ApplicationFailure.type. */
 export const DB_WRITE_FAILED = 'DbWriteFailed';
 export const BUFFER_UNAVAILABLE = 'BufferUnavailable';
 export const SESSION_HELD_ELSEWHERE = 'SessionHeldElsewhere';
+export const ALERT_WEBHOOK_FAILED = 'AlertWebhookFailed';
 
 export interface CycleInput {
   workflowId: string;
@@ -14,6 +16,10 @@ export interface CycleInput {
   /** When the workflow scheduled it, to measure end-to-end latency. */
   scheduledAt: number;
   gaps: GapRecord[];
+  /** Underlyings alert rules name: their figures come back in the summary. */
+  watchUnderlyings?: string[];
+  /** Every rule's state (true: firing), for the Prometheus gauge of the worker holding the session. */
+  alertStates?: Record<string, boolean>;
 }
 
 /** Carried in DbWriteFailed details: what the fallback buffer must keep. Opaque to the workflow. */
@@ -48,6 +54,11 @@ export interface BridgeActivities {
   applyRetention(input: { days: number }): Promise<{ snapshotsDeleted: number; apiLogsDeleted: number }>;
   /** Session queue: waits out the gateway's nightly restart, then reconnects and re-subscribes (heartbeats). */
   waitOutReset(input: { account: string; windowStart: number; windowEnd: number }): Promise<ResetOutcome>;
+  /**
+   * Shared queue: one alert transition to api_logs and, when configured, the webhook. Idempotent (the same key on
+   * every attempt), so Temporal may retry it until the receiver takes it.
+   */
+  deliverAlert(input: AlertDelivery): Promise<{ webhookStatus: number | null }>;
 }
 
-export type { CycleSummary, GapRecord };
+export type { AlertDelivery, CycleSummary, GapRecord };

@@ -1,5 +1,6 @@
-import { existsSync, accessSync, constants } from 'node:fs';
-import { configSchema, type BridgeConfig } from './schema';
+import { existsSync, accessSync, constants, readFileSync } from 'node:fs';
+import { AlertRulesError, parseAlertRules } from '../alerts/rules';
+import { configSchema, DOCUMENT_SETTINGS, type BridgeConfig } from './schema';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -25,11 +26,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BridgeConfig {
   if (!parsed.success) {
     // One line per setting: the first thing wrong with it is enough to fix it.
     const byKey = new Map<string, string>();
+    const documentProblems: string[] = [];
     for (const issue of parsed.error.issues) {
       const key = issue.path.join('.');
-      if (!byKey.has(key)) byKey.set(key, `config error: ${key}=${JSON.stringify(raw[key] ?? '')} ${issue.message}`);
+      if (DOCUMENT_SETTINGS.has(key)) documentProblems.push(`config error: ${key}: ${issue.message}`);
+      else if (!byKey.has(key)) {
+        byKey.set(key, `config error: ${key}=${JSON.stringify(raw[key] ?? '')} ${issue.message}`);
+      }
     }
-    throw new ConfigError([...byKey.values()]);
+    throw new ConfigError([...byKey.values(), ...documentProblems]);
   }
   const config = parsed.data;
   const problems: string[] = [];
@@ -43,6 +48,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BridgeConfig {
   if (config.BETAS && !config.BETA_BENCHMARK) {
     problems.push('config error: BETAS is set but BETA_BENCHMARK is not: name the benchmark, e.g. SPY');
   }
+  problems.push(...loadAlertRulesFile(config));
+  for (const rule of config.ALERT_RULES ?? []) {
+    if (rule.kind === 'greek' && rule.metric === 'betaWeightedDelta' && !config.BETA_BENCHMARK) {
+      problems.push(`config error: alert rule "${rule.id}" watches betaWeightedDelta but BETA_BENCHMARK is not set`);
+    }
+  }
   if (existsSync(config.FALLBACK_DIR)) {
     try {
       accessSync(config.FALLBACK_DIR, constants.W_OK);
@@ -52,6 +63,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BridgeConfig {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** ALERT_RULES_FILE: the same JSON as ALERT_RULES, from a file; fills config.ALERT_RULES. Returns the problems. */
+function loadAlertRulesFile(config: BridgeConfig): string[] {
+  const file = config.ALERT_RULES_FILE;
+  if (!file) return [];
+  if (config.ALERT_RULES) return ['config error: set ALERT_RULES or ALERT_RULES_FILE, not both'];
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    return [
+      `config error: ALERT_RULES_FILE=${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    ];
+  }
+  try {
+    config.ALERT_RULES = parseAlertRules(text);
+    return [];
+  } catch (err) {
+    if (!(err instanceof AlertRulesError)) throw err;
+    return err.problems.map((problem) => `config error: ALERT_RULES_FILE=${file}: ${problem}`);
+  }
 }
 
 /** For entry points: validated config, or each problem on its own line and exit code 2. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AlertRulesError, parseAlertRules } from '../alerts/rules';
 
 /** Every setting the bridge reads from the environment (or .env), with its default. */
 const bool = z
@@ -54,6 +55,17 @@ const betaList = z.string().transform((value, ctx) => {
   return betas;
 });
 
+/** A JSON array of alert rules (see docs/alerts.md); every problem is reported, one per line. */
+const alertRules = z.string().transform((text, ctx) => {
+  try {
+    return parseAlertRules(text);
+  } catch (err) {
+    if (!(err instanceof AlertRulesError)) throw err;
+    for (const problem of err.problems) ctx.addIssue({ code: 'custom', message: problem });
+    return z.NEVER;
+  }
+});
+
 export const configSchema = z.object({
   IB_API_MODE: z.enum(['SOCKET', 'PORTAL'], { message: 'must be SOCKET or PORTAL' }).default('SOCKET'),
   IB_HOST: z.string().min(1).default('127.0.0.1'),
@@ -98,7 +110,13 @@ export const configSchema = z.object({
   LOG_LEVEL: z
     .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal'], { message: 'must be a pino level' })
     .default('info'),
+  ALERT_RULES: alertRules.optional(),
+  ALERT_RULES_FILE: z.string().min(1).optional(),
   ALERT_WEBHOOK_URL: url(['https:', 'http:']).optional(),
+  ALERT_WEBHOOK_TIMEOUT_MS: positiveInt.max(60_000, 'must be at most 60000').default(5000),
 });
+
+/** Settings whose value is a document: their problems are listed one by one, without echoing the document. */
+export const DOCUMENT_SETTINGS = new Set(['ALERT_RULES']);
 
 export type BridgeConfig = z.infer<typeof configSchema>;

@@ -54,6 +54,13 @@ export class BridgeMetrics implements CycleObserver {
     registers: [this.registry],
   });
 
+  private readonly alerts = new Gauge({
+    name: 'bridge_alert_firing',
+    help: '1 while the alert rule fires, 0 when resolved (exported by the worker holding the IB session)',
+    labelNames: ['rule'],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'bridge_process_' });
   }
@@ -73,6 +80,10 @@ export class BridgeMetrics implements CycleObserver {
   reconnected(ms: number): void {
     this.reconnects.inc();
     this.reconnectSeconds.observe(ms / 1000);
+  }
+
+  alertStates(states: Record<string, boolean>): void {
+    for (const [rule, firing] of Object.entries(states)) this.alerts.set({ rule }, firing ? 1 : 0);
   }
 
   connectionState(state: ConnectionState): void {

@@ -13,6 +13,7 @@ export function settingsFromConfig(config: BridgeConfig, account: string): Bridg
       durationMs: config.IB_RESET_DURATION_MINUTES * 60_000,
     },
     retentionDays: config.GREEKS_RETENTION_DAYS ?? null,
+    ...(config.ALERT_RULES?.length ? { alerts: { rules: config.ALERT_RULES } } : {}),
   };
 }
 

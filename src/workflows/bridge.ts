@@ -19,6 +19,7 @@ import { DB_WRITE_FAILED, SESSION_HELD_ELSEWHERE } from '../activities/types';
 import { activeResetWindow, nextResetWindow } from '../schedule/resetWindow';
 import { pauseSignal, resumeSignal, setIntervalUpdate, statusQuery } from './messages';
 import { renderDetails } from './details';
+import { createAlerting, type FiringAlert } from './alerting';
 import type { BridgeInput, BridgeSettings, BridgeState, BridgeStateName, BridgeStatus, GapRecord } from './types';
 
 const BridgeStateKey = defineSearchAttributeKey('BridgeState', 'KEYWORD');
@@ -64,6 +65,10 @@ export async function ibkrBridge(input: BridgeInput): Promise<never> {
     retry: { initialInterval: '1s', maximumInterval: '10s' },
   });
 
+  const { workflowId } = workflowInfo();
+  // Its callback only runs on an alert transition, after `publish` below exists.
+  const alerting = createAlerting(settings, state, workflowId, () => publish(state.state));
+
   setHandler(pauseSignal, (reason?: string) => {
     state.paused = true;
     state.pauseReason = reason ?? 'paused by operator';
@@ -74,7 +79,7 @@ export async function ibkrBridge(input: BridgeInput): Promise<never> {
     state.pauseReason = null;
     wake = true;
   });
-  setHandler(statusQuery, (): BridgeStatus => status(settings, state, cyclesThisRun));
+  setHandler(statusQuery, (): BridgeStatus => status(settings, state, cyclesThisRun, alerting.firing()));
   setHandler(
     setIntervalUpdate,
     (intervalMs: number) => {
@@ -114,11 +119,11 @@ export async function ibkrBridge(input: BridgeInput): Promise<never> {
     if (updates.length > 0) upsertSearchAttributes(updates);
     publishedState = state.state;
     publishedBuffered = state.bufferedRows;
-    setCurrentDetails(renderDetails(settings, state, nextResetWindow(Date.now(), settings.reset).start));
+    setCurrentDetails(
+      renderDetails(settings, state, nextResetWindow(Date.now(), settings.reset).start, alerting.firing()),
+    );
   };
   publish(state.paused ? 'paused' : state.state);
-
-  const { workflowId } = workflowInfo();
 
   // Added after the first histories were recorded: runs that predate it replay without the activity.
   if (settings.retentionDays && patched('retention-at-run-start')) {
@@ -136,6 +141,7 @@ export async function ibkrBridge(input: BridgeInput): Promise<never> {
       await condition(() => !state.paused);
       wake = false;
       skipMissedSlots('paused', { since: pausedAt });
+      alerting.excuse(Date.now());
       publish(state.sessionQueue ? 'ready' : 'starting');
       continue;
     }
@@ -158,7 +164,7 @@ export async function ibkrBridge(input: BridgeInput): Promise<never> {
     }
 
     if (!state.sessionQueue) {
-      const grant = await shared.acquireSession({ account: settings.account, workflowId });
+      const grant = await alerting.during(shared.acquireSession({ account: settings.account, workflowId }), 'unknown');
       state.sessionQueue = grant.queue;
     }
 
@@ -172,6 +178,7 @@ export async function ibkrBridge(input: BridgeInput): Promise<never> {
         slotAt,
         scheduledAt: Date.now(),
         gaps,
+        ...alerting.cycleInput(),
       });
       state.pendingGaps = [];
       state.lastCycle = summary;
@@ -188,6 +195,7 @@ export async function ibkrBridge(input: BridgeInput): Promise<never> {
         }
         publish(state.bufferedRows > 0 ? 'degraded' : summary.connection === 'degraded' ? 'degraded' : 'ready');
       }
+      alerting.observeCycle(summary);
     } catch (err) {
       if (!(await handleCycleFailure(err, slotAt))) throw err;
     }
@@ -195,11 +203,14 @@ export async function ibkrBridge(input: BridgeInput): Promise<never> {
     cyclesThisRun += 1;
 
     const info = workflowInfo();
-    if (
+    const due =
       info.continueAsNewSuggested ||
       info.historyLength >= settings.maxHistoryEventsPerRun ||
-      cyclesThisRun >= settings.maxCyclesPerRun
-    ) {
+      cyclesThisRun >= settings.maxCyclesPerRun;
+    // An alert delivery still retrying would be cut off by continue-as-new (and sent again by the next run): wait
+    // for it, a few cycles at most, unless the history really must be cut.
+    const mustRollOver = info.continueAsNewSuggested || info.historyLength >= 2 * settings.maxHistoryEventsPerRun;
+    if (due && (alerting.settled() || mustRollOver)) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof ibkrBridge>({ settings, state });
     }
@@ -234,6 +245,7 @@ export async function ibkrBridge(input: BridgeInput): Promise<never> {
       state.sessionQueue = null;
       recordGap({ from: slotAt, to: slotAt + settings.intervalMs, slots: 1, reason: 'worker_unavailable' });
       publish('disconnected');
+      alerting.observeFailure(slotAt, 'unknown');
       return true;
     }
     if (cause instanceof ApplicationFailure && cause.type === DB_WRITE_FAILED) {
@@ -243,12 +255,15 @@ export async function ibkrBridge(input: BridgeInput): Promise<never> {
       state.bufferedRows = buffered.bufferedRows;
       state.cyclesTotal += 1;
       publish('degraded');
+      // The snapshot was taken, so the gateway answered; only Postgres refused.
+      alerting.observeFailure(slotAt, 'up');
       return true;
     }
     // Anything else (activity timeouts, IB errors past their retries): this slot is lost; say why and go on.
     recordGap({ from: slotAt, to: slotAt + settings.intervalMs, slots: 1, reason: 'ib_unavailable' });
     log.warn('cycle failed', { error: String(cause?.message ?? err.message) });
     publish('disconnected');
+    alerting.observeFailure(slotAt, 'unknown');
     return true;
   }
 
@@ -263,12 +278,13 @@ export async function ibkrBridge(input: BridgeInput): Promise<never> {
 
   async function waitOutReset(windowStart: number, windowEnd: number): Promise<void> {
     publish('resetting');
+    alerting.excuse(windowEnd, windowStart);
     try {
       if (!state.sessionQueue) {
         const grant = await shared.acquireSession({ account: settings.account, workflowId });
         state.sessionQueue = grant.queue;
       }
-      await proxyActivities<BridgeActivities>({
+      const reconnected = proxyActivities<BridgeActivities>({
         taskQueue: state.sessionQueue,
         scheduleToStartTimeout: settings.sessionScheduleToStartMs,
         startToCloseTimeout: windowEnd - windowStart + 20 * 60_000,
@@ -276,6 +292,8 @@ export async function ibkrBridge(input: BridgeInput): Promise<never> {
         retry: { initialInterval: '10s', maximumInterval: '60s' },
         summary: 'wait out the nightly gateway restart, then reconnect',
       }).waitOutReset({ account: settings.account, windowStart, windowEnd });
+      // The activity returns once the gateway is back; a gateway still away past the window may need a human.
+      await alerting.during(reconnected, 'down');
     } catch (err) {
       if (err instanceof ActivityFailure && err.cause instanceof TimeoutFailure) state.sessionQueue = null;
       else throw err;
@@ -325,7 +343,12 @@ function slotTime(settings: BridgeSettings, state: BridgeState, slot: number): n
   return state.gridStart + slot * settings.intervalMs;
 }
 
-function status(settings: BridgeSettings, state: BridgeState, cyclesThisRun: number): BridgeStatus {
+function status(
+  settings: BridgeSettings,
+  state: BridgeState,
+  cyclesThisRun: number,
+  firing: FiringAlert[],
+): BridgeStatus {
   const info = workflowInfo();
   return {
     workflowId: info.workflowId,
@@ -344,5 +367,6 @@ function status(settings: BridgeSettings, state: BridgeState, cyclesThisRun: num
     sessionQueue: state.sessionQueue,
     historyLength: info.historyLength,
     runs: state.runs,
+    alertsFiring: firing.map((alert) => ({ ...alert, since: new Date(alert.since).toISOString() })),
   };
 }

@@ -1,3 +1,4 @@
+import type { FiringAlert } from './alerting';
 import type { BridgeSettings, BridgeState } from './types';
 
 const fmt = (value: number | null | undefined, digits = 2) =>
@@ -5,13 +6,35 @@ const fmt = (value: number | null | undefined, digits = 2) =>
 
 const iso = (ms: number | null) => (ms === null ? '—' : new Date(ms).toISOString().replace('.000Z', 'Z'));
 
+/** One line per firing alert, critical first, so the UI says at a glance that something needs attention. */
+function alertLines(firing: FiringAlert[]): string[] {
+  if (firing.length === 0) return [];
+  const ordered = [...firing].sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'critical' ? -1 : 1));
+  return [
+    '',
+    `**Alerts firing: ${firing.length}**`,
+    '',
+    ...ordered.map(
+      (alert) =>
+        `- ${alert.severity === 'critical' ? '🔴' : '🟠'} **${alert.rule}** since ${iso(alert.since)}: ${alert.message}`,
+    ),
+    '',
+  ];
+}
+
 /** The short markdown the Web UI shows as the workflow's current details. */
-export function renderDetails(settings: BridgeSettings, state: BridgeState, nextResetAt: number): string {
+export function renderDetails(
+  settings: BridgeSettings,
+  state: BridgeState,
+  nextResetAt: number,
+  firing: FiringAlert[] = [],
+): string {
   const c = state.lastCycle;
   const coverage = c?.coverage === null || c?.coverage === undefined ? '—' : `${(c.coverage * 100).toFixed(1)} %`;
   const lines = [
     `### IBKR Greeks bridge — ${settings.account}: **${state.paused ? 'PAUSED' : state.state.toUpperCase()}**`,
     state.paused ? `Paused: ${state.pauseReason ?? ''}` : '',
+    ...alertLines(firing),
     `| net Δ | Γ | vega | θ/day | coverage | options |`,
     `|---|---|---|---|---|---|`,
     `| ${fmt(c?.netDelta)} | ${fmt(c?.netGamma, 4)} | ${fmt(c?.netVega)} | ${fmt(c?.netTheta)} | ${coverage} | ${c?.optionCount ?? '—'} |`,

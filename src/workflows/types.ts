@@ -1,4 +1,5 @@
 /** Types shared by the workflow, its activities and the CLI. Type-only: safe to import in the workflow bundle. */
+import type { AlertRule, AlertsState, RiskFigures } from '../alerts/types';
 
 export type BridgeStateName = 'starting' | 'ready' | 'paused' | 'degraded' | 'resetting' | 'disconnected';
 
@@ -20,6 +21,14 @@ export interface BridgeSettings {
   cycleRetryMs: number;
   /** GREEKS_RETENTION_DAYS: rows older than this are deleted once per run; null keeps everything. */
   retentionDays?: number | null;
+  /** ALERT_RULES / ALERT_RULES_FILE. Absent or empty: no alerts, and the workflow's commands are what they were. */
+  alerts?: AlertSettings;
+}
+
+export interface AlertSettings {
+  rules: AlertRule[];
+  /** First retry of a failed alert delivery (webhook); doubles up to a minute. Default 1000. */
+  deliveryRetryMs?: number;
 }
 
 export const DEFAULT_SETTINGS: Omit<BridgeSettings, 'account'> = {
@@ -48,6 +57,11 @@ export interface CycleSummary {
   coverage: number | null;
   optionCount: number;
   bufferedRows: number;
+  /** Added with alerts; absent in older histories. */
+  netDollarDelta?: number | null;
+  betaWeightedDelta?: number | null;
+  /** Figures of the underlyings alert rules name, and only those. */
+  underlyings?: Record<string, RiskFigures>;
 }
 
 /** Slots that produced no row, reported to the next cycle activity so they land in api_logs. */
@@ -74,6 +88,8 @@ export interface BridgeState {
   skippedSlotsTotal: number;
   pendingGaps: GapRecord[];
   runs: number;
+  /** Per-rule alert states and undelivered transitions; absent before alerts existed or when none are configured. */
+  alerts?: AlertsState;
 }
 
 export interface BridgeInput {
@@ -98,4 +114,6 @@ export interface BridgeStatus {
   sessionQueue: string | null;
   historyLength: number;
   runs: number;
+  /** Alerts firing now, with what they say. */
+  alertsFiring: Array<{ rule: string; severity: string; since: string; message: string }>;
 }
