@@ -1,12 +1,10 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { aggregateGreeks } from '../../src/greeks/aggregate';
 import { MAIN_ACCOUNT } from '../../src/sim/model';
 import { statusQuery } from '../../src/workflows/messages';
-import { bundleWorkflows, connectTestEnv, temporalAddress } from '../support/temporal';
-import { BridgeStack, eventually, fastSettings, sleep } from './stack';
+import { temporalAddress } from '../support/temporal';
+import { useBridgeStack, eventually, fastSettings, sleep } from './stack';
 
 /** Runs the temporal CLI without blocking the event loop: the worker answering it lives in this process. */
 async function temporalCli(args: string[]): Promise<string> {
@@ -19,25 +17,12 @@ async function temporalCli(args: string[]): Promise<string> {
 }
 
 describe('the bridge workflow over the real stack', () => {
-  let env: TestWorkflowEnvironment;
-  let bundle: WorkflowBundleWithSourceMap;
-  let stack: BridgeStack;
-
-  beforeAll(async () => {
-    env = await connectTestEnv();
-    bundle = await bundleWorkflows();
-    stack = await new BridgeStack(env, bundle).start();
-  });
-
-  afterAll(async () => {
-    await stack?.stop();
-    await env?.teardown();
-  });
+  const ctx = useBridgeStack();
 
   it('writes one row per interval on the grid, with Greeks that match the broker, and answers status', async () => {
-    const handle = await stack.startWorkflow();
+    const handle = await ctx.stack.startWorkflow();
     const rows = await eventually(
-      () => stack.rows(),
+      () => ctx.stack.rows(),
       (r) => r.length >= 8,
       30_000,
       '8 rows',
@@ -52,7 +37,7 @@ describe('the bridge workflow over the real stack', () => {
 
     // The stored net delta is the aggregate of what the adapter holds (the simulator's model values).
     const latest = rows[rows.length - 1];
-    const now = aggregateGreeks(stack.broker.snapshot(MAIN_ACCOUNT), { now: Date.now(), maxAgeMs: 15_000 });
+    const now = aggregateGreeks(ctx.stack.broker.snapshot(MAIN_ACCOUNT), { now: Date.now(), maxAgeMs: 15_000 });
     expect(latest.coverage).toBeGreaterThan(0.5);
     expect(Math.sign(latest.net_delta)).toBe(Math.sign(now.totals.delta));
 
@@ -68,8 +53,9 @@ describe('the bridge workflow over the real stack', () => {
   });
 
   it('pauses and resumes from the temporal CLI, and the CLI reads status', async () => {
-    const handle = await stack.startWorkflow();
-    const countFor = async () => (await stack.rows()).filter((r) => r.cycle_key.startsWith(handle.workflowId)).length;
+    const handle = await ctx.stack.startWorkflow();
+    const countFor = async () =>
+      (await ctx.stack.rows()).filter((r) => r.cycle_key.startsWith(handle.workflowId)).length;
     await eventually(countFor, (n) => n >= 3, 20_000, 'first rows');
 
     await temporalCli([
@@ -105,7 +91,7 @@ describe('the bridge workflow over the real stack', () => {
     expect(status.state).toBe('ready');
     // The slots of the pause are recorded as a gap with its reason, not as rows.
     await eventually(
-      () => stack.apiEvents(),
+      () => ctx.stack.apiEvents(),
       (events) => events.some((e) => e.event === 'cycles_skipped' && String(e.details?.reason) === 'paused'),
       10_000,
       'paused gap in api_logs',
@@ -114,22 +100,22 @@ describe('the bridge workflow over the real stack', () => {
   });
 
   it('applies the retention period at the start of each run, deleting only older rows', async () => {
-    await stack.sql.query(
+    await ctx.stack.sql.query(
       `insert into portfolio_greeks (cycle_key, workflow_id, account, snapshot_at, mode, net_delta, net_gamma, net_vega,
          net_theta, dollar_delta, dollar_gamma, position_count, option_count, covered_option_count, coverage, units)
        values ('old-row', 'w', $1, now() - interval '40 days', 'SOCKET', 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, '{}'),
               ('recent-row', 'w', $1, now() - interval '10 days', 'SOCKET', 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, '{}')`,
       [MAIN_ACCOUNT],
     );
-    const handle = await stack.startWorkflow(fastSettings({ retentionDays: 30 }));
+    const handle = await ctx.stack.startWorkflow(fastSettings({ retentionDays: 30 }));
     const keys = await eventually(
-      async () => (await stack.rows()).map((r) => r.cycle_key),
+      async () => (await ctx.stack.rows()).map((r) => r.cycle_key),
       (k) => !k.includes('old-row') && k.some((key) => key.startsWith(handle.workflowId)),
       20_000,
       'old row gone and new rows in',
     );
     expect(keys).toContain('recent-row');
-    await stack.replayAndRecord(handle, 'retention');
+    await ctx.stack.replayAndRecord(handle, 'retention');
     await handle.terminate('test done');
   });
 });

@@ -1,29 +1,16 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { MAIN_ACCOUNT } from '../../src/sim/model';
 import { statusQuery } from '../../src/workflows/messages';
-import { bundleWorkflows, connectTestEnv } from '../support/temporal';
-import { BridgeStack, eventually } from './stack';
+import { useBridgeStack, eventually } from './stack';
 
 describe('the bridge in PORTAL mode, against the fake Client Portal over HTTPS', () => {
-  let env: TestWorkflowEnvironment;
-  let stack: BridgeStack;
-
-  beforeAll(async () => {
-    env = await connectTestEnv();
-    stack = await new BridgeStack(env, await bundleWorkflows(), 'PORTAL').start();
-  });
-
-  afterAll(async () => {
-    await stack?.stop();
-    await env?.teardown();
-  });
+  const ctx = useBridgeStack('PORTAL');
 
   it('runs cycles end to end and writes PORTAL rows with the Greeks covered', async () => {
-    const handle = await stack.startWorkflow();
+    const handle = await ctx.stack.startWorkflow();
     await eventually(
       async () =>
         (
-          await stack.sql.query(
+          await ctx.stack.sql.query(
             "select count(*)::int as n from portfolio_greeks where mode = 'PORTAL' and coverage > 0",
           )
         ).rows[0].n,
@@ -32,7 +19,7 @@ describe('the bridge in PORTAL mode, against the fake Client Portal over HTTPS',
       'PORTAL rows',
     );
     const row = (
-      await stack.sql.query(
+      await ctx.stack.sql.query(
         "select account, option_count, covered_option_count, net_delta::float8 as net_delta from portfolio_greeks where mode = 'PORTAL' order by snapshot_at desc limit 1",
       )
     ).rows[0];
@@ -42,7 +29,7 @@ describe('the bridge in PORTAL mode, against the fake Client Portal over HTTPS',
     expect(Number.isFinite(row.net_delta)).toBe(true);
     const status = await handle.query(statusQuery);
     expect(status.lastCycle?.outcome).toBe('written');
-    const events = (await stack.apiEvents()).filter((e) => e.event === 'ready');
+    const events = (await ctx.stack.apiEvents()).filter((e) => e.event === 'ready');
     expect(events.length).toBeGreaterThanOrEqual(1);
     await handle.terminate('test done');
   });

@@ -1,8 +1,5 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { statusQuery } from '../../src/workflows/messages';
-import { bundleWorkflows, connectTestEnv } from '../support/temporal';
-import { BridgeStack, eventually, fastSettings, sleep } from './stack';
+import { useBridgeStack, eventually, fastSettings, sleep } from './stack';
 
 /** Slot instants of the rows one workflow wrote, in order. */
 const slotsOf = (rows: Array<{ cycle_key: string }>, workflowId: string) =>
@@ -12,32 +9,19 @@ const slotsOf = (rows: Array<{ cycle_key: string }>, workflowId: string) =>
     .sort((a, b) => a - b);
 
 describe('the bridge under faults, over the real stack', () => {
-  let env: TestWorkflowEnvironment;
-  let bundle: WorkflowBundleWithSourceMap;
-  let stack: BridgeStack;
-
-  beforeAll(async () => {
-    env = await connectTestEnv();
-    bundle = await bundleWorkflows();
-    stack = await new BridgeStack(env, bundle).start();
-  });
-
-  afterAll(async () => {
-    await stack?.stop();
-    await env?.teardown();
-  });
+  const ctx = useBridgeStack();
 
   it('buffers every snapshot of a Postgres outage and replays each exactly once when it is back', async () => {
-    const handle = await stack.startWorkflow();
+    const handle = await ctx.stack.startWorkflow();
     const id = handle.workflowId;
     await eventually(
-      async () => slotsOf(await stack.rows(), id),
+      async () => slotsOf(await ctx.stack.rows(), id),
       (s) => s.length >= 3,
       20_000,
       'rows before outage',
     );
 
-    stack.proxy.block();
+    ctx.stack.proxy.block();
     await eventually(
       () => handle.query(statusQuery),
       (s) => s.bufferedRows >= 4,
@@ -47,18 +31,18 @@ describe('the bridge under faults, over the real stack', () => {
     const during = await handle.query(statusQuery);
     expect(during.state).toBe('degraded');
 
-    stack.proxy.unblock();
+    ctx.stack.proxy.unblock();
     const status = await eventually(
       () => handle.query(statusQuery),
       (s) => s.bufferedRows === 0 && s.state === 'ready',
       30_000,
       'replay done',
     );
-    await stack.replayAndRecord(handle, 'db-outage');
+    await ctx.stack.replayAndRecord(handle, 'db-outage');
     await handle.terminate('test done');
     await sleep(300);
 
-    const slots = slotsOf(await stack.rows(), id);
+    const slots = slotsOf(await ctx.stack.rows(), id);
     // Nothing twice: the unique cycle key would have refused a duplicate, and the count proves none was lost.
     expect(new Set(slots).size).toBe(slots.length);
     // Nothing lost: every slot from the first to the last row is there, except slots recorded as skipped.
@@ -66,7 +50,7 @@ describe('the bridge under faults, over the real stack', () => {
     expect(slots.length + status.skippedSlotsTotal).toBeGreaterThanOrEqual(expected);
     expect(slots.length).toBeGreaterThanOrEqual(expected - status.skippedSlotsTotal);
 
-    const events = (await stack.apiEvents()).map((e) => e.event);
+    const events = (await ctx.stack.apiEvents()).map((e) => e.event);
     expect(events).toContain('fallback_engaged');
     expect(events).toContain('replay_done');
     expect(events.indexOf('fallback_engaged')).toBeLessThan(events.lastIndexOf('replay_done'));
@@ -78,10 +62,10 @@ describe('the bridge under faults, over the real stack', () => {
     const windowStart = Math.ceil((Date.now() + 3000) / 1000) * 1000;
     const durationMs = 4000;
     const time = new Date(windowStart).toISOString().slice(11, 19);
-    const handle = await stack.startWorkflow(fastSettings({ reset: { time, timeZone: 'UTC', durationMs } }));
+    const handle = await ctx.stack.startWorkflow(fastSettings({ reset: { time, timeZone: 'UTC', durationMs } }));
     const windowEnd = windowStart + durationMs;
     await eventually(
-      async () => slotsOf(await stack.rows(), handle.workflowId),
+      async () => slotsOf(await ctx.stack.rows(), handle.workflowId),
       (s) => s.length >= 2,
       10_000,
       'rows',
@@ -93,7 +77,7 @@ describe('the bridge under faults, over the real stack', () => {
       10_000,
       'resetting',
     );
-    void stack.simulator.control.nightlyReset({ refuseForMs: Math.max(500, windowEnd - Date.now() - 500) });
+    void ctx.stack.simulator.control.nightlyReset({ refuseForMs: Math.max(500, windowEnd - Date.now() - 500) });
     await sleep(Math.max(0, windowEnd - Date.now()));
 
     const after = await eventually(
@@ -103,13 +87,13 @@ describe('the bridge under faults, over the real stack', () => {
       'ready after the window',
     );
     expect(after.lastCycle?.outcome).toBe('written');
-    expect(stack.broker.state()).toBe('ready');
-    await stack.replayAndRecord(handle, 'reset-window');
+    expect(ctx.stack.broker.state()).toBe('ready');
+    await ctx.stack.replayAndRecord(handle, 'reset-window');
     await handle.terminate('test done');
 
-    const slots = slotsOf(await stack.rows(), handle.workflowId);
+    const slots = slotsOf(await ctx.stack.rows(), handle.workflowId);
     expect(slots.filter((slot) => slot >= windowStart && slot < windowEnd)).toEqual([]);
-    const events = await stack.apiEvents();
+    const events = await ctx.stack.apiEvents();
     const names = events.map((e) => e.event);
     const entered = names.indexOf('reset_window_entered');
     const left = names.indexOf('reset_window_left');
@@ -120,16 +104,16 @@ describe('the bridge under faults, over the real stack', () => {
   });
 
   it('continues as new before the history grows, carrying its state, without losing or repeating a slot', async () => {
-    const handle = await stack.startWorkflow(fastSettings({ maxCyclesPerRun: 4 }));
+    const handle = await ctx.stack.startWorkflow(fastSettings({ maxCyclesPerRun: 4 }));
     const status = await eventually(
       () => handle.query(statusQuery),
       (s) => s.runs >= 3,
       30_000,
       'three runs',
     );
-    await stack.replayAndRecord(handle, 'continue-as-new');
+    await ctx.stack.replayAndRecord(handle, 'continue-as-new');
     await handle.terminate('test done');
-    const slots = slotsOf(await stack.rows(), handle.workflowId);
+    const slots = slotsOf(await ctx.stack.rows(), handle.workflowId);
     expect(status.cyclesTotal).toBeGreaterThanOrEqual(8);
     expect(new Set(slots).size).toBe(slots.length);
     const expected = (slots[slots.length - 1] - slots[0]) / 500 + 1;

@@ -20,7 +20,7 @@ import type { ibkrBridge } from '../../src/workflows/bridge';
 import { DEFAULT_SETTINGS, type BridgeSettings } from '../../src/workflows/types';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { startTcpProxy, viaProxy, type TcpProxy } from '../support/tcpProxy';
-import { uniqueName } from '../support/temporal';
+import { bundleWorkflows, connectTestEnv, uniqueName } from '../support/temporal';
 
 /** Settings at test speed: a cycle every 500 ms, and a reset window far away unless a test asks for one. */
 export function fastSettings(overrides: Partial<BridgeSettings> = {}): BridgeSettings {
@@ -186,3 +186,20 @@ export async function eventually<T>(
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Registers a whole stack for the calling test file (started before its tests, stopped after) and returns it. */
+export function useBridgeStack(mode: 'SOCKET' | 'PORTAL' = 'SOCKET'): {
+  stack: BridgeStack;
+  env: TestWorkflowEnvironment;
+} {
+  const context = {} as { stack: BridgeStack; env: TestWorkflowEnvironment };
+  beforeAll(async () => {
+    context.env = await connectTestEnv();
+    context.stack = await new BridgeStack(context.env, await bundleWorkflows(), mode).start();
+  });
+  afterAll(async () => {
+    await context.stack?.stop();
+    await context.env?.teardown();
+  });
+  return context;
+}

@@ -1,18 +1,10 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { integer } from '../cliOptions';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadPortfolioFile, PortfolioError } from '../model';
 import { startFakeClientPortal } from './fakeClientPortal';
-
-function integer(name: string, min: number, max: number) {
-  return (value: string): number => {
-    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-      throw new InvalidArgumentError(`${name} must be an integer in ${min}..${max}`);
-    }
-    return Number(value);
-  };
-}
 
 /** `npx tsx src/sim/portal/cli.ts --port <n> --seed <n> [--http]` */
 async function main(): Promise<void> {

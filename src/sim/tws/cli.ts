@@ -1,16 +1,8 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { integer } from '../cliOptions';
 import { loadPortfolioFile, PortfolioError } from '../model';
 import { startControlServer } from './httpControl';
 import { startTwsSimulator } from './server';
-
-function integer(name: string, min: number, max: number) {
-  return (value: string): number => {
-    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-      throw new InvalidArgumentError(`${name} must be an integer in ${min}..${max}`);
-    }
-    return Number(value);
-  };
-}
 
 /** `npm run sim -- --port <n> --seed <n> [--portfolio <file>] [--control-port <n>]` */
 async function main(): Promise<void> {
