@@ -116,6 +116,7 @@ const progress = (line: string) => process.stderr.write(`[bench ${new Date().toI
 interface SizeMeasurement {
   positions: number;
   loadSeconds: number;
+  baselineFailedCycles: number;
   baseline: CycleSample[];
   baselineCadence: Cadence;
   idle: IdleCpu;
@@ -152,7 +153,7 @@ async function measureSize(
     tickIntervalMs: options.tickMs,
   });
   try {
-    progress(`${positions} options: starting the simulator, subscribing (45 msg/s pacing)`);
+    progress(`${positions} options: starting the simulator, subscribing (paced under IB's 50 msg/s)`);
     const loadSeconds = await stack.start();
     progress(`${positions} options: all Greeks streaming after ${loadSeconds.toFixed(1)} s`);
 
@@ -163,12 +164,17 @@ async function measureSize(
     const idle = await measureIdleCpu(env.serverCpuMs);
     const baselineCpuAtStart = ownCpuMs();
     const baselineStarted = Date.now();
-    await runBaselineLoop(stack.activityDeps(stack.baselineCycles), {
+    const baselineLoop = await runBaselineLoop(stack.activityDeps(stack.baselineCycles), {
       workflowId: baselineId,
       account: stack.account,
       intervalMs: options.intervalMs,
       slots: options.baselineCycles,
     });
+    if (baselineLoop.failedCycles.length > 0) {
+      progress(
+        `${positions} options: ${baselineLoop.failedCycles.length} in-process cycle(s) failed, first: ${baselineLoop.failedCycles[0]}`,
+      );
+    }
     const baselineCpu = {
       cpuMs: ownCpuMs() - baselineCpuAtStart,
       seconds: (Date.now() - baselineStarted) / 1000,
@@ -205,9 +211,11 @@ async function measureSize(
       drops: options.drops,
       refuseForMs: 500,
     });
+    progress(`${positions} options: done`);
     return {
       positions,
       loadSeconds,
+      baselineFailedCycles: baselineLoop.failedCycles.length,
       baseline: stack.baselineCycles.measured(options.warmup),
       baselineCadence,
       idle,

@@ -16,28 +16,32 @@ const OWN_SESSION: ActivityDeps['session'] = {
 export async function runBaselineLoop(
   deps: Omit<ActivityDeps, 'session'>,
   options: { workflowId: string; account: string; intervalMs: number; slots: number },
-): Promise<{ skippedSlots: number }> {
+): Promise<{ skippedSlots: number; failedCycles: string[] }> {
   const activities = createActivities({ ...deps, session: OWN_SESSION });
   const clock = deps.clock ?? Date.now;
   const gridStart = Math.ceil(Date.now() / options.intervalMs) * options.intervalMs;
   let slot = 0;
   let skippedSlots = 0;
+  // A failed write ends the slot, as in the workflow (which would buffer the row); the loop goes on.
+  const failedCycles: string[] = [];
   while (slot < options.slots) {
     const slotAt = gridStart + slot * options.intervalMs;
     const waitMs = slotAt - Date.now();
     if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
-    await activities.runCycle({
-      workflowId: options.workflowId,
-      account: options.account,
-      cycleKey: `${options.workflowId}:${slotAt}`,
-      slotAt,
-      scheduledAt: clock(),
-      gaps: [],
-    });
+    await activities
+      .runCycle({
+        workflowId: options.workflowId,
+        account: options.account,
+        cycleKey: `${options.workflowId}:${slotAt}`,
+        slotAt,
+        scheduledAt: clock(),
+        gaps: [],
+      })
+      .catch((error: Error) => failedCycles.push(error.message));
     const nextRunnable = Math.floor((Date.now() - gridStart) / options.intervalMs);
     const next = Math.max(slot + 1, nextRunnable);
     skippedSlots += next - slot - 1;
     slot = next;
   }
-  return { skippedSlots };
+  return { skippedSlots, failedCycles };
 }

@@ -27,7 +27,7 @@ const MAX_GREEK_AGE_MS = 15_000;
 
 /**
  * One portfolio size's real parts: the TWS simulator (child process) with `options` option positions, the
- * SOCKET adapter with production defaults (45 msg/s pacing, 1 s reconnect backoff), the Postgres pool, the
+ * SOCKET adapter with production defaults (request pacing, 1 s reconnect backoff), the Postgres pool, the
  * JSONL buffer, and the bridge's two Temporal workers in this process, observed by a CycleRecorder.
  */
 export class BenchStack {

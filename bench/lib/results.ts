@@ -35,6 +35,8 @@ export interface SizeResult {
   runs: number;
   cycles: number;
   baseline_cycles: number;
+  /** In-process cycles whose write failed (the workflow would have buffered them). */
+  baseline_failed_cycles: number;
   rss_start_mb: number | null;
   rss_end_mb: number | null;
   rss_growth_pct: number | null;
@@ -124,6 +126,7 @@ export function temporalFigures(run: TemporalPhaseResult, baselineP99: number, i
 export function sizeResult(input: {
   positions: number;
   loadSeconds: number;
+  baselineFailedCycles: number;
   baseline: CycleSample[];
   baselineCadence: Cadence;
   idle: IdleCpu;
@@ -144,6 +147,7 @@ export function sizeResult(input: {
     baseline_p99_ms: round(baseline.p99),
     baseline_jitter_p99_ms: round(input.baselineCadence.jitter.p99),
     baseline_cycles: input.baseline.length,
+    baseline_failed_cycles: input.baselineFailedCycles,
     ...temporalFigures(input.temporal, baseline.p99, input.idle),
     idle_worker_cpu_pct: round(input.idle.workerPct),
     idle_server_cpu_pct: round(input.idle.serverPct),

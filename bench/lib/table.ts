@@ -8,7 +8,10 @@ const trio = (...values: Array<number | null>) =>
   values.map((v) => (v === null ? 'n/a' : String(v))).join(' / ') + ' ms';
 
 const ROWS: Row[] = [
-  ['cycles measured (Temporal / in-process)', (r) => `${r.cycles} / ${r.baseline_cycles}`],
+  [
+    'cycles measured (Temporal / in-process)',
+    (r) => `${r.cycles} / ${r.baseline_cycles} (${r.baseline_failed_cycles} failed)`,
+  ],
   ['work p50/p95/p99 (activity)', (r) => trio(r.work_p50_ms, r.work_p95_ms, r.work_p99_ms)],
   ['baseline p50/p95/p99 (in-process loop)', (r) => trio(r.baseline_p50_ms, r.baseline_p95_ms, r.baseline_p99_ms)],
   ['end-to-end p50/p95/p99', (r) => trio(r.e2e_p50_ms, r.e2e_p95_ms, r.e2e_p99_ms)],
