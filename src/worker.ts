@@ -137,6 +137,8 @@ export async function runWorker(config: BridgeConfig, logger: Logger): Promise<v
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       sessionQueue: workers.sessionQueue,
       http: `${config.HTTP_HOST}:${config.HTTP_PORT}`,
+      // The host only: the rest of a webhook URL may carry a token.
+      alertWebhook: config.ALERT_WEBHOOK_URL ? new URL(config.ALERT_WEBHOOK_URL).host : 'off',
     },
     'worker running',
   );

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
 import { AlertRulesError, parseAlertRules } from '../../src/alerts/rules';
 import { ConfigError, loadConfig } from '../../src/config/load';
 import { settingsFromConfig } from '../../src/worker/settings';
@@ -163,6 +164,26 @@ describe('alert configuration', () => {
     expect(configProblems({ ALERT_WEBHOOK_URL: 'ftp://example.com/hook' })).toEqual([
       'config error: ALERT_WEBHOOK_URL="ftp://example.com/hook" must be a URL starting with https:// or http://',
     ]);
+  });
+
+  it('accepts the examples of the README (as a .env block) and of docs/alerts.md', () => {
+    const root = join(__dirname, '..', '..');
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const envBlock = /## Alerts[\s\S]*?```bash\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+    const fromReadme = loadConfig(parseDotenv(envBlock));
+    expect(fromReadme.ALERT_RULES?.map((rule) => rule.kind)).toEqual([
+      'greek',
+      'greek',
+      'coverage',
+      'buffer',
+      'no_cycle',
+      'human_needed',
+    ]);
+    expect(fromReadme.ALERT_WEBHOOK_URL).toMatch(/^https:\/\//);
+    const docs = readFileSync(join(root, 'docs', 'alerts.md'), 'utf8');
+    const example = /### Example\s+```json\n([\s\S]*?)```/.exec(docs)?.[1] ?? '';
+    expect(configProblems({ ALERT_RULES: example, BETA_BENCHMARK: 'SPY' })).toEqual([]);
+    expect(parseAlertRules(example)).toHaveLength(7);
   });
 
   it('stops the worker at start with exit code 2 and one line per problem', () => {
