@@ -188,6 +188,9 @@ export class ConnectionSupervisor {
       details: { session: session.id },
     });
     this.heartbeatTimer = setInterval(() => this.heartbeat(session), this.options.heartbeatIntervalMs);
+    // Heartbeat at once: its answer is what forgets earlier failures, and a session dropped before the first
+    // interval ends (seconds, with a 10 s heartbeat) must not make the next reconnect wait longer.
+    session.sendUrgent((api) => api.reqCurrentTime());
     this.hooks.ready(session);
   }
 
