@@ -10,7 +10,7 @@ import { startTwsSimulator, type TwsSimulator } from '../../src/sim/tws';
 import type { ibkrBridge } from '../../src/workflows/bridge';
 import { statusQuery } from '../../src/workflows/messages';
 import type { BridgeSettings, BridgeStatus } from '../../src/workflows/types';
-import { fastSettings, sleep } from '../../test/bridge/stack';
+import { eventually, fastSettings, sleep } from '../../test/bridge/stack';
 import { startTcpProxy, viaProxy, type TcpProxy } from '../../test/support/tcpProxy';
 import type { FaultContext } from './environment';
 import { apiLogSequence, snapshotLedger, type SnapshotLedger } from './ledger';
@@ -174,20 +174,47 @@ export class FaultStack {
     };
   }
 
-  /** Stops the workflow, then counts its snapshots and reads the api_logs sequence into the report. */
+  /**
+   * Waits for a row whose slot starts at or after `after` with at least `minCoverage`: with a short
+   * GREEKS_MAX_AGE_MS, that row proves the subscriptions deliver fresh Greeks again. Returns how long it took.
+   */
+  async waitFreshRow(workflowId: string, after: number, minCoverage: number, timeoutMs = 120_000): Promise<number> {
+    await eventually(
+      () => this.latestRow(workflowId),
+      (row) => row !== null && row.slotAt >= after && row.coverage >= minCoverage,
+      timeoutMs,
+      `a row after ${new Date(after).toISOString()} with coverage >= ${minCoverage}`,
+    );
+    return Date.now() - after;
+  }
+
+  /** Coverage of the newest rows: what a healthy cycle reaches with this portfolio. */
+  async steadyCoverage(workflowId: string, rows = 5): Promise<number> {
+    const result = await this.sql.query(
+      `select min(coverage)::float8 as min from (select coverage from portfolio_greeks where workflow_id = $1
+       order by snapshot_at desc limit $2) newest`,
+      [workflowId, rows],
+    );
+    return result.rows[0].min as number;
+  }
+
+  /** Stops the workflow, then counts its snapshots and adds them and the api_logs sequence to the report. */
   async finish(
     handle: WorkflowHandle,
     report: ScenarioReport,
     intervalMs = fastSettings().intervalMs,
+    label = '',
   ): Promise<SnapshotLedger> {
     await handle.terminate('fault scenario done').catch(() => undefined);
     // A cycle activity already running may still commit its row; let it land before counting.
     await sleep(1500);
     const ledger = await snapshotLedger(this.sql, handle.workflowId, intervalMs, this.bufferDirs());
-    report.addLedger(ledger);
+    report.addLedger(ledger, label);
     const logs = await apiLogSequence(this.sql);
-    report.apiLogs = logs.sequence;
-    report.apiLogCounts = logs.counts;
+    report.apiLogs = [report.apiLogs, label ? `${label}: ${logs.sequence}` : logs.sequence].filter(Boolean).join(' ‖ ');
+    for (const [event, count] of Object.entries(logs.counts)) {
+      report.apiLogCounts[event] = (report.apiLogCounts[event] ?? 0) + count;
+    }
     return ledger;
   }
 
