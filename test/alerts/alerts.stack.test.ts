@@ -163,6 +163,60 @@ describe('alerts over the real stack', () => {
     await stack.replayAndRecord(handle, 'alerts');
   });
 
+  it("carries each rule's state across continue-as-new: one firing, one resolution, however many runs between", async () => {
+    const before = await eventually(
+      async () => aggregate(),
+      (a) => a.coverage > 0.5,
+      20_000,
+      'Greeks in the adapter',
+    );
+    const aaplDelta = before.byUnderlying.find((u) => u.underlying === 'AAPL')?.delta ?? 0;
+    const handle = await stack.startWorkflow(
+      alertSettings(
+        [{ id: 'aapl-delta', kind: 'greek', metric: 'delta', underlying: 'AAPL', above: aaplDelta + 50_000 }],
+        {
+          maxCyclesPerRun: 4,
+        },
+      ),
+    );
+    await waitForRows(handle, 2);
+    stack.simulator.control.setPosition({ account: MAIN_ACCOUNT, conId: AAPL_STOCK, quantity: 100_100 });
+    await waitForEvents(handle, ['alert_fired aapl-delta']);
+    const firedIn = (await handle.query(statusQuery)).runs;
+    const later = await eventually(
+      () => handle.query(statusQuery),
+      (s) => s.runs >= firedIn + 2,
+      30_000,
+      'two more runs',
+    );
+    expect(later.alertsFiring.map((a) => a.rule)).toEqual(['aapl-delta']);
+
+    stack.simulator.control.setPosition({ account: MAIN_ACCOUNT, conId: AAPL_STOCK, quantity: 100 });
+    await waitForEvents(handle, ['alert_resolved aapl-delta']);
+    const resolvedIn = (await handle.query(statusQuery)).runs;
+    await eventually(
+      () => handle.query(statusQuery),
+      (s) => s.runs >= resolvedIn + 1,
+      30_000,
+      'one more run',
+    );
+    const mine = () => receiver.requests.filter((r) => r.body.workflowId === handle.workflowId);
+    await eventually(
+      async () => mine().filter((r) => r.status === 200).length,
+      (n) => n >= 2,
+      30_000,
+      'two accepted webhook messages',
+    );
+    await stack.replayAndRecord(handle, 'alerts-continue-as-new');
+    await handle.terminate('test done');
+    expect(summarise(await stack.alertEvents(handle))).toEqual(['alert_fired aapl-delta', 'alert_resolved aapl-delta']);
+    expect(
+      mine()
+        .filter((r) => r.status === 200)
+        .map((r) => r.body.status),
+    ).toEqual(['firing', 'resolved']);
+  });
+
   it('fires when Greeks coverage falls below the floor, and resolves when the Greeks come back', async () => {
     const before = await eventually(
       async () => aggregate(),
