@@ -133,9 +133,7 @@ export function createActivities(deps: ActivityDeps): BridgeActivities {
         bufferedRows: await bufferedRows(),
         netDollarDelta: aggregated.totals.dollarDelta,
         betaWeightedDelta: aggregated.betaWeightedDelta,
-        ...(input.watchUnderlyings?.length
-          ? { underlyings: underlyingFigures(aggregated, input.watchUnderlyings) }
-          : {}),
+        ...(input.watchUnderlyings ? { underlyings: underlyingFigures(aggregated, input.watchUnderlyings) } : {}),
       };
     },
 

@@ -1,4 +1,5 @@
 import type { AlertDelivery } from '../alerts/delivery';
+import type { UnderlyingWatch } from '../alerts/underlyings';
 import type { CycleSummary, GapRecord } from '../workflows/types';
 
 /** Failure types the workflow reacts to; thrown as ApplicationFailure.type. */
@@ -17,7 +18,7 @@ export interface CycleInput {
   scheduledAt: number;
   gaps: GapRecord[];
   /** Underlyings alert rules name: their figures come back in the summary. */
-  watchUnderlyings?: string[];
+  watchUnderlyings?: UnderlyingWatch;
   /** Every rule's state (true: firing), for the Prometheus gauge of the worker holding the session. */
   alertStates?: Record<string, boolean>;
 }

@@ -1,5 +1,6 @@
 import type { AggregatedGreeks, UnderlyingBreakdown } from '../greeks/types';
 import type { RiskFigures } from './types';
+import type { UnderlyingWatch } from './underlyings';
 
 /** Per-underlying figures alert rules read, taken from one aggregation (in the cycle activity). */
 
@@ -18,12 +19,18 @@ function breakdownFigures(breakdown: UnderlyingBreakdown): RiskFigures {
 /** An underlying the account no longer holds contributes nothing: zeros, full coverage (the aggregation's convention). */
 const FLAT: RiskFigures = { delta: 0, dollarDelta: 0, gamma: 0, vega: 0, theta: 0, betaWeightedDelta: 0, coverage: 1 };
 
-/** Figures of the named underlyings only. */
-export function underlyingFigures(aggregated: AggregatedGreeks, symbols: string[]): Record<string, RiskFigures> {
-  const figures: Record<string, RiskFigures> = {};
-  for (const symbol of symbols) {
+/** The watched figures of the watched underlyings, and nothing else. */
+export function underlyingFigures(
+  aggregated: AggregatedGreeks,
+  watch: UnderlyingWatch,
+): Record<string, Partial<RiskFigures>> {
+  const result: Record<string, Partial<RiskFigures>> = {};
+  for (const [symbol, metrics] of Object.entries(watch)) {
     const breakdown = aggregated.byUnderlying.find((candidate) => candidate.underlying.toUpperCase() === symbol);
-    figures[symbol] = breakdown ? breakdownFigures(breakdown) : { ...FLAT };
+    const all = breakdown ? breakdownFigures(breakdown) : FLAT;
+    const picked: Partial<RiskFigures> = {};
+    for (const metric of metrics) picked[metric] = all[metric];
+    result[symbol] = picked;
   }
-  return figures;
+  return result;
 }

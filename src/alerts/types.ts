@@ -60,7 +60,7 @@ export interface AlertObservation {
   /** Account figures of a cycle the broker answered; null when no snapshot was taken. */
   figures: RiskFigures | null;
   /** Figures of the underlyings rules name (only those). */
-  underlyings: Record<string, RiskFigures> | null;
+  underlyings: Record<string, Partial<RiskFigures>> | null;
   /** up: the broker answered; down: refused / unauthenticated; unknown: this observation says nothing about it. */
   gateway: 'up' | 'down' | 'unknown';
   bufferedRows: number;

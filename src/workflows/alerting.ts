@@ -2,7 +2,7 @@ import { condition, log, patched, proxyActivities } from '@temporalio/workflow';
 import type { BridgeActivities } from '../activities/types';
 import { evaluateAlerts, excuseAlertsUntil, initialAlertsState, nextClockCheckAt } from '../alerts/evaluate';
 import type { AlertObservation, AlertRule, AlertsState, AlertTransition, RiskFigures } from '../alerts/types';
-import { watchedUnderlyings } from '../alerts/underlyings';
+import { watchedUnderlyings, type UnderlyingWatch } from '../alerts/underlyings';
 import type { BridgeSettings, BridgeState, CycleSummary } from './types';
 
 /**
@@ -25,7 +25,7 @@ export interface FiringAlert {
 
 export interface Alerting {
   /** Extra runCycle input: the figures the rules need and the states for the Prometheus gauge. */
-  cycleInput(): { watchUnderlyings?: string[]; alertStates?: Record<string, boolean> };
+  cycleInput(): { watchUnderlyings?: UnderlyingWatch; alertStates?: Record<string, boolean> };
   /** After a cycle the broker answered (`written`, `duplicate` or `ib_unavailable`). */
   observeCycle(summary: CycleSummary): void;
   /** After a cycle that produced no summary; `gateway` says what the failure tells about the gateway. */
@@ -120,7 +120,7 @@ export function createAlerting(
       if (rules.length === 0) return {};
       const alertStates: Record<string, boolean> = {};
       for (const rule of rules) alertStates[rule.id] = alerts().rules[rule.id]?.firing ?? false;
-      return { alertStates, ...(underlyings.length > 0 ? { watchUnderlyings: underlyings } : {}) };
+      return { alertStates, ...(Object.keys(underlyings).length > 0 ? { watchUnderlyings: underlyings } : {}) };
     },
 
     observeCycle(summary) {

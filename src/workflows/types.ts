@@ -61,7 +61,7 @@ export interface CycleSummary {
   netDollarDelta?: number | null;
   betaWeightedDelta?: number | null;
   /** Figures of the underlyings alert rules name, and only those. */
-  underlyings?: Record<string, RiskFigures>;
+  underlyings?: Record<string, Partial<RiskFigures>>;
 }
 
 /** Slots that produced no row, reported to the next cycle activity so they land in api_logs. */

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { AlertRulesError, parseAlertRules } from '../../src/alerts/rules';
+import { watchedUnderlyings } from '../../src/alerts/underlyings';
 import { ConfigError, loadConfig } from '../../src/config/load';
 import { settingsFromConfig } from '../../src/worker/settings';
 
@@ -87,6 +88,19 @@ describe('alert rule format', () => {
       { id: 'no-cycle', severity: 'critical', kind: 'no_cycle', minutes: 5 },
       { id: 'human-needed', severity: 'critical', kind: 'human_needed', graceMinutes: 10 },
     ]);
+  });
+
+  it('asks the cycle only for the per-underlying figures some rule reads', () => {
+    const rules = parseAlertRules(
+      JSON.stringify([
+        ...JSON.parse(EXAMPLE),
+        { kind: 'coverage', below: 0.5, underlying: 'AAPL' },
+        { id: 'aapl-vega-2', kind: 'greek', metric: 'vega', underlying: 'AAPL', below: -10 },
+        { kind: 'greek', metric: 'delta', underlying: 'es', above: 10 },
+      ]),
+    );
+    expect(watchedUnderlyings(rules)).toEqual({ AAPL: ['vega', 'coverage'], ES: ['delta'] });
+    expect(watchedUnderlyings(parseAlertRules('[{"kind":"greek","metric":"delta","above":1}]'))).toEqual({});
   });
 
   it('reports one line per bad rule, naming it', () => {
