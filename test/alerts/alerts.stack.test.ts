@@ -261,7 +261,7 @@ describe('alerts over the real stack', () => {
     expect(summarise(await stack.alertEvents(handle))).toEqual(['alert_fired gateway', 'alert_resolved gateway']);
   });
 
-  /** A reset window opening in ~3 s; the gateway refuses connections from its start for `refuseMs`. */
+  /** A reset window opening in ~3 s; the gateway refuses connections from its start until its end + `refuseBeyondWindowMs`. */
   async function throughResetWindow(rules: unknown[], durationMs: number, refuseBeyondWindowMs: number) {
     const windowStart = Math.ceil((Date.now() + 3000) / 1000) * 1000;
     const windowEnd = windowStart + durationMs;
@@ -282,10 +282,11 @@ describe('alerts over the real stack', () => {
   it('does not fire during an ordinary reset window, even with grace and no-cycle limits shorter than the window', async () => {
     const { handle, windowEnd } = await throughResetWindow(
       [
-        { id: 'gateway', kind: 'human_needed', graceMinutes: 4 * SECOND },
-        { id: 'stale', kind: 'no_cycle', minutes: 5 * SECOND },
+        // Both limits are shorter than the window, and leave the gateway seconds to reconnect after it.
+        { id: 'gateway', kind: 'human_needed', graceMinutes: 5 * SECOND },
+        { id: 'stale', kind: 'no_cycle', minutes: 6 * SECOND },
       ],
-      6000,
+      7000,
       -500,
     );
     await eventually(
@@ -294,7 +295,7 @@ describe('alerts over the real stack', () => {
       30_000,
       'ready after the window',
     );
-    await sleep(Math.max(0, windowEnd + 6000 - Date.now())); // past both limits, counted from the window's end
+    await sleep(Math.max(0, windowEnd + 7000 - Date.now())); // past both limits, counted from the window's end
     await handle.terminate('test done');
     expect(await stack.alertEvents(handle)).toEqual([]);
   });
