@@ -19,6 +19,9 @@ import { WorkerProcess, type WorkerEnv } from './workerProcess';
 
 export const BRIDGE_CLIENT_ID = 10;
 
+/** How long a cycle may take on a loaded machine (its activity, the workflow task, the commit). */
+const CYCLE_SLACK_MS = 3000;
+
 export interface StackOptions {
   name: string;
   mode?: 'SOCKET' | 'PORTAL';
@@ -205,10 +208,13 @@ export class FaultStack {
     intervalMs = fastSettings().intervalMs,
     label = '',
   ): Promise<SnapshotLedger> {
+    const endedAt = Date.now();
     await handle.terminate('fault scenario done').catch(() => undefined);
     // A cycle activity already running may still commit its row; let it land before counting.
     await sleep(1500);
-    const ledger = await snapshotLedger(this.sql, handle.workflowId, intervalMs, this.bufferDirs());
+    // The last few slots before the end may still have been in flight: they count neither way.
+    const until = endedAt - CYCLE_SLACK_MS - intervalMs;
+    const ledger = await snapshotLedger(this.sql, handle.workflowId, intervalMs, until, this.bufferDirs());
     report.addLedger(ledger, label);
     const logs = await apiLogSequence(this.sql);
     report.apiLogs = [report.apiLogs, label ? `${label}: ${logs.sequence}` : logs.sequence].filter(Boolean).join(' ‖ ');

@@ -4,7 +4,10 @@ import { createFallbackBuffer } from '../../src/buffer';
 
 /** The snapshot count of one workflow: what the grid asked for against what the table holds. */
 export interface SnapshotLedger {
-  /** Grid slots from the first to the last stored row, minus slots recorded as skipped (and not stored anyway). */
+  /**
+   * Grid slots from the first stored row to the end of the run (`until`), minus slots recorded as skipped (and
+   * not stored anyway).
+   */
   expected: number;
   /** Distinct cycle keys stored in that range. */
   stored: number;
@@ -26,10 +29,15 @@ interface Gap {
   reason: string;
 }
 
+/**
+ * Counts one workflow's snapshots. `until` is the last slot that should have a row (the run's end less the time
+ * a cycle may take): slots after the last stored row count too, so a bridge that stops writing cannot pass.
+ */
 export async function snapshotLedger(
   sql: PgClient,
   workflowId: string,
   intervalMs: number,
+  until: number,
   bufferDirs: string[] = [],
 ): Promise<SnapshotLedger> {
   const rows = await sql.query<{ cycle_key: string }>('select cycle_key from portfolio_greeks where workflow_id = $1', [
@@ -51,7 +59,7 @@ export async function snapshotLedger(
   let expected = 0;
   if (stored.size > 0) {
     const first = Math.min(...stored);
-    const last = Math.max(...stored);
+    const last = Math.max(Math.max(...stored), until);
     for (let slot = first; slot <= last; slot += intervalMs) {
       const gap = gaps.find((g) => slot < g.to && slot + intervalMs > g.from);
       if (gap) skipped[gap.reason] = (skipped[gap.reason] ?? 0) + 1;

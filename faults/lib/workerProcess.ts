@@ -128,3 +128,13 @@ export class WorkerProcess {
     return this.lines.slice(-lines).join(' | ').slice(-1500);
   }
 }
+
+/** The human part of a pino JSON line (msg, plus err.message when there is one); the line itself otherwise. */
+export function logMessage(line: string): string {
+  try {
+    const entry = JSON.parse(line) as { msg?: string; err?: { message?: string } };
+    return [entry.msg, entry.err?.message].filter(Boolean).join(': ') || line;
+  } catch {
+    return line;
+  }
+}
