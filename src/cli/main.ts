@@ -38,6 +38,7 @@ function describe(status: BridgeStatus): string {
       : '  net Greeks     —',
     `  cycles         ${status.cyclesTotal} (skipped ${status.skippedSlotsTotal}), every ${status.intervalMs} ms`,
     `  buffered rows  ${status.bufferedRows}`,
+    `  alerts         ${status.alertsFiring.length === 0 ? 'none firing' : status.alertsFiring.map((a) => `${a.rule} (${a.severity}, since ${a.since}): ${a.message}`).join('; ')}`,
     `  next reset     ${status.nextResetAt}`,
   ].join('\n');
 }

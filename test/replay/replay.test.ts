@@ -5,8 +5,9 @@ import { bundleWorkflows } from '../support/temporal';
 
 /**
  * Histories recorded from real runs (`RECORD_HISTORIES=1 npm test -- test/bridge/resilience`): a Postgres outage
- * with fallback and replay, a nightly reset window, continue-as-new, and
- * the retention activity added behind patched('retention-at-run-start'). A change to the workflow that alters
+ * with fallback and replay, a nightly reset window, continue-as-new, the
+ * retention activity added behind patched('retention-at-run-start'), and alerts behind patched('alerts') (firing,
+ * resolving, across continue-as-new and a reset window). A change to the workflow that alters
  * its command sequence without patched() fails here.
  */
 const dir = join(__dirname, 'histories');
@@ -19,7 +20,15 @@ describe('recorded histories replay against the current workflow code', () => {
   });
 
   it('has the recorded scenarios', () => {
-    expect(fixtures.sort()).toEqual(['continue-as-new.json', 'db-outage.json', 'reset-window.json', 'retention.json']);
+    expect(fixtures.sort()).toEqual([
+      'alerts-continue-as-new.json',
+      'alerts-reset-window.json',
+      'alerts.json',
+      'continue-as-new.json',
+      'db-outage.json',
+      'reset-window.json',
+      'retention.json',
+    ]);
   });
 
   it.each(fixtures)('%s replays without a determinism error', async (file) => {
