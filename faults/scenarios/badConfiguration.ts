@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../src/infra/temporalServer';
 import type { FaultContext } from '../lib/environment';
 import type { Scenario } from '../lib/scenario';
+import { logMessage } from '../lib/workerProcess';
 
 export interface ConfigCase {
   name: string;
@@ -142,7 +143,7 @@ export const badConfiguration: Scenario = {
       const first = outcome.lines[0] ?? '(no output)';
       const detail = outcome.ok
         ? first
-        : `exit ${outcome.code}, ${outcome.lines.length} line(s): ${outcome.lines.slice(0, 2).join(' | ').slice(0, 240)}`;
+        : `exit ${outcome.code}, ${outcome.lines.length} line(s): ${outcome.lines.map(logMessage).join(' | ').slice(0, 240)}`;
       report.check(outcome.case.name, outcome.ok, detail);
     }
   },

@@ -66,7 +66,7 @@ export const malformedInput: Scenario = {
   proves:
     'garbage from the gateway (bad frames, fuzzed frames, unsolicited messages, truncated or invalid JSON, unparseable values, reset connections) never crashes the worker, is logged with a reason, and good data keeps flowing',
   async run(ctx, report) {
-    const rounds = ctx.quick ? 12 : 60;
+    const rounds = ctx.quick ? 8 : 60;
     const socket = await FaultStack.start(ctx, { name: 'malformed-socket' });
     try {
       // One bogus frame length stalls decoding until the heartbeat timeout: once, in the middle.
