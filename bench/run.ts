@@ -90,7 +90,7 @@ function parseOptions(argv: string[]): BenchOptions {
     throw new Error(`--temporal-store must be file or memory, got ${temporalStore}`);
   }
   const sizes = (values.sizes ?? '60,500,2000').split(',').map((s) => positiveInteger('sizes', s.trim(), 0, 1));
-  const cycles = positiveInteger('cycles', values.cycles, quick ? 150 : 1000, 50);
+  const cycles = positiveInteger('cycles', values.cycles, quick ? 120 : 1000, 50);
   return {
     quick,
     json: values.json ?? false,
@@ -98,16 +98,16 @@ function parseOptions(argv: string[]): BenchOptions {
     intervalMs: positiveInteger('interval-ms', values['interval-ms'], 200, 100),
     longIntervalMs: positiveInteger('long-interval-ms', values['long-interval-ms'], 100, 100),
     cycles,
-    baselineCycles: Math.min(cycles, quick ? 100 : 500),
+    baselineCycles: Math.min(cycles, quick ? 80 : 500),
     warmup: 20,
     longCycles: positiveInteger('long-cycles', values['long-cycles'], quick ? 0 : 10_000),
     insertRows: positiveInteger('insert-rows', values['insert-rows'], quick ? 200_000 : 5_000_000),
-    insertSamples: quick ? 300 : 1000,
+    insertSamples: quick ? 200 : 1000,
     tickMs: positiveInteger('tick-ms', values['tick-ms'], 250, 10),
     temporalStore,
     resets: quick ? 3 : 10,
     dataBackResets: quick ? 0 : 3,
-    drops: quick ? 2 : 5,
+    drops: quick ? 1 : 3,
   };
 }
 

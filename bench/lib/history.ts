@@ -18,6 +18,8 @@ export interface HistoryFigures {
   eventsPerCycle: number;
   /** Mean cycles of the runs that ended in continue-as-new; null when no run got that far. */
   cyclesPerRun: number | null;
+  /** Cycle activities that failed or timed out (after their retries): slots without a row. */
+  failedCycles: number;
 }
 
 const CLOSING_EVENTS: Record<string, string> = {
@@ -32,6 +34,7 @@ const CLOSING_EVENTS: Record<string, string> = {
 /** Follows the continue-as-new chain from the first run and counts each run's events and cycle activities. */
 export async function historyOf(client: Client, workflowId: string, firstRunId: string): Promise<HistoryFigures> {
   const runs: RunHistory[] = [];
+  let failedCycles = 0;
   let runId: string | null | undefined = firstRunId;
   while (runId) {
     const history: History = await client.workflow.getHandle(workflowId, runId).fetchHistory();
@@ -41,6 +44,7 @@ export async function historyOf(client: Client, workflowId: string, firstRunId: 
     let next: string | null | undefined = null;
     for (const event of events) {
       if (event.activityTaskScheduledEventAttributes?.activityType?.name === 'runCycle') cycles += 1;
+      if (event.activityTaskFailedEventAttributes || event.activityTaskTimedOutEventAttributes) failedCycles += 1;
       for (const [key, name] of Object.entries(CLOSING_EVENTS)) {
         if ((event as Record<string, unknown>)[key]) closedBy = name;
       }
@@ -61,5 +65,6 @@ export async function historyOf(client: Client, workflowId: string, firstRunId: 
         sum((run) => run.cycles),
       ),
     cyclesPerRun: complete.length > 0 ? sum((run) => run.cycles) / complete.length : null,
+    failedCycles,
   };
 }

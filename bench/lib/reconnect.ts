@@ -5,7 +5,10 @@ export interface ReconnectFigures {
   readyMs: number[];
   /** Nightly reset: gateway listening again → every option has fresh Greeks (re-subscription under pacing). */
   dataBackMs: number[];
-  /** Unplanned drop (TCP RST, gateway stays up) → adapter ready again through its own backoff. */
+  /**
+   * Unplanned drop (TCP RST, gateway stays up) → adapter ready again through its own backoff. Each drop comes after
+   * the session proved itself with a heartbeat answer: drops closer together escalate the backoff (1, 2, 4 ... s).
+   */
   dropReadyMs: number[];
 }
 
@@ -16,6 +19,9 @@ async function until(predicate: () => boolean, timeoutMs: number, what: string):
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+/** The adapter forgets earlier failures once a heartbeat is answered; its default heartbeat interval is 10 s. */
+const STABLE_SESSION_MS = 11_000;
 
 /**
  * Repeated gateway restarts against the idle adapter (no workflow running): `resets` nightly resets that
@@ -40,6 +46,7 @@ export async function measureReconnects(
   }
   for (let i = 0; i < options.drops; i++) {
     await until(() => broker.state() === 'ready', 60_000, 'the adapter to be ready before a drop');
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, STABLE_SESSION_MS));
     const { at: droppedAt } = await stack.simulator.control('dropConnections', { mode: 'rst' });
     await until(() => broker.state() !== 'ready', 10_000, 'the adapter to notice the drop');
     await broker.waitUntilReady(60_000);

@@ -37,6 +37,8 @@ export interface SizeResult {
   baseline_cycles: number;
   /** In-process cycles whose write failed (the workflow would have buffered them). */
   baseline_failed_cycles: number;
+  /** Cycle activities of the workflow that failed or timed out. */
+  failed_cycles: number;
   rss_start_mb: number | null;
   rss_end_mb: number | null;
   rss_growth_pct: number | null;
@@ -104,6 +106,7 @@ export function temporalFigures(run: TemporalPhaseResult, baselineP99: number, i
     cycles_per_run_measured: run.history.cyclesPerRun !== null,
     runs: run.history.runs.length,
     cycles: run.cycles.length,
+    failed_cycles: run.history.failedCycles,
     worker_cpu_per_cycle_ms: round(
       netCpuPerCycleMs({ cpuMs: run.workerCpuMs, seconds: run.seconds, written: run.written }, idle.workerPct),
     ),

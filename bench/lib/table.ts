@@ -10,7 +10,7 @@ const trio = (...values: Array<number | null>) =>
 const ROWS: Row[] = [
   [
     'cycles measured (Temporal / in-process)',
-    (r) => `${r.cycles} / ${r.baseline_cycles} (${r.baseline_failed_cycles} failed)`,
+    (r) => `${r.cycles} / ${r.baseline_cycles} (failed ${r.failed_cycles} / ${r.baseline_failed_cycles})`,
   ],
   ['work p50/p95/p99 (activity)', (r) => trio(r.work_p50_ms, r.work_p95_ms, r.work_p99_ms)],
   ['baseline p50/p95/p99 (in-process loop)', (r) => trio(r.baseline_p50_ms, r.baseline_p95_ms, r.baseline_p99_ms)],
