@@ -1,9 +1,9 @@
-import { ApplicationFailure, activityInfo, heartbeat, sleep } from '@temporalio/activity';
+import { ApplicationFailure, activityInfo, heartbeat, log, sleep } from '@temporalio/activity';
 import { aggregateGreeks } from '../greeks/aggregate';
 import { alertLogRow, postAlertWebhook, WebhookError, webhookBody } from '../alerts/delivery';
 import { underlyingFigures } from '../alerts/figures';
 import type { ApiLogRow, SnapshotRow } from '../db/types';
-import type { BufferRecord } from '../buffer';
+import { FallbackBufferError, type BufferRecord } from '../buffer';
 import type { CycleSummary, GapRecord } from '../workflows/types';
 import type { ActivityDeps } from './ports';
 import {
@@ -152,7 +152,17 @@ export function createActivities(deps: ActivityDeps): BridgeActivities {
           details: { reason: rows.reason },
         },
       ];
-      await deps.buffer.append(toBufferRecords(snapshots, apiLogs));
+      try {
+        await deps.buffer.append(toBufferRecords(snapshots, apiLogs));
+      } catch (err) {
+        const code = err instanceof FallbackBufferError ? err.code : 'io';
+        deps.observer?.bufferFailed?.(code);
+        log.error(`snapshot not kept: Postgres refused it and ${err instanceof Error ? err.message : String(err)}`, {
+          cycleKeys: snapshots.map((s) => s.cycleKey),
+          code,
+        });
+        throw err;
+      }
       const { rows: bufferedRows } = await deps.buffer.stats();
       deps.observer?.bufferSize(bufferedRows);
       return { bufferedRows };

@@ -25,6 +25,8 @@ export interface SessionHolder {
 export interface CycleObserver {
   cycleCompleted(info: { latencyMs: number; endToEndMs: number; coverage: number | null; outcome: string }): void;
   bufferSize(rows: number): void;
+  /** The fallback buffer refused rows (disk full, unwritable, I/O error). */
+  bufferFailed?(code: string): void;
   reconnected(ms: number): void;
   /** Every alert rule's state, true while firing. */
   alertStates?(states: Record<string, boolean>): void;

@@ -1,5 +1,6 @@
-import { existsSync, accessSync, constants, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { AlertRulesError, parseAlertRules } from '../alerts/rules';
+import { caFileProblem, fallbackDirProblem } from './fileChecks';
 import { configSchema, DOCUMENT_SETTINGS, type BridgeConfig } from './schema';
 
 export class ConfigError extends Error {
@@ -39,10 +40,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BridgeConfig {
   const config = parsed.data;
   const problems: string[] = [];
   if (config.IB_PORTAL_CA_FILE) {
-    try {
-      accessSync(config.IB_PORTAL_CA_FILE, constants.R_OK);
-    } catch {
-      problems.push(`config error: IB_PORTAL_CA_FILE=${config.IB_PORTAL_CA_FILE} cannot be read`);
+    const problem = caFileProblem(config.IB_PORTAL_CA_FILE);
+    if (problem) problems.push(problem);
+    if (config.IB_PORTAL_INSECURE_TLS) {
+      problems.push(
+        'config error: IB_PORTAL_INSECURE_TLS=true switches off the certificate check that IB_PORTAL_CA_FILE asks for: set one of them',
+      );
     }
   }
   if (config.BETAS && !config.BETA_BENCHMARK) {
@@ -54,13 +57,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BridgeConfig {
       problems.push(`config error: alert rule "${rule.id}" watches betaWeightedDelta but BETA_BENCHMARK is not set`);
     }
   }
-  if (existsSync(config.FALLBACK_DIR)) {
-    try {
-      accessSync(config.FALLBACK_DIR, constants.W_OK);
-    } catch {
-      problems.push(`config error: FALLBACK_DIR=${config.FALLBACK_DIR} is not writable`);
-    }
-  }
+  const fallbackProblem = fallbackDirProblem(config.FALLBACK_DIR);
+  if (fallbackProblem) problems.push(fallbackProblem);
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

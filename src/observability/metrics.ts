@@ -36,6 +36,13 @@ export class BridgeMetrics implements CycleObserver {
     help: 'Rows waiting in the JSONL fallback buffer',
     registers: [this.registry],
   });
+  // Labelled, so the series appears only once a failure happened: a scrape that shows it has something to say.
+  private readonly bufferFailures = new Counter({
+    name: 'bridge_fallback_buffer_errors_total',
+    help: 'Appends the JSONL fallback buffer refused, by cause (disk_full, unwritable, io)',
+    labelNames: ['code'],
+    registers: [this.registry],
+  });
   private readonly reconnects = new Counter({
     name: 'bridge_reconnects_total',
     help: 'Reconnects after the nightly reset window',
@@ -75,6 +82,10 @@ export class BridgeMetrics implements CycleObserver {
 
   bufferSize(rows: number): void {
     this.buffered.set(rows);
+  }
+
+  bufferFailed(code: string): void {
+    this.bufferFailures.inc({ code });
   }
 
   reconnected(ms: number): void {

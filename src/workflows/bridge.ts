@@ -250,10 +250,20 @@ export async function ibkrBridge(input: BridgeInput): Promise<never> {
     }
     if (cause instanceof ApplicationFailure && cause.type === DB_WRITE_FAILED) {
       const rows = cause.details?.[0] as UnwrittenRows;
-      state.pendingGaps = [];
-      const buffered = await bufferActivities().bufferRows(rows);
-      state.bufferedRows = buffered.bufferedRows;
-      state.cyclesTotal += 1;
+      try {
+        const buffered = await bufferActivities().bufferRows(rows);
+        // The gaps travelled with the rows into the buffer.
+        state.pendingGaps = [];
+        state.bufferedRows = buffered.bufferedRows;
+        state.cyclesTotal += 1;
+      } catch (bufferErr) {
+        if (!(bufferErr instanceof ActivityFailure)) throw bufferErr;
+        // Neither Postgres nor the disk took the snapshot (e.g. disk full). Blocking here would also stop the rows
+        // that Postgres takes once it is back, so the slot becomes a gap with its reason and the grid goes on; the
+        // pending gaps stay pending and reach api_logs with the next written cycle.
+        log.error('fallback buffer failed; slot recorded as a gap', { error: String(bufferErr.cause?.message) });
+        recordGap({ from: slotAt, to: slotAt + settings.intervalMs, slots: 1, reason: 'buffer_unavailable' });
+      }
       publish('degraded');
       // The snapshot was taken, so the gateway answered; only Postgres refused.
       alerting.observeFailure(slotAt, 'up');
@@ -272,7 +282,9 @@ export async function ibkrBridge(input: BridgeInput): Promise<never> {
       taskQueue: state.sessionQueue ?? undefined,
       scheduleToStartTimeout: settings.sessionScheduleToStartMs,
       startToCloseTimeout: '10s',
-      retry: { initialInterval: '500ms', maximumInterval: '5s' },
+      // Bounded: a full disk must not hold up the cycles after it (replaying older histories is unaffected, the
+      // retry policy is not part of the determinism check).
+      retry: { initialInterval: '500ms', maximumInterval: '2s', maximumAttempts: 3 },
     });
   }
 

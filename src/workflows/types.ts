@@ -69,7 +69,7 @@ export interface GapRecord {
   from: number;
   to: number;
   slots: number;
-  reason: 'paused' | 'worker_unavailable' | 'reset_window' | 'ib_unavailable' | 'overrun';
+  reason: 'paused' | 'worker_unavailable' | 'reset_window' | 'ib_unavailable' | 'overrun' | 'buffer_unavailable';
 }
 
 export interface BridgeState {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, chmodSync } from 'node:fs';
+import { mkdtempSync, chmodSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, ConfigError } from '../../src/config/load';
@@ -48,6 +48,12 @@ describe('configuration', () => {
     chmodSync(dir, 0o500);
     return dir;
   })();
+
+  const scratch = mkdtempSync(join(tmpdir(), 'bridge-config-'));
+  const plainFile = join(scratch, 'plain.txt');
+  writeFileSync(plainFile, 'not a certificate\n');
+  const pemFile = join(scratch, 'ca.pem');
+  writeFileSync(pemFile, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
 
   const badCases: Array<[string, Record<string, string>, RegExp]> = [
     ['unknown mode', { IB_API_MODE: 'FIX' }, /IB_API_MODE="FIX" must be SOCKET or PORTAL/],
@@ -100,6 +106,20 @@ describe('configuration', () => {
       /IB_RESET_DURATION_MINUTES="1000" must be at most 720/,
     ],
     ['bad log level', { LOG_LEVEL: 'verbose' }, /LOG_LEVEL="verbose" must be a pino level/],
+    ['CA file is a directory', { IB_PORTAL_CA_FILE: scratch }, /IB_PORTAL_CA_FILE=.* is not a file/],
+    ['CA file without PEM', { IB_PORTAL_CA_FILE: plainFile }, /IB_PORTAL_CA_FILE=.* holds no PEM certificate/],
+    [
+      'CA file with insecure TLS',
+      { IB_PORTAL_CA_FILE: pemFile, IB_PORTAL_INSECURE_TLS: 'true' },
+      /IB_PORTAL_INSECURE_TLS=true switches off the certificate check that IB_PORTAL_CA_FILE asks for/,
+    ],
+    ['fallback dir is a file', { FALLBACK_DIR: plainFile }, /FALLBACK_DIR=.*plain.txt is not a directory/],
+    ['fallback dir under a file', { FALLBACK_DIR: join(plainFile, 'buffer') }, /FALLBACK_DIR=.* is a file/],
+    [
+      'fallback dir on a read-only file system',
+      { FALLBACK_DIR: '/proc/bridge-fallback' },
+      /FALLBACK_DIR=\/proc\/bridge-fallback cannot be created in \/proc/,
+    ],
     ...(userInfo().uid === 0
       ? []
       : ([['unwritable fallback dir', { FALLBACK_DIR: unwritable }, /FALLBACK_DIR=.* is not writable/]] as Array<
@@ -112,6 +132,13 @@ describe('configuration', () => {
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(expected);
     expect(problems[0]).not.toContain('\n');
+  });
+
+  it('accepts a PEM CA file and a fallback directory that does not exist yet, leaving nothing behind', () => {
+    const missing = join(scratch, 'new', 'buffer');
+    const config = loadConfig({ IB_PORTAL_CA_FILE: pemFile, FALLBACK_DIR: missing });
+    expect(config.FALLBACK_DIR).toBe(missing);
+    expect(readdirSync(scratch).sort()).toEqual(['ca.pem', 'plain.txt']);
   });
 
   it('reports every problem, one line each', () => {
