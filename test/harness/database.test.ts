@@ -1,4 +1,8 @@
+import { chmodSync, mkdirSync, mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client } from 'pg';
+import { letOthersTraverse } from '../../src/infra/postgres';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 describe('test harness: PostgreSQL', () => {
@@ -27,5 +31,22 @@ describe('test harness: PostgreSQL', () => {
     } finally {
       await client.end();
     }
+  });
+});
+
+describe('embedded PostgreSQL as root: reaching binaries and data', () => {
+  it('grants search (o+x) on folders that hide a path, and no read access', () => {
+    const top = mkdtempSync(join(tmpdir(), 'bridge-traverse-')); // 0700, as mktemp -d makes a CI checkout
+    const data = join(top, 'inner', 'pg');
+    mkdirSync(data, { recursive: true, mode: 0o700 });
+    chmodSync(join(top, 'inner'), 0o700);
+    const granted: string[] = [];
+    letOthersTraverse(data, (line) => granted.push(line));
+    for (const dir of [top, join(top, 'inner'), data]) {
+      expect((statSync(dir).mode & 0o777).toString(8)).toBe('701');
+    }
+    expect(granted).toHaveLength(3);
+    letOthersTraverse(data, (line) => granted.push(line));
+    expect(granted).toHaveLength(3);
   });
 });
