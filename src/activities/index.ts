@@ -65,6 +65,10 @@ export function createActivities(deps: ActivityDeps): BridgeActivities {
     async runCycle(input): Promise<CycleSummary> {
       requireSession();
       if (input.alertStates) deps.observer?.alertStates?.(input.alertStates);
+      // The workflow schedules the cycle ahead of its slot (cycleLeadMs): the snapshot belongs to the slot's instant.
+      const early = input.slotAt - clock();
+      // A plain timer: at most half an interval, and the bench's in-process loop calls this outside an activity.
+      if (early > 0) await new Promise((resolve) => setTimeout(resolve, Math.ceil(early)));
       const started = clock();
       const logs = gapLogs(input.workflowId, input.account, input.gaps);
       const connection = deps.broker.state();
@@ -114,7 +118,8 @@ export function createActivities(deps: ActivityDeps): BridgeActivities {
       const latencyMs = clock() - started;
       deps.observer?.cycleCompleted({
         latencyMs,
-        endToEndMs: clock() - input.scheduledAt,
+        // From the slot's instant, or from the scheduling when that came later: waiting for the slot is no delay.
+        endToEndMs: clock() - Math.max(input.scheduledAt, input.slotAt),
         coverage: aggregated.coverage,
         outcome,
       });

@@ -147,7 +147,8 @@ export async function ibkrBridge(input: BridgeInput): Promise<never> {
     }
 
     const slotAt = slotTime(settings, state, state.nextSlot);
-    const waitMs = slotAt - Date.now();
+    const leadMs = Math.min(settings.cycleLeadMs ?? 0, Math.floor(settings.intervalMs / 2));
+    const waitMs = slotAt - leadMs - Date.now();
     if (waitMs > 0) {
       wake = false;
       await condition(() => wake, waitMs, { summary: 'next cycle' });

@@ -19,6 +19,12 @@ export interface BridgeSettings {
   cycleAttempts: number;
   /** Backoff between attempts of the cycle activity. */
   cycleRetryMs: number;
+  /**
+   * The workflow wakes this long before each slot and the cycle activity waits for the slot's instant itself, so
+   * Temporal's timer and task latency (about 0.1 s on a dev server) is spent before the slot, not added to it. At
+   * most half the interval. Absent in workflows started before it existed: they wake at the slot, as they did.
+   */
+  cycleLeadMs?: number;
   /** GREEKS_RETENTION_DAYS: rows older than this are deleted once per run; null keeps everything. */
   retentionDays?: number | null;
   /** ALERT_RULES / ALERT_RULES_FILE. Absent or empty: no alerts, and the workflow's commands are what they were. */
@@ -40,6 +46,7 @@ export const DEFAULT_SETTINGS: Omit<BridgeSettings, 'account'> = {
   cycleTimeoutMs: 4000,
   cycleAttempts: 3,
   cycleRetryMs: 500,
+  cycleLeadMs: 500,
 };
 
 /** What one cycle activity returns: a few numbers, never per-position data (it lands in history). */
