@@ -77,7 +77,9 @@ export async function startFaultEnvironment(options: EnvironmentOptions): Promis
       async close() {
         await temporal?.stop();
         await stopPostgres();
-        rmSync(workDir, { recursive: true, force: true });
+        // FAULTS_KEEP_WORKDIR=1 keeps the worker logs and buffers of every scenario for a post-mortem.
+        if (process.env.FAULTS_KEEP_WORKDIR) process.stderr.write(`[faults] work directory kept: ${workDir}\n`);
+        else rmSync(workDir, { recursive: true, force: true });
       },
     };
   } catch (err) {

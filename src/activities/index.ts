@@ -36,7 +36,7 @@ export function createActivities(deps: ActivityDeps): BridgeActivities {
       mode,
       event: 'cycles_skipped',
       code: null,
-      message: `${gap.slots} cycle(s) without a snapshot: ${gap.reason.replace(/_/g, ' ')}`,
+      message: `${gap.slots} cycle(s) without a snapshot: ${[gap.reason, ...(gap.otherReasons ?? [])].map((r) => r.replace(/_/g, ' ')).join(', ')}`,
       details: { ...gap, from: new Date(gap.from).toISOString(), to: new Date(gap.to).toISOString() },
     }));
   }
@@ -66,9 +66,11 @@ export function createActivities(deps: ActivityDeps): BridgeActivities {
       requireSession();
       if (input.alertStates) deps.observer?.alertStates?.(input.alertStates);
       // The workflow schedules the cycle ahead of its slot (cycleLeadMs): the snapshot belongs to the slot's instant.
-      const early = input.slotAt - clock();
-      // A plain timer: at most half an interval, and the bench's in-process loop calls this outside an activity.
-      if (early > 0) await new Promise((resolve) => setTimeout(resolve, Math.ceil(early)));
+      // A plain timer (at most half an interval; the bench's in-process loop calls this outside an activity), in a
+      // loop because a timer may fire a millisecond before the wall clock reaches the slot.
+      while (clock() < input.slotAt) {
+        await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.ceil(input.slotAt - clock()))));
+      }
       const started = clock();
       const logs = gapLogs(input.workflowId, input.account, input.gaps);
       const connection = deps.broker.state();
@@ -97,7 +99,8 @@ export function createActivities(deps: ActivityDeps): BridgeActivities {
       const row: SnapshotRow = {
         cycleKey: input.cycleKey,
         workflowId: input.workflowId,
-        cycleLatencyMs: clock() - input.slotAt,
+        // Never negative, even if the wall clock is stepped back between the slot and now.
+        cycleLatencyMs: Math.max(0, clock() - input.slotAt),
         aggregated,
       };
       let outcome: CycleSummary['outcome'];

@@ -323,7 +323,19 @@ export async function ibkrBridge(input: BridgeInput): Promise<never> {
       last.slots += gap.slots;
     } else {
       state.pendingGaps.push(gap);
-      if (state.pendingGaps.length > MAX_PENDING_GAPS) state.pendingGaps.shift();
+      if (state.pendingGaps.length > MAX_PENDING_GAPS) {
+        // Never drop a gap: its slots would look lost. Fold the two oldest into one that keeps both reasons.
+        const [first, second] = state.pendingGaps.splice(0, 2);
+        const reasons = new Set([...(first.otherReasons ?? []), second.reason, ...(second.otherReasons ?? [])]);
+        reasons.delete(first.reason);
+        state.pendingGaps.unshift({
+          from: first.from,
+          to: second.to,
+          slots: first.slots + second.slots,
+          reason: first.reason,
+          ...(reasons.size > 0 ? { otherReasons: [...reasons] } : {}),
+        });
+      }
     }
   }
 

@@ -77,6 +77,8 @@ export interface GapRecord {
   to: number;
   slots: number;
   reason: 'paused' | 'worker_unavailable' | 'reset_window' | 'ib_unavailable' | 'overrun' | 'buffer_unavailable';
+  /** When a long outage produced more gaps than a cycle carries, older ones are folded together: their reasons. */
+  otherReasons?: GapRecord['reason'][];
 }
 
 export interface BridgeState {

@@ -271,6 +271,8 @@ class PortalBroker implements Broker {
     this.recordProblem(problem);
     const delay = this.retryDelayMs;
     this.retryDelayMs = Math.min(this.options.retryMaxMs, this.retryDelayMs * 2);
+    // Repeats of the same problem emit no event: say at debug level what the loop is waiting out.
+    this.logger.debug({ kind: problem.kind, retryInMs: delay }, `portal pass failed: ${problem.reason}`);
     return delay;
   }
 
