@@ -228,6 +228,9 @@ class PortalBroker implements Broker {
     if (!this.sessionOk) {
       const result = await this.session.establish();
       if (!result.healthy) return this.fail(result.problem);
+      // The gateway answers and the session holds: a data call that failed since was a blip, not an outage, and
+      // must not leave the next attempt tens of seconds away (the backoff grows only while this check fails).
+      this.retryDelayMs = this.options.retryInitialMs;
       this.noteReachable();
       // The loss was found and repaired in one pass: still report it, so auth_lost / reauthenticated pair up.
       if (result.repaired) this.recordProblem(result.repairedFrom);

@@ -106,6 +106,23 @@ describe('PORTAL under gateway faults (real HTTPS)', () => {
     await moreSuccessfulSnapshots(pair, 2);
   });
 
+  it('retries a failing data call at the first backoff step while the gateway keeps answering', async () => {
+    pair = await startPortalPair({ broker: { retryInitialMs: 1000, retryMaxMs: 30_000 } });
+    await pair.broker.waitUntilReady(20_000);
+    // Six resets in a row on the data call only: auth status answers every time. A backoff that kept growing
+    // would take 1 + 2 + 4 + 8 + 16 s to get through them; each retry comes after the first step instead.
+    pair.fake.control.resetConnections({ count: 6, pathPrefix: SNAPSHOT });
+    const started = Date.now();
+    await waitFor(
+      () => pair!.fake.control.requests(SNAPSHOT).filter((entry) => entry.status === 'reset').length >= 6,
+      'six resets',
+      40_000,
+    );
+    await moreSuccessfulSnapshots(pair, 1);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    await waitFor(() => pair!.broker.state() === 'ready', 'ready again', 5_000);
+  });
+
   it('times out on a gateway slower than the request timeout and recovers when it speeds up', async () => {
     pair = await startPortalPair({ broker: { requestTimeoutMs: 500 } });
     await pair.broker.waitUntilReady(20_000);
