@@ -272,8 +272,10 @@ class PortalBroker implements Broker {
     if (!this.running) return this.options.retryMaxMs;
     if (problem.kind === 'rate_limited') return Math.max(this.limiter.pauseRemainingMs(), 50);
     this.recordProblem(problem);
+    // A garbled answer still proves the gateway is up: retry at the first step instead of backing off further.
+    if (problem.kind === 'bad_answer') this.retryDelayMs = this.options.retryInitialMs;
     const delay = this.retryDelayMs;
-    this.retryDelayMs = Math.min(this.options.retryMaxMs, this.retryDelayMs * 2);
+    if (problem.kind !== 'bad_answer') this.retryDelayMs = Math.min(this.options.retryMaxMs, this.retryDelayMs * 2);
     // Repeats of the same problem emit no event: say at debug level what the loop is waiting out.
     this.logger.debug({ kind: problem.kind, retryInMs: delay }, `portal pass failed: ${problem.reason}`);
     return delay;

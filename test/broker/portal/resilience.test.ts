@@ -123,6 +123,19 @@ describe('PORTAL under gateway faults (real HTTPS)', () => {
     await waitFor(() => pair!.broker.state() === 'ready', 'ready again', 5_000);
   });
 
+  it('retries soon after garbled auth status answers instead of backing off further', async () => {
+    pair = await startPortalPair({ broker: { retryInitialMs: 1000, retryMaxMs: 30_000 } });
+    await pair.broker.waitUntilReady(20_000);
+    // One reset sends the adapter back to auth status, which then answers garbage five times: the gateway is up.
+    pair.fake.control.corruptResponses('invalid', { count: 5, pathPrefix: '/iserver/auth/status' });
+    pair.fake.control.resetConnections({ count: 1, pathPrefix: SNAPSHOT });
+    const started = Date.now();
+    await waitFor(() => pair!.eventsOf('disconnected')[0], 'disconnected event');
+    await waitFor(() => pair!.eventsOf('ready').length >= 2, 'ready again', 40_000);
+    // A backoff growing on each garbled answer would need 2 + 4 + 8 + 16 s.
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
   it('times out on a gateway slower than the request timeout and recovers when it speeds up', async () => {
     pair = await startPortalPair({ broker: { requestTimeoutMs: 500 } });
     await pair.broker.waitUntilReady(20_000);
