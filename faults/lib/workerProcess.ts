@@ -53,7 +53,11 @@ export class WorkerProcess {
   static async spawn(env: WorkerEnv, logPath: string): Promise<WorkerProcess> {
     const httpPort = env.HTTP_PORT ? Number(env.HTTP_PORT) : await freePort();
     const fullEnv: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' };
-    for (const [key, value] of Object.entries({ LOG_LEVEL: process.env.FAULTS_WORKER_LOG_LEVEL ?? 'info', HTTP_PORT: String(httpPort), ...env })) {
+    for (const [key, value] of Object.entries({
+      LOG_LEVEL: process.env.FAULTS_WORKER_LOG_LEVEL ?? 'info',
+      HTTP_PORT: String(httpPort),
+      ...env,
+    })) {
       if (value !== undefined) fullEnv[key] = value;
     }
     const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'src', 'worker.ts')], {
