@@ -25,12 +25,13 @@ export function caFileProblem(file: string): string | null {
  */
 export function fallbackDirProblem(dir: string): string | null {
   const problem = (what: string) => `config error: FALLBACK_DIR=${dir} ${what}`;
-  let existing = resolve(dir);
+  const target = resolve(dir);
+  let existing = target;
   for (;;) {
     try {
       const stats = statSync(existing);
       if (!stats.isDirectory()) {
-        return existing === resolve(dir)
+        return existing === target
           ? problem('is not a directory')
           : problem(`cannot be created: ${existing} is a file`);
       }
@@ -42,7 +43,7 @@ export function fallbackDirProblem(dir: string): string | null {
     }
   }
   try {
-    if (existing === resolve(dir)) {
+    if (existing === target) {
       const probe = join(existing, `.write-probe-${process.pid}`);
       closeSync(openSync(probe, 'wx'));
       unlinkSync(probe);
@@ -51,7 +52,7 @@ export function fallbackDirProblem(dir: string): string | null {
     }
     return null;
   } catch (err) {
-    return existing === resolve(dir)
+    return existing === target
       ? problem(`is not writable (${errno(err)})`)
       : problem(`cannot be created in ${existing} (${errno(err)})`);
   }

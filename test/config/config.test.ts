@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, chmodSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, chmodSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, ConfigError } from '../../src/config/load';
@@ -54,6 +54,9 @@ describe('configuration', () => {
   writeFileSync(plainFile, 'not a certificate\n');
   const pemFile = join(scratch, 'ca.pem');
   writeFileSync(pemFile, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+  afterAll(() => {
+    for (const dir of [scratch, unwritable]) rmSync(dir, { recursive: true, force: true });
+  });
 
   const badCases: Array<[string, Record<string, string>, RegExp]> = [
     ['unknown mode', { IB_API_MODE: 'FIX' }, /IB_API_MODE="FIX" must be SOCKET or PORTAL/],

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -48,5 +48,6 @@ describe('embedded PostgreSQL as root: reaching binaries and data', () => {
     expect(granted).toHaveLength(3);
     letOthersTraverse(data, (line) => granted.push(line));
     expect(granted).toHaveLength(3);
+    rmSync(top, { recursive: true, force: true });
   });
 });
