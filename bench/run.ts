@@ -54,6 +54,8 @@ interface BenchOptions {
   tickMs: number;
   /** Where the dev server keeps its state: a SQLite file (as `npm start`) or memory. */
   temporalStore: 'file' | 'memory';
+  /** Extra dynamic-config values for the dev server (`--temporal-config key=value`, repeatable), for experiments. */
+  temporalConfig: string[];
   resets: number;
   dataBackResets: number;
   drops: number;
@@ -82,6 +84,7 @@ function parseOptions(argv: string[]): BenchOptions {
       'insert-rows': { type: 'string' },
       'tick-ms': { type: 'string' },
       'temporal-store': { type: 'string', default: 'file' },
+      'temporal-config': { type: 'string', multiple: true, default: [] },
     },
   });
   const quick = values.quick ?? false;
@@ -105,6 +108,10 @@ function parseOptions(argv: string[]): BenchOptions {
     insertSamples: quick ? 200 : 1000,
     tickMs: positiveInteger('tick-ms', values['tick-ms'], 250, 10),
     temporalStore,
+    temporalConfig: (values['temporal-config'] ?? []).map((entry) => {
+      if (!/^[\w.]+=.+$/.test(entry)) throw new Error(`--temporal-config must be key=value, got ${entry}`);
+      return entry;
+    }),
     resets: quick ? 3 : 10,
     dataBackResets: quick ? 0 : 3,
     drops: quick ? 1 : 3,
@@ -291,6 +298,7 @@ async function main(): Promise<void> {
     devServer = await startTemporalDevServer({
       dbFilename: options.temporalStore === 'file' ? join(tempDir, 'temporal.db') : undefined,
       logFile: join(tempDir, 'temporal.log'),
+      extraArgs: options.temporalConfig.flatMap((entry) => ['--dynamic-config-value', entry]),
     });
     pg = await startBenchPostgres();
     cyclesDb = await createScratchDatabase(pg.url, 'bench_cycles');
