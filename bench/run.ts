@@ -362,7 +362,8 @@ async function main(): Promise<void> {
       out.push('');
       out.push(
         `long run, ${longRun.positions} options, ${longRun.cycles} cycles: RSS ${longRun.rss_start_mb} → ${longRun.rss_end_mb} MB ` +
-          `(${longRun.rss_growth_pct} %, heap ${longRun.heap_growth_pct} %), work p99 ${longRun.work_p99_ms} ms, ` +
+          `(${longRun.rss_growth_pct} %, heap ${longRun.heap_growth_pct} %; second half ${longRun.rss_growth_second_half_pct} %, ` +
+          `every tenth ${longRun.rss_curve_mb.join(' ')} MB), work p99 ${longRun.work_p99_ms} ms, ` +
           `e2e p99 ${longRun.e2e_p99_ms} ms, jitter p99 ${longRun.jitter_p99_ms} ms, drift ${longRun.drift_ms} ms, ` +
           `${longRun.events_per_cycle} events/cycle, ${longRun.cycles_per_run} cycles/run over ${longRun.runs} runs`,
       );

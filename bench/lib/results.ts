@@ -43,6 +43,9 @@ export interface SizeResult {
   rss_end_mb: number | null;
   rss_growth_pct: number | null;
   heap_growth_pct: number | null;
+  /** RSS every tenth of the run (no forced collection), and its growth over the second half of the run. */
+  rss_curve_mb: number[];
+  rss_growth_second_half_pct: number | null;
   insert_p50_ms_empty: number | null;
   insert_p99_ms_empty: number | null;
   insert_p50_ms_5m: number | null;
@@ -117,6 +120,11 @@ export function temporalFigures(run: TemporalPhaseResult, baselineP99: number, i
     rss_end_mb: round(run.memoryAtEnd.rssMb),
     rss_growth_pct: pct(run.memoryAtStart.rssMb, run.memoryAtEnd.rssMb),
     heap_growth_pct: pct(run.memoryAtStart.heapUsedMb, run.memoryAtEnd.heapUsedMb),
+    rss_curve_mb: run.rssCurveMb.map((mb) => Math.round(mb)),
+    rss_growth_second_half_pct:
+      run.rssCurveMb.length >= 3
+        ? pct(run.rssCurveMb[Math.floor((run.rssCurveMb.length - 1) / 2)], run.rssCurveMb[run.rssCurveMb.length - 1])
+        : null,
     stages_ms: Object.fromEntries(
       STAGES.map((stage) => {
         const s = summarize(run.stages[stage]);

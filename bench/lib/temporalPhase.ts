@@ -23,6 +23,8 @@ export interface TemporalPhaseResult {
   memoryAtEnd: MemoryFigures;
   /** Cycles between the two memory readings. */
   memoryCycles: number;
+  /** RSS (MB, no forced collection) every tenth of the measured slots: a leak climbs, a settling heap flattens. */
+  rssCurveMb: number[];
   seconds: number;
   /** CPU ms used over the phase: this process (the worker), and the Temporal server. */
   workerCpuMs: number;
@@ -56,9 +58,14 @@ export async function runTemporalPhase(
   const recorder = stack.temporalCycles;
   recorder.samples.length = 0;
   let memoryAtStart: MemoryFigures | null = null;
+  const rssCurveMb: number[] = [];
+  const curveStep = Math.max(1, Math.floor((options.slots - options.warmup) / 10));
   recorder.onCycle = (count) => {
     // After the activity returned to the SDK, between cycles, so the collection delays no measured write.
     if (count === options.warmup) setImmediate(() => (memoryAtStart = settledMemory(options.gc)));
+    if (count >= options.warmup && (count - options.warmup) % curveStep === 0) {
+      rssCurveMb.push(process.memoryUsage.rss() / (1024 * 1024));
+    }
   };
   const workflowId = `bench-${randomBytes(4).toString('hex')}`;
   const started = Date.now();
@@ -92,6 +99,7 @@ export async function runTemporalPhase(
     memoryAtStart: memoryAtStart ?? memoryAtEnd,
     memoryAtEnd,
     memoryCycles: recorder.samples.length - options.warmup,
+    rssCurveMb,
     seconds,
     workerCpuMs,
     serverCpuMs,
