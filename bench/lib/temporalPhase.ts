@@ -8,7 +8,7 @@ import { ownCpuMs } from './cpu';
 import type { CycleSample } from './cycleRecorder';
 import { historyOf, type HistoryFigures } from './history';
 import { breakdown, type Stage } from './historyBreakdown';
-import { settledMemory, type MemoryFigures } from './memory';
+import { currentRssMb, settledMemory, type MemoryFigures } from './memory';
 
 export interface TemporalPhaseResult {
   workflowId: string;
@@ -64,7 +64,7 @@ export async function runTemporalPhase(
     // After the activity returned to the SDK, between cycles, so the collection delays no measured write.
     if (count === options.warmup) setImmediate(() => (memoryAtStart = settledMemory(options.gc)));
     if (count >= options.warmup && (count - options.warmup) % curveStep === 0) {
-      rssCurveMb.push(process.memoryUsage.rss() / (1024 * 1024));
+      rssCurveMb.push(currentRssMb());
     }
   };
   const workflowId = `bench-${randomBytes(4).toString('hex')}`;
