@@ -10,6 +10,7 @@ export function brokerFromConfig(config: BridgeConfig, logger: Logger): Broker {
     return createPortalBroker({
       baseUrl: config.IB_PORTAL_URL,
       account: config.IB_ACCOUNT,
+      betaBenchmark: config.BETA_BENCHMARK ?? null,
       caFile: config.IB_PORTAL_CA_FILE,
       insecureTls: config.IB_PORTAL_INSECURE_TLS,
       logger: logger.child({ component: 'portal' }),
