@@ -510,7 +510,10 @@ function newSubscription(
   };
 }
 
-/** A price line for the benchmark by symbol; it has the highest priority among price lines (one line). */
+/**
+ * A price line for the benchmark by symbol. It comes last when the budget is short: a held position's price feeds
+ * every total, the benchmark only the beta-weighted figure (which then says it has no price).
+ */
 function newBenchmarkSubscription(symbol: string, type: MarketDataType): Subscription {
   const position: Position = {
     account: '',
@@ -523,7 +526,7 @@ function newBenchmarkSubscription(symbol: string, type: MarketDataType): Subscri
     currency: BENCHMARK_CURRENCY,
   };
   return {
-    ...newSubscription(position, 'price', Number.MAX_SAFE_INTEGER, type),
+    ...newSubscription(position, 'price', -1, type),
     contract: { symbol, secType: SecType.STK, exchange: BENCHMARK_EXCHANGE, currency: BENCHMARK_CURRENCY },
   };
 }

@@ -112,6 +112,24 @@ describe('SOCKET adapter: base currency, exchange rates and the beta benchmark',
     expect(result.units.betaWeightedDeltaReason).toBeUndefined();
   });
 
+  it('counts the benchmark line in the budget, and gives it out last when the budget is short', async () => {
+    h = await startSimAndBroker({
+      sim: { portfolio: multiCurrencyPortfolio(Date.now()) },
+      broker: { account: MAIN_ACCOUNT, betaBenchmark: 'SPY', maxMarketDataLines: 4 },
+    });
+    await eventually(() => h!.broker.marketDataStats().linesInUse === 4 && h!.sim.linesInUse() === 4, {
+      what: 'four lines at both ends',
+    });
+    expect(h.broker.marketDataStats().overBudget).toEqual([-1]);
+    const budgetEvent = h.events.find((e) => e.type === 'line_budget_exceeded');
+    expect(budgetEvent?.details).toMatchObject({ maxLines: 4, wanted: 5, unsubscribed: 1, conIds: [-1] });
+    const snapshot = await eventually(() => complete(h!), { what: 'prices and exchange rates' });
+    expect(snapshot.benchmark).toBeNull();
+    const result = aggregate(snapshot, { betas: { AAPL: 1, SAP: 1, N225M: 1 }, betaBenchmark: 'SPY' });
+    expect(result.betaWeightedDelta).toBeNull();
+    expect(result.units.betaWeightedDeltaReason).toMatch(/^no_benchmark_price: /);
+  });
+
   it('says the benchmark has no price when the gateway does not know its symbol', async () => {
     h = await startSimAndBroker({
       sim: { portfolio: multiCurrencyPortfolio(Date.now()) },
