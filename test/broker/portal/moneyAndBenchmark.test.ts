@@ -88,6 +88,27 @@ describe('PORTAL adapter: ledger exchange rates and the beta benchmark', () => {
   });
 });
 
+describe('PORTAL adapter: a benchmark the gateway does not know', () => {
+  let pair: PortalPair | undefined;
+  afterEach(async () => {
+    await pair?.close();
+    pair = undefined;
+  });
+
+  it('says so once, keeps working, and leaves the benchmark without a price', async () => {
+    pair = await startPortalPair({
+      fake: { portfolio: multiCurrencyPortfolio(START) },
+      broker: { account: MAIN_ACCOUNT, betaBenchmark: 'NOSUCH' },
+    });
+    await pair.broker.waitUntilReady(30_000);
+    const snapshot = await waitFor(() => complete(pair!, false), 'a complete snapshot');
+    expect(snapshot.benchmark).toBeNull();
+    expect(pair.eventsOf('error').map((e) => e.message)).toEqual(['beta benchmark NOSUCH not found by /trsrv/stocks']);
+    const result = aggregate(snapshot, { betas: { AAPL: 1, SAP: 1, N225M: 1 }, betaBenchmark: 'NOSUCH' });
+    expect(result.units.betaWeightedDeltaReason).toMatch(/^no_benchmark_price: no price for NOSUCH/);
+  });
+});
+
 describe('ledger and stock lookup answers', () => {
   it('takes the base currency from the one entry at parity and rejects unreadable rates', () => {
     expect(
