@@ -1,6 +1,7 @@
 import type { BrokerSnapshot, MarketDataType, OptionGreeks, Position } from '../broker/types';
 import type { AggregatedGreeks, ExcludedPosition, ExclusionReason, GreeksTotals, UnderlyingBreakdown } from './types';
-import { effectiveMultiplier, isDeltaOneSecType, isOptionSecType } from './instruments';
+import { countingMultiplier, isDeltaOneSecType, isOptionSecType } from './instruments';
+import { implausibleContribution, implausibleOptionGreeks, implausiblePrice } from './plausibility';
 import { GREEKS_UNITS } from './units';
 
 export interface AggregateOptions {
@@ -67,18 +68,31 @@ interface GroupState {
   hasContribution: boolean;
 }
 
+/** One position's share of every figure; the money figures are 0 when it has no price. */
+interface Contribution {
+  delta: number;
+  gamma: number;
+  vega: number;
+  theta: number;
+  dollarDelta: number;
+  dollarGamma: number;
+}
+
+function contributionOf(delta: number, gamma: number, vega: number, theta: number, price: number | null): Contribution {
+  const dollarDelta = price === null ? 0 : delta * price;
+  // gamma × S × S, not S²: the same product, but it overflows only when the figure itself would.
+  const dollarGamma = price === null ? 0 : gamma * price * price * CASH_GAMMA_MOVE;
+  return { delta, gamma, vega, theta, dollarDelta, dollarGamma };
+}
+
 function addContribution(
   group: GroupState,
   totals: GreeksTotals,
-  delta: number,
-  gamma: number,
-  vega: number,
-  theta: number,
-  price: number,
+  c: Contribution,
+  price: number | null,
   priceAt: number,
 ): void {
-  const dollarDelta = delta * price;
-  const dollarGamma = gamma * price * price * CASH_GAMMA_MOVE;
+  const { delta, gamma, vega, theta, dollarDelta, dollarGamma } = c;
   const b = group.breakdown;
   b.delta += delta;
   b.gamma += gamma;
@@ -93,21 +107,27 @@ function addContribution(
   totals.dollarDelta += dollarDelta;
   totals.dollarGamma += dollarGamma;
   group.hasContribution = true;
-  if (priceAt >= group.priceAt) {
+  if (price !== null && priceAt >= group.priceAt) {
     group.priceAt = priceAt;
     b.underlyingPrice = price;
   }
 }
 
-function excludedEntry(position: Position, reason: ExclusionReason, ageMs?: number): ExcludedPosition {
+function excludedEntry(
+  position: Position,
+  reason: ExclusionReason,
+  extra: { ageMs?: number; detail?: string; excludedFrom?: ExcludedPosition['excludedFrom'] } = {},
+): ExcludedPosition {
   const entry: ExcludedPosition = {
     conId: position.conId,
     localSymbol: position.localSymbol,
     underlying: position.underlying,
     quantity: position.quantity,
     reason,
+    excludedFrom: extra.excludedFrom ?? 'all',
   };
-  if (ageMs !== undefined) entry.ageMs = ageMs;
+  if (extra.ageMs !== undefined) entry.ageMs = extra.ageMs;
+  if (extra.detail !== undefined) entry.detail = extra.detail;
   return entry;
 }
 
@@ -152,11 +172,21 @@ export function aggregateGreeks(snapshot: BrokerSnapshot, options: AggregateOpti
     group.breakdown.positionCount++;
     group.breakdown.optionCount++;
 
+    const multiplier = countingMultiplier(position.secType, position.multiplier);
+    if (multiplier === null) {
+      excluded.push(excludedEntry(position, 'unknown_multiplier'));
+      continue;
+    }
     const greeks = snapshot.greeks[position.conId];
     const reason = classifyGreeks(greeks, now, maxAgeMs);
     if (reason !== null || !greeks) {
       const ageMs = greeks && greeks.computedAt > 0 ? now - greeks.computedAt : undefined;
-      excluded.push(excludedEntry(position, reason ?? 'missing', ageMs));
+      excluded.push(excludedEntry(position, reason ?? 'missing', { ageMs }));
+      continue;
+    }
+    const badGreeks = implausibleOptionGreeks(greeks);
+    if (badGreeks !== null) {
+      excluded.push(excludedEntry(position, 'implausible', { detail: badGreeks }));
       continue;
     }
     let price: number | null = null;
@@ -171,19 +201,27 @@ export function aggregateGreeks(snapshot: BrokerSnapshot, options: AggregateOpti
       }
     }
     if (price === null) {
-      excluded.push(excludedEntry(position, 'no_underlying_price', now - greeks.computedAt));
+      excluded.push(excludedEntry(position, 'no_underlying_price', { ageMs: now - greeks.computedAt }));
       continue;
     }
-    const scale = position.quantity * effectiveMultiplier(position.multiplier);
+    const scale = position.quantity * multiplier;
     // classifyGreeks has checked all four are finite numbers.
     const { delta, gamma, vega, theta } = greeks as { delta: number; gamma: number; vega: number; theta: number };
-    addContribution(group, totals, delta * scale, gamma * scale, vega * scale, theta * scale, price, priceAt);
+    const contribution = contributionOf(delta * scale, gamma * scale, vega * scale, theta * scale, price);
+    const badInput = implausiblePrice('underlying price', price) ?? implausibleContribution({ ...contribution });
+    if (badInput !== null) {
+      excluded.push(excludedEntry(position, 'implausible', { detail: badInput }));
+      continue;
+    }
+    addContribution(group, totals, contribution, price, priceAt);
     coveredOptionCount++;
     group.breakdown.coveredOptionCount++;
     marketDataType =
       marketDataType === null || marketDataType === greeks.marketDataType ? greeks.marketDataType : 'mixed';
   }
 
+  // A stock's or future's share delta is quantity × multiplier whatever its price: it always counts (unless its
+  // multiplier is unknown or absurd), and only the money figures need a fresh, plausible price.
   for (let i = 0; i < positions.length; i++) {
     const position = positions[i];
     if (isOptionPosition(position) || !Number.isFinite(position.quantity) || position.quantity === 0) continue;
@@ -192,6 +230,11 @@ export function aggregateGreeks(snapshot: BrokerSnapshot, options: AggregateOpti
     group.breakdown.positionCount++;
     if (!isDeltaOneSecType(position.secType)) continue;
 
+    const multiplier = countingMultiplier(position.secType, position.multiplier);
+    if (multiplier === null) {
+      excluded.push(excludedEntry(position, 'unknown_multiplier'));
+      continue;
+    }
     const quote = snapshot.underlyingPrices[position.underlyingConId ?? position.conId];
     let price: number | null = null;
     let priceAt = -Infinity;
@@ -202,20 +245,26 @@ export function aggregateGreeks(snapshot: BrokerSnapshot, options: AggregateOpti
       price = group.breakdown.underlyingPrice;
       priceAt = group.priceAt;
     }
-    if (price === null) {
-      excluded.push(excludedEntry(position, 'no_underlying_price', quote ? now - quote.at : undefined));
+    const shares = position.quantity * multiplier;
+    const badShares = implausibleContribution({ delta: shares });
+    if (badShares !== null) {
+      excluded.push(excludedEntry(position, 'implausible', { detail: badShares }));
       continue;
     }
-    addContribution(
-      group,
-      totals,
-      position.quantity * effectiveMultiplier(position.multiplier),
-      0,
-      0,
-      0,
-      price,
-      priceAt,
-    );
+    let moneyExclusion: ExcludedPosition | null = null;
+    if (price === null) {
+      const ageMs = quote ? now - quote.at : undefined;
+      moneyExclusion = excludedEntry(position, 'no_underlying_price', { ageMs, excludedFrom: 'money' });
+    } else {
+      const badPrice =
+        implausiblePrice('price', price) ?? implausibleContribution({ ...contributionOf(shares, 0, 0, 0, price) });
+      if (badPrice !== null) {
+        moneyExclusion = excludedEntry(position, 'implausible', { detail: badPrice, excludedFrom: 'money' });
+        price = null;
+      }
+    }
+    if (moneyExclusion) excluded.push(moneyExclusion);
+    addContribution(group, totals, contributionOf(shares, 0, 0, 0, price), price, priceAt);
   }
 
   const benchmarkPrice = options.benchmarkPrice;
