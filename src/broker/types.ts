@@ -89,6 +89,12 @@ export interface BrokerSnapshot {
   pnl: PnlFigures | null;
   /** The market-data type the adapter currently requests. */
   marketDataType: MarketDataType;
+  /**
+   * True once the position list of the current session is complete (SOCKET: positionEnd after the last connect or
+   * 1101; PORTAL: every page read since the last session start). Until then `positions` may be partial, or the
+   * previous session's, and no figure may be computed from it.
+   */
+  positionsComplete: boolean;
 }
 
 /** Lifecycle events; the persistence layer writes each to api_logs. */
@@ -112,6 +118,7 @@ export type BrokerEventType =
   | 'rate_limited'
   | 'outage'
   | 'bad_input'
+  | 'account_not_managed'
   | 'error';
 
 export interface BrokerEvent {

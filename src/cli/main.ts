@@ -33,6 +33,9 @@ function describe(status: BridgeStatus): string {
   return [
     `${status.workflowId}: ${status.state}${status.paused ? ` (${status.pauseReason})` : ''}`,
     `  last ok cycle  ${status.lastOkAt ?? '—'}${c ? `  (${c.latencyMs} ms, ${c.outcome})` : ''}`,
+    ...(c?.outcome === 'ib_unavailable' && c.unavailableMessage
+      ? [`  no snapshot    ${c.unavailableReason ?? 'ib_unavailable'}: ${c.unavailableMessage}`]
+      : []),
     c && c.netDelta !== null
       ? `  net Greeks     delta ${c.netDelta.toFixed(2)}  gamma ${c.netGamma?.toFixed(4)}  vega ${c.netVega?.toFixed(2)}  theta ${c.netTheta?.toFixed(2)}  coverage ${((c.coverage ?? 0) * 100).toFixed(1)} %`
       : '  net Greeks     —',

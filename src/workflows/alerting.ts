@@ -130,6 +130,7 @@ export function createAlerting(
         figures: answered ? figuresOf(summary) : null,
         underlyings: answered ? (summary.underlyings ?? null) : null,
         gateway: answered ? 'up' : 'down',
+        ...(!answered && summary.unavailableMessage ? { gatewayProblem: summary.unavailableMessage } : {}),
         bufferedRows: state.bufferedRows,
         lastOkAt: state.lastOkAt,
       });

@@ -45,6 +45,7 @@ function snapshot(positions: Position[], greekList: OptionGreeks[] = [], quotes:
     underlyingPrices: Object.fromEntries(quotes.map((q) => [q.conId, q])),
     pnl: { daily: 12.5, unrealized: -40, realized: null },
     marketDataType: 'live',
+    positionsComplete: true,
   };
 }
 

@@ -70,6 +70,8 @@ class PortalBroker implements Broker {
   private trackedAccounts: string[] = [];
   private readonly positionsByAccount = new Map<string, Position[]>();
   private positionsDueAt = 0;
+  /** Every page of every tracked account has been read since the current session started. */
+  private positionsComplete = false;
   private readonly requestedConIds = new Set<number>();
   private readonly reportedRejections = new Set<string>();
   private retryDelayMs: number;
@@ -170,6 +172,7 @@ class PortalBroker implements Broker {
       underlyingPrices,
       pnl: null,
       marketDataType: this.store.prevailingType(),
+      positionsComplete: this.positionsComplete,
     };
   }
 
@@ -236,6 +239,9 @@ class PortalBroker implements Broker {
       if (result.repaired) this.recordProblem(result.repairedFrom);
       this.sessionOk = true;
       this.repairedByAdapter = result.repaired;
+      // A new session: the positions read before it may be out of date; read them all again before any row.
+      this.positionsComplete = false;
+      this.positionsDueAt = 0;
     }
     if (!this.portfolioPrimed) await this.primePortfolio();
     if (!this.iserverPrimed) await this.primeIserver();
@@ -304,7 +310,7 @@ class PortalBroker implements Broker {
     if (AUTH_PROBLEMS.has(problem.kind)) this.events.emit('auth_lost', problem.reason, details);
     else if (problem.kind === 'outage') this.events.emit('outage', problem.reason, details, problem.status);
     else if (problem.kind === 'bad_answer') this.events.emit('bad_input', problem.reason, details);
-    else if (problem.kind === 'account') this.events.emit('error', problem.reason, details);
+    else if (problem.kind === 'account') this.events.emit('account_not_managed', problem.reason, details);
     else this.events.emit('disconnected', problem.reason, details);
   }
 
@@ -349,6 +355,8 @@ class PortalBroker implements Broker {
       )
       .filter((id): id is string => typeof id === 'string' && id.length > 0);
     const wanted = this.options.account;
+    // Known even when the wanted account is missing: the cycle tells the operator which accounts there are.
+    this.knownAccounts = ids;
     if (wanted && !ids.includes(wanted)) {
       this.fail({
         kind: 'account',
@@ -356,7 +364,6 @@ class PortalBroker implements Broker {
       });
       throw new AccountMissingError();
     }
-    this.knownAccounts = ids;
     this.trackedAccounts = wanted ? [wanted] : ids;
     this.portfolioPrimed = true;
   }
@@ -381,6 +388,7 @@ class PortalBroker implements Broker {
         this.events.emit('bad_input', `position row rejected: ${rejected.reason}`, { account, conId: rejected.conId });
       }
     }
+    this.positionsComplete = true;
     // Wall-clock: the injected clock may stand still in tests, the refresh timer must not.
     this.positionsDueAt = Date.now() + this.options.positionsRefreshIntervalMs;
   }
@@ -455,6 +463,7 @@ class PortalBroker implements Broker {
 
   private dropSession(): void {
     this.sessionOk = false;
+    this.positionsComplete = false;
     this.portfolioPrimed = false;
     this.iserverPrimed = false;
     this.positionsDueAt = 0;

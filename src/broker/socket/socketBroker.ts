@@ -43,6 +43,7 @@ class TwsSocketBroker implements SocketBroker {
   private readonly pnl: PnlBook;
   private readonly supervisor: ConnectionSupervisor;
   private managedAccounts: string[] = [];
+  private reportedUnmanaged = false;
 
   constructor(private readonly options: ResolvedSocketBrokerOptions) {
     this.events = new EventHub('SOCKET', options.clock, options.logger);
@@ -102,6 +103,7 @@ class TwsSocketBroker implements SocketBroker {
       underlyingPrices,
       pnl: this.pnl.get(account),
       marketDataType: this.marketData.currentType(),
+      positionsComplete: this.positions.isComplete(),
     };
   }
 
@@ -144,6 +146,7 @@ class TwsSocketBroker implements SocketBroker {
       },
       managedAccounts: (accounts) => {
         this.managedAccounts = accounts;
+        this.checkAccountManaged(accounts);
       },
       requestError: (_session, reqId, code, message) => {
         if (this.marketData.onRequestError(reqId, code, message)) return;
@@ -152,6 +155,21 @@ class TwsSocketBroker implements SocketBroker {
         this.options.logger.debug({ reqId, code }, `error for an unknown or finished request: ${message}`);
       },
     };
+  }
+
+  /** One event when the configured account is (or becomes) missing from the login's accounts, not one per session. */
+  private checkAccountManaged(accounts: string[]): void {
+    const wanted = this.options.account;
+    const missing = wanted !== null && !accounts.includes(wanted);
+    if (missing && !this.reportedUnmanaged) {
+      this.events.emit({
+        type: 'account_not_managed',
+        account: wanted,
+        message: `account ${wanted} is not among the accounts this login manages [${accounts.join(', ')}]`,
+        details: { account: wanted, managedAccounts: accounts },
+      });
+    }
+    this.reportedUnmanaged = missing;
   }
 
   private pnlAccounts(): string[] {
