@@ -129,7 +129,8 @@ export function createAlerting(
         at: summary.slotAt,
         figures: answered ? figuresOf(summary) : null,
         underlyings: answered ? (summary.underlyings ?? null) : null,
-        gateway: answered ? 'up' : 'down',
+        // A position list still loading is a gateway that answers, just not yet completely: no human is needed.
+        gateway: answered ? 'up' : summary.unavailableReason === 'positions_loading' ? 'unknown' : 'down',
         ...(!answered && summary.unavailableMessage ? { gatewayProblem: summary.unavailableMessage } : {}),
         bufferedRows: state.bufferedRows,
         lastOkAt: state.lastOkAt,
