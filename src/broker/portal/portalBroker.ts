@@ -12,6 +12,7 @@ import { SNAPSHOT_FIELDS } from './fieldParsing';
 import { PortalHttpClient, PortalRequestError } from './httpClient';
 import { MarketDataStore } from './marketData';
 import { resolvePortalOptions, type PortalBrokerOptions, type ResolvedPortalOptions } from './options';
+import { ContractMultipliers } from './contractMultipliers';
 import { loadPositions } from './positions';
 import { RateLimiter } from './rateLimiter';
 import { problemFromError, SessionKeeper, type SessionProblem, type SessionProblemKind } from './sessionKeeper';
@@ -54,6 +55,7 @@ class PortalBroker implements Broker {
   private readonly session: SessionKeeper;
   private readonly events: PortalEventHub;
   private readonly store = new MarketDataStore();
+  private readonly multipliers: ContractMultipliers;
 
   private running = false;
   private generation = 0;
@@ -106,6 +108,7 @@ class PortalBroker implements Broker {
       takeOverCompetingSession: this.options.takeOverCompetingSession,
     });
     this.retryDelayMs = this.options.retryInitialMs;
+    this.multipliers = new ContractMultipliers(this.http);
   }
 
   start(): void {
@@ -380,7 +383,7 @@ class PortalBroker implements Broker {
   private async refreshPositions(): Promise<void> {
     for (const account of this.trackedAccounts) {
       const load = await loadPositions(this.http, account);
-      this.positionsByAccount.set(account, load.positions);
+      this.positionsByAccount.set(account, await this.multipliers.complete(load.positions));
       for (const rejected of load.rejected) {
         const key = `${account}:${rejected.reason}`;
         if (this.reportedRejections.has(key)) continue;
