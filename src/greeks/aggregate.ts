@@ -69,18 +69,17 @@ interface GroupState {
 }
 
 /** One position's share of every figure; the money figures are 0 when it has no price. */
-interface Contribution {
+type Contribution = {
   delta: number;
   gamma: number;
   vega: number;
   theta: number;
   dollarDelta: number;
   dollarGamma: number;
-}
+};
 
 function contributionOf(delta: number, gamma: number, vega: number, theta: number, price: number | null): Contribution {
   const dollarDelta = price === null ? 0 : delta * price;
-  // gamma × S × S, not S²: the same product, but it overflows only when the figure itself would.
   const dollarGamma = price === null ? 0 : gamma * price * price * CASH_GAMMA_MOVE;
   return { delta, gamma, vega, theta, dollarDelta, dollarGamma };
 }
@@ -208,7 +207,7 @@ export function aggregateGreeks(snapshot: BrokerSnapshot, options: AggregateOpti
     // classifyGreeks has checked all four are finite numbers.
     const { delta, gamma, vega, theta } = greeks as { delta: number; gamma: number; vega: number; theta: number };
     const contribution = contributionOf(delta * scale, gamma * scale, vega * scale, theta * scale, price);
-    const badInput = implausiblePrice('underlying price', price) ?? implausibleContribution({ ...contribution });
+    const badInput = implausiblePrice('underlying price', price) ?? implausibleContribution(contribution);
     if (badInput !== null) {
       excluded.push(excludedEntry(position, 'implausible', { detail: badInput }));
       continue;
@@ -257,7 +256,7 @@ export function aggregateGreeks(snapshot: BrokerSnapshot, options: AggregateOpti
       moneyExclusion = excludedEntry(position, 'no_underlying_price', { ageMs, excludedFrom: 'money' });
     } else {
       const badPrice =
-        implausiblePrice('price', price) ?? implausibleContribution({ ...contributionOf(shares, 0, 0, 0, price) });
+        implausiblePrice('price', price) ?? implausibleContribution(contributionOf(shares, 0, 0, 0, price));
       if (badPrice !== null) {
         moneyExclusion = excludedEntry(position, 'implausible', { detail: badPrice, excludedFrom: 'money' });
         price = null;

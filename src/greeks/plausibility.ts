@@ -46,7 +46,7 @@ export function implausiblePrice(what: string, price: number): string | null {
 }
 
 /** Why one position's contributions are implausible (too large, or not finite), or null. */
-export function implausibleContribution(contribution: Record<string, number>): string | null {
+export function implausibleContribution(contribution: Readonly<Record<string, number>>): string | null {
   for (const [name, value] of Object.entries(contribution)) {
     if (!(Math.abs(value) < B.contributionAbsMax)) {
       return `${name} contribution ${value} is not below ${B.contributionAbsMax} in magnitude`;
