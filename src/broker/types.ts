@@ -115,6 +115,12 @@ export interface BrokerSnapshot {
   benchmark?: BenchmarkQuote | null;
   /** The account's exchange rates; absent when the adapter reports none (then no figure can be converted). */
   exchangeRates?: ExchangeRates;
+  /**
+   * True once the position list of the current session is complete (SOCKET: positionEnd after the last connect or
+   * 1101; PORTAL: every page read since the last session start). Until then `positions` may be partial, or the
+   * previous session's, and no figure may be computed from it.
+   */
+  positionsComplete: boolean;
 }
 
 /** Lifecycle events; the persistence layer writes each to api_logs. */
@@ -138,6 +144,7 @@ export type BrokerEventType =
   | 'rate_limited'
   | 'outage'
   | 'bad_input'
+  | 'account_not_managed'
   | 'error';
 
 export interface BrokerEvent {

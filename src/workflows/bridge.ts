@@ -186,7 +186,8 @@ export async function ibkrBridge(input: BridgeInput): Promise<never> {
       state.cyclesTotal += 1;
       state.bufferedRows = summary.bufferedRows;
       if (summary.outcome === 'ib_unavailable') {
-        recordGap({ from: slotAt, to: slotAt + settings.intervalMs, slots: 1, reason: 'ib_unavailable' });
+        const reason = summary.unavailableReason ?? 'ib_unavailable';
+        recordGap({ from: slotAt, to: slotAt + settings.intervalMs, slots: 1, reason });
         publish('disconnected');
       } else {
         state.lastOkAt = slotAt;

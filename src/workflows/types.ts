@@ -49,12 +49,22 @@ export const DEFAULT_SETTINGS: Omit<BridgeSettings, 'account'> = {
   cycleLeadMs: 500,
 };
 
+/**
+ * Why a cycle took no snapshot. ib_unavailable: the IB connection was not ready; positions_loading: the position
+ * list of the current session was not complete yet; account_not_managed: the configured account is not among the
+ * accounts the login manages.
+ */
+export type UnavailableReason = 'ib_unavailable' | 'positions_loading' | 'account_not_managed';
+
 /** What one cycle activity returns: a few numbers, never per-position data (it lands in history). */
 export interface CycleSummary {
   cycleKey: string;
   slotAt: number;
   /** 'written': row committed; 'duplicate': already there (a retried cycle); 'ib_unavailable': no snapshot taken. */
   outcome: 'written' | 'duplicate' | 'ib_unavailable';
+  /** With 'ib_unavailable': why, and what to do about it (absent in older histories: the connection). */
+  unavailableReason?: UnavailableReason;
+  unavailableMessage?: string;
   connection: 'connecting' | 'ready' | 'degraded' | 'down';
   latencyMs: number;
   netDelta: number | null;
@@ -76,7 +86,7 @@ export interface GapRecord {
   from: number;
   to: number;
   slots: number;
-  reason: 'paused' | 'worker_unavailable' | 'reset_window' | 'ib_unavailable' | 'overrun' | 'buffer_unavailable';
+  reason: 'paused' | 'worker_unavailable' | 'reset_window' | UnavailableReason | 'overrun' | 'buffer_unavailable';
   /** When a long outage produced more gaps than a cycle carries, older ones are folded together: their reasons. */
   otherReasons?: GapRecord['reason'][];
 }

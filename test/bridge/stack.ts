@@ -13,7 +13,7 @@ import { startFakeClientPortal, type FakeClientPortal } from '../../src/sim/port
 import type { Broker } from '../../src/broker/types';
 import { createFallbackBuffer } from '../../src/buffer';
 import { applyRetention, classifyDbError, createDb, migrate, type Db } from '../../src/db';
-import { startTwsSimulator, type TwsSimulator } from '../../src/sim/tws';
+import { startTwsSimulator, type SimulatorSettings, type TwsSimulator } from '../../src/sim/tws';
 import { MAIN_ACCOUNT } from '../../src/sim/model';
 import { createBridgeWorkers, type BridgeWorkers } from '../../src/worker/createWorkers';
 import type { ibkrBridge } from '../../src/workflows/bridge';
@@ -60,10 +60,15 @@ export class BridgeStack {
     private readonly env: TestWorkflowEnvironment,
     private readonly bundle: WorkflowBundleWithSourceMap,
     private readonly mode: 'SOCKET' | 'PORTAL' = 'SOCKET',
+    private readonly simulatorSettings: Partial<SimulatorSettings> = {},
   ) {}
 
   async start(): Promise<this> {
-    this.simulator = await startTwsSimulator({ port: 0, seed: 7, settings: { tickIntervalMs: 200 } });
+    this.simulator = await startTwsSimulator({
+      port: 0,
+      seed: 7,
+      settings: { tickIntervalMs: 200, ...this.simulatorSettings },
+    });
     this.database = await createTestDatabase('bridge');
     await migrate(this.database.url);
     const target = new URL(this.database.url);
@@ -188,14 +193,17 @@ export async function eventually<T>(
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Registers a whole stack for the calling test file (started before its tests, stopped after) and returns it. */
-export function useBridgeStack(mode: 'SOCKET' | 'PORTAL' = 'SOCKET'): {
+export function useBridgeStack(
+  mode: 'SOCKET' | 'PORTAL' = 'SOCKET',
+  simulatorSettings: Partial<SimulatorSettings> = {},
+): {
   stack: BridgeStack;
   env: TestWorkflowEnvironment;
 } {
   const context = {} as { stack: BridgeStack; env: TestWorkflowEnvironment };
   beforeAll(async () => {
     context.env = await connectTestEnv();
-    context.stack = await new BridgeStack(context.env, await bundleWorkflows(), mode).start();
+    context.stack = await new BridgeStack(context.env, await bundleWorkflows(), mode, simulatorSettings).start();
   });
   afterAll(async () => {
     await context.stack?.stop();

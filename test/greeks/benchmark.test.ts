@@ -64,6 +64,7 @@ function book(benchmark: BenchmarkQuote | null | undefined, base = 'USD'): Broke
     underlyingPrices: {},
     pnl: null,
     marketDataType: 'live',
+    positionsComplete: true,
     exchangeRates: { baseCurrency: base, rates: { USD: base === 'USD' ? 1 : 0.8 } },
     ...(benchmark !== undefined ? { benchmark } : {}),
   } satisfies BrokerSnapshot);

@@ -96,6 +96,7 @@ function threeCurrencyBook(exchangeRates: ExchangeRates | undefined): BrokerSnap
     underlyingPrices: Object.fromEntries(quotes.map((q) => [q.conId, q])),
     pnl: { daily: 120, unrealized: -300, realized: 0 },
     marketDataType: 'live',
+    positionsComplete: true,
     ...(exchangeRates ? { exchangeRates } : {}),
   } satisfies BrokerSnapshot);
 }
@@ -105,7 +106,8 @@ const USD_RATES: ExchangeRates = { baseCurrency: 'USD', rates: { USD: 1, EUR: 1.
 describe('money figures in the base currency', () => {
   it('converts vega, theta, dollar delta and dollar gamma at IBKR rates, by hand-computed figures', () => {
     const result = aggregateGreeks(threeCurrencyBook(USD_RATES), { now: NOW, maxAgeMs: MAX_AGE });
-    expect(result.totals.delta).toBeCloseTo(100 + 12 - 100, 9);
+    // NESN (CHF, no rate) still adds its 10 shares: a share count needs no exchange rate.
+    expect(result.totals.delta).toBeCloseTo(100 + 12 - 100 + 10, 9);
     expect(result.totals.gamma).toBeCloseTo(4 + 0.03, 9);
     expect(result.totals.vega).toBeCloseTo(30 + 165, 9);
     expect(result.totals.theta).toBeCloseTo(-10 - 66, 9);
@@ -123,7 +125,14 @@ describe('money figures in the base currency', () => {
   it('excludes and lists a position whose currency has no IBKR rate, and names the rates used in the units', () => {
     const result = aggregateGreeks(threeCurrencyBook(USD_RATES), { now: NOW, maxAgeMs: MAX_AGE });
     expect(result.excluded).toEqual([
-      { conId: 4, localSymbol: 'NESN', underlying: 'NESN', quantity: 10, reason: 'no_exchange_rate' },
+      {
+        conId: 4,
+        localSymbol: 'NESN',
+        underlying: 'NESN',
+        quantity: 10,
+        reason: 'no_exchange_rate',
+        excludedFrom: 'money',
+      },
     ]);
     expect(result.byUnderlying.find((b) => b.underlying === 'NESN')!.dollarDelta).toBe(0);
     expect(result.coverage).toBe(1);
@@ -148,13 +157,15 @@ describe('money figures in the base currency', () => {
     expect(result.totals.dollarDelta).toBeCloseTo(20_000 - 24_700, 6);
   });
 
-  it('converts nothing into an unknown base currency: every position is excluded until IBKR names it', () => {
+  it('converts nothing into an unknown base currency: options excluded, stocks and futures count shares only', () => {
     const result = aggregateGreeks(threeCurrencyBook({ baseCurrency: null, rates: {} }), {
       now: NOW,
       maxAgeMs: MAX_AGE,
     });
     expect(result.excluded.map((e) => e.reason)).toEqual(Array(4).fill('no_exchange_rate'));
-    expect(result.totals).toEqual({ delta: 0, gamma: 0, vega: 0, theta: 0, dollarDelta: 0, dollarGamma: 0 });
+    expect(result.excluded.map((e) => e.excludedFrom)).toEqual(['all', 'all', 'money', 'money']);
+    // Only the share counts of the N225M future (-1 × 100) and the NESN stock (+10) remain.
+    expect(result.totals).toEqual({ delta: -90, gamma: 0, vega: 0, theta: 0, dollarDelta: 0, dollarGamma: 0 });
     expect(result.units.currency).toMatch(/^unknown: /);
   });
 

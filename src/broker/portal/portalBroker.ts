@@ -15,6 +15,7 @@ import { PortalHttpClient, PortalRequestError } from './httpClient';
 import { loadLedgerRates } from './ledger';
 import { MarketDataStore } from './marketData';
 import { resolvePortalOptions, type PortalBrokerOptions, type ResolvedPortalOptions } from './options';
+import { ContractMultipliers } from './contractMultipliers';
 import { loadPositions } from './positions';
 import { RateLimiter } from './rateLimiter';
 import { problemFromError, SessionKeeper, type SessionProblem, type SessionProblemKind } from './sessionKeeper';
@@ -57,6 +58,7 @@ class PortalBroker implements Broker {
   private readonly session: SessionKeeper;
   private readonly events: PortalEventHub;
   private readonly store = new MarketDataStore();
+  private readonly multipliers: ContractMultipliers;
 
   private running = false;
   private generation = 0;
@@ -76,6 +78,8 @@ class PortalBroker implements Broker {
   /** undefined: not looked up in this session yet; null: the gateway knows no such stock. */
   private benchmarkConId: number | null | undefined;
   private positionsDueAt = 0;
+  /** Every page of every tracked account has been read since the current session started. */
+  private positionsComplete = false;
   private readonly requestedConIds = new Set<number>();
   private readonly reportedRejections = new Set<string>();
   private retryDelayMs: number;
@@ -110,6 +114,7 @@ class PortalBroker implements Broker {
       takeOverCompetingSession: this.options.takeOverCompetingSession,
     });
     this.retryDelayMs = this.options.retryInitialMs;
+    this.multipliers = new ContractMultipliers(this.http);
   }
 
   start(): void {
@@ -178,6 +183,7 @@ class PortalBroker implements Broker {
       marketDataType: this.store.prevailingType(),
       exchangeRates: this.ratesByAccount.get(account) ?? { baseCurrency: null, rates: {} },
       ...(this.options.betaBenchmark ? { benchmark: this.benchmarkQuote(this.options.betaBenchmark) } : {}),
+      positionsComplete: this.positionsComplete,
     };
   }
 
@@ -251,6 +257,9 @@ class PortalBroker implements Broker {
       if (result.repaired) this.recordProblem(result.repairedFrom);
       this.sessionOk = true;
       this.repairedByAdapter = result.repaired;
+      // A new session: the positions read before it may be out of date; read them all again before any row.
+      this.positionsComplete = false;
+      this.positionsDueAt = 0;
     }
     if (!this.portfolioPrimed) await this.primePortfolio();
     if (!this.iserverPrimed) await this.primeIserver();
@@ -320,7 +329,7 @@ class PortalBroker implements Broker {
     if (AUTH_PROBLEMS.has(problem.kind)) this.events.emit('auth_lost', problem.reason, details);
     else if (problem.kind === 'outage') this.events.emit('outage', problem.reason, details, problem.status);
     else if (problem.kind === 'bad_answer') this.events.emit('bad_input', problem.reason, details);
-    else if (problem.kind === 'account') this.events.emit('error', problem.reason, details);
+    else if (problem.kind === 'account') this.events.emit('account_not_managed', problem.reason, details);
     else this.events.emit('disconnected', problem.reason, details);
   }
 
@@ -365,6 +374,8 @@ class PortalBroker implements Broker {
       )
       .filter((id): id is string => typeof id === 'string' && id.length > 0);
     const wanted = this.options.account;
+    // Known even when the wanted account is missing: the cycle tells the operator which accounts there are.
+    this.knownAccounts = ids;
     if (wanted && !ids.includes(wanted)) {
       this.fail({
         kind: 'account',
@@ -372,7 +383,6 @@ class PortalBroker implements Broker {
       });
       throw new AccountMissingError();
     }
-    this.knownAccounts = ids;
     this.trackedAccounts = wanted ? [wanted] : ids;
     this.portfolioPrimed = true;
   }
@@ -389,7 +399,7 @@ class PortalBroker implements Broker {
   private async refreshPositions(): Promise<void> {
     for (const account of this.trackedAccounts) {
       const load = await loadPositions(this.http, account);
-      this.positionsByAccount.set(account, load.positions);
+      this.positionsByAccount.set(account, await this.multipliers.complete(load.positions));
       for (const rejected of load.rejected) {
         const key = `${account}:${rejected.reason}`;
         if (this.reportedRejections.has(key)) continue;
@@ -398,6 +408,7 @@ class PortalBroker implements Broker {
       }
     }
     for (const account of this.trackedAccounts) await this.refreshExchangeRates(account);
+    this.positionsComplete = true;
     // Wall-clock: the injected clock may stand still in tests, the refresh timer must not.
     this.positionsDueAt = Date.now() + this.options.positionsRefreshIntervalMs;
   }
@@ -511,6 +522,7 @@ class PortalBroker implements Broker {
 
   private dropSession(): void {
     this.sessionOk = false;
+    this.positionsComplete = false;
     this.portfolioPrimed = false;
     this.iserverPrimed = false;
     this.positionsDueAt = 0;

@@ -1,5 +1,5 @@
 import type { Contract, ContractDetails } from '@stoqey/ib';
-import { isOptionSecType } from '../../greeks/instruments';
+import { hasUnitMultiplier, isOptionSecType } from '../../greeks/instruments';
 import type { MarketDataType, Position, SecurityType } from '../types';
 
 /** IB's numeric market-data types (reqMarketDataType and the marketDataType message). */
@@ -49,7 +49,8 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 /**
  * Maps a raw `position` event to our Position. Stocks arrive with an empty multiplier (decoded as 0): that means 1.
- * Options without a multiplier keep 0 until contract details fill it in (they are not subscribed before that).
+ * Options and futures without a multiplier keep 0 ("unknown") until contract details fill it in; when they cannot,
+ * the aggregation excludes the position (reason unknown_multiplier) rather than count it ×1.
  */
 export function parsePositionEvent(
   account: unknown,
@@ -73,7 +74,7 @@ export function parsePositionEvent(
     localSymbol: contract.localSymbol || contract.symbol || String(contract.conId),
     underlying: contract.symbol || contract.localSymbol || String(contract.conId),
     secType,
-    multiplier: hasMultiplier ? rawMultiplier : isOptionSecType(secType) ? 0 : 1,
+    multiplier: hasMultiplier ? rawMultiplier : hasUnitMultiplier(secType) ? 1 : 0,
     quantity,
     currency: contract.currency || 'USD',
   };

@@ -45,6 +45,7 @@ class TwsSocketBroker implements SocketBroker {
   private readonly exchangeRates: ExchangeRateBook;
   private readonly supervisor: ConnectionSupervisor;
   private managedAccounts: string[] = [];
+  private reportedUnmanaged = false;
 
   constructor(private readonly options: ResolvedSocketBrokerOptions) {
     this.events = new EventHub('SOCKET', options.clock, options.logger);
@@ -108,6 +109,7 @@ class TwsSocketBroker implements SocketBroker {
       marketDataType: this.marketData.currentType(),
       exchangeRates: this.exchangeRates.get(account),
       ...(this.options.betaBenchmark ? { benchmark: this.marketData.benchmarkSnapshot(live) ?? null } : {}),
+      positionsComplete: this.positions.isComplete(),
     };
   }
 
@@ -153,6 +155,7 @@ class TwsSocketBroker implements SocketBroker {
       },
       managedAccounts: (accounts) => {
         this.managedAccounts = accounts;
+        this.checkAccountManaged(accounts);
       },
       requestError: (_session, reqId, code, message) => {
         if (this.marketData.onRequestError(reqId, code, message)) return;
@@ -166,6 +169,21 @@ class TwsSocketBroker implements SocketBroker {
   /** TWS serves account values for one account per client: the followed one, else the first managed. */
   private ratesAccount(): string | null {
     return this.options.account ?? this.managedAccounts[0] ?? null;
+  }
+
+  /** One event when the configured account is (or becomes) missing from the login's accounts, not one per session. */
+  private checkAccountManaged(accounts: string[]): void {
+    const wanted = this.options.account;
+    const missing = wanted !== null && !accounts.includes(wanted);
+    if (missing && !this.reportedUnmanaged) {
+      this.events.emit({
+        type: 'account_not_managed',
+        account: wanted,
+        message: `account ${wanted} is not among the accounts this login manages [${accounts.join(', ')}]`,
+        details: { account: wanted, managedAccounts: accounts },
+      });
+    }
+    this.reportedUnmanaged = missing;
   }
 
   private pnlAccounts(): string[] {

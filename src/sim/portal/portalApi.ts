@@ -19,6 +19,12 @@ export interface ApiResponse {
 export interface PortalApiSettings {
   /** Refuse /portfolio/{acct}/... before /portfolio/accounts and snapshots before /iserver/accounts. Default true. */
   enforceCallOrder: boolean;
+  /** The accounts the login manages (listed by /portfolio/accounts); default every account of the model. */
+  managedAccounts?: string[];
+  /** Position rows of these conids carry multiplier null, as the gateway sends for some futures and options. */
+  nullMultiplierConIds?: number[];
+  /** /iserver/contract/{conid}/info answers 500 for these conids (as for a contract the gateway cannot find). */
+  contractInfoRefusedConIds?: number[];
 }
 
 const PAGE_SIZE = 100;
@@ -106,7 +112,9 @@ export class PortalApi {
     const { method, path } = request;
     if (path === '/portfolio/accounts' || path === '/portfolio/subaccounts') {
       this.session.portfolioAccountsQueried = true;
-      return json(this.model.accounts().map((account) => this.accountRow(account.id, account.baseCurrency)));
+      const managed = this.settings.managedAccounts;
+      const accounts = this.model.accounts().filter((account) => !managed || managed.includes(account.id));
+      return json(accounts.map((account) => this.accountRow(account.id, account.baseCurrency)));
     }
     const ledger = /^\/portfolio\/([^/]+)\/ledger$/.exec(path);
     if (ledger) return this.ledger(decodeURIComponent(ledger[1]));
@@ -134,7 +142,13 @@ export class PortalApi {
       cached = this.model.positions(account).sort((a, b) => a.conId - b.conId);
       this.positionCache.set(account, cached);
     }
-    return json(cached.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE).map((row) => positionRow(this.model, row, t)));
+    const nullMultiplier = new Set(this.settings.nullMultiplierConIds ?? []);
+    return json(
+      cached
+        .slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE)
+        .map((row) => positionRow(this.model, row, t))
+        .map((row) => (nullMultiplier.has(row.conid as number) ? { ...row, multiplier: null } : row)),
+    );
   }
 
   private ledger(accountId: string): ApiResponse {
@@ -214,7 +228,25 @@ export class PortalApi {
         this.subscriptions.clear();
         return json({ unsubscribed: true });
     }
+    const info = /^\/iserver\/contract\/(\d+)\/info$/.exec(path);
+    if (info) return this.contractInfo(Number(info[1]));
     return json({ error: `no route ${method} ${path}` }, 404);
+  }
+
+  /** A subset of the gateway's contract info: what the adapter reads (the multiplier) and how it identifies it. */
+  private contractInfo(conId: number): ApiResponse {
+    const contract = this.model.contract(conId);
+    if (!contract || (this.settings.contractInfoRefusedConIds ?? []).includes(conId)) {
+      return json({ error: `Contract info for ${conId} not found` }, 500);
+    }
+    return json({
+      con_id: conId,
+      symbol: contract.symbol,
+      local_symbol: contract.localSymbol,
+      instrument_type: contract.secType,
+      currency: contract.currency,
+      multiplier: contract.secType === 'STK' ? '' : String(contract.multiplier),
+    });
   }
 
   private snapshot(query: URLSearchParams): ApiResponse {

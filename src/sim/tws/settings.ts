@@ -30,6 +30,14 @@ export interface SimulatorSettings {
   pnlIntervalMs: number;
   /** Live computation tick types sent each round for options (delayed ones are these + 70). */
   computationTickTypes: number[];
+  /** positionEnd follows the position dump after this long (a slow gateway); 0 sends it at once. */
+  positionEndDelayMs: number;
+  /** Accounts the login manages (managedAccounts, and whose positions reqPositions sends); null: every account. */
+  managedAccounts: string[] | null;
+  /** Contracts whose position events carry an empty multiplier, as TWS sometimes sends for options and futures. */
+  emptyMultiplierConIds: number[];
+  /** Contracts whose reqContractDetails is answered with 200 (no security definition). */
+  contractDetailsRefusedConIds: number[];
 }
 
 export function defaultSettings(): SimulatorSettings {
@@ -50,5 +58,9 @@ export function defaultSettings(): SimulatorSettings {
     tickIntervalMs: 250,
     pnlIntervalMs: 1000,
     computationTickTypes: [10, 11, 12, 13],
+    positionEndDelayMs: 0,
+    managedAccounts: null,
+    emptyMultiplierConIds: [],
+    contractDetailsRefusedConIds: [],
   };
 }

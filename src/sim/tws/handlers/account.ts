@@ -1,10 +1,12 @@
 import { Account, PositionRow } from '../../model';
-import { accountIds, SimContext } from '../context';
+import { accountIds, managedAccountIds, SimContext } from '../context';
 import { Frame, replies } from '../protocol/replies';
 import { ClientSession } from '../session';
 
 export function positionFrame(ctx: SimContext, row: PositionRow): Frame {
-  return replies.position(row.account, ctx.model.contract(row.conId)!, row.quantity, row.avgCost);
+  const contract = ctx.model.contract(row.conId)!;
+  const sent = ctx.settings.emptyMultiplierConIds.includes(row.conId) ? { ...contract, multiplier: 0 } : contract;
+  return replies.position(row.account, sent, row.quantity, row.avgCost);
 }
 
 export function portfolioFrame(ctx: SimContext, row: PositionRow): Frame {
@@ -82,7 +84,15 @@ function summaryValue(ctx: SimContext, account: string, tag: string): { value: s
 
 export function onReqPositions(ctx: SimContext, session: ClientSession): void {
   session.positionsSubscribed = true;
-  session.sendAll([...ctx.model.positions().map((row) => positionFrame(ctx, row)), replies.positionEnd()]);
+  const managed = new Set(managedAccountIds(ctx));
+  const rows = ctx.model.positions().filter((row) => managed.has(row.account));
+  session.sendAll(rows.map((row) => positionFrame(ctx, row)));
+  const delayMs = ctx.settings.positionEndDelayMs;
+  if (delayMs <= 0) session.send(replies.positionEnd());
+  else
+    setTimeout(() => {
+      if (session.phase === 'ready') session.send(replies.positionEnd());
+    }, delayMs).unref();
 }
 
 export function onCancelPositions(_ctx: SimContext, session: ClientSession): void {
@@ -120,7 +130,9 @@ export function onReqAccountUpdates(
 export function pushPositionChange(ctx: SimContext, row: PositionRow): void {
   for (const session of ctx.sessions) {
     if (session.phase !== 'ready') continue;
-    if (session.positionsSubscribed) session.send(positionFrame(ctx, row));
+    if (session.positionsSubscribed && managedAccountIds(ctx).includes(row.account)) {
+      session.send(positionFrame(ctx, row));
+    }
     if (session.accountUpdates === row.account) {
       session.sendAll([portfolioFrame(ctx, row), replies.updateAccountTime(hhmm(ctx.model.now()))]);
     }

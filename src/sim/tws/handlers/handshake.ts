@@ -1,4 +1,4 @@
-import { accountIds, count, readySessions, SimContext } from '../context';
+import { managedAccountIds, count, readySessions, SimContext } from '../context';
 import { replies } from '../protocol/replies';
 import { ClientSession } from '../session';
 
@@ -42,7 +42,7 @@ export function onStartApi(ctx: SimContext, session: ClientSession, clientId: nu
     return refuseClientId(ctx, session, clientId, 'already connected');
   }
   session.phase = 'ready';
-  session.send(replies.managedAccounts(accountIds(ctx)));
+  session.send(replies.managedAccounts(managedAccountIds(ctx)));
   const sendRest = () => {
     if (session.phase !== 'ready') return;
     session.send(replies.nextValidId(ctx.nextOrderId));

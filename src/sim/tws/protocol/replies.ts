@@ -27,9 +27,9 @@ function rightOf(contract: Contract): string {
   return isOption(contract) ? contract.right : '';
 }
 
-/** IBKR sends an empty multiplier for stocks. */
+/** IBKR sends an empty multiplier for stocks (and, at times, for an option or future whose multiplier it lacks). */
 function multiplierOf(contract: Contract): Field {
-  return contract.secType === 'STK' ? '' : contract.multiplier;
+  return contract.secType === 'STK' || !(contract.multiplier > 0) ? '' : contract.multiplier;
 }
 
 export const replies = {
