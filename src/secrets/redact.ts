@@ -53,16 +53,27 @@ export function redactUrl(url: string): string {
     // Typically a password with / # ? or @ in it, not percent-encoded.
     return redactPairs(redactUserinfoUpToLastAt(url));
   }
-  if (parsed.password) parsed.password = REDACTED;
-  else if (parsed.username && isTokenLikeSegment(parsed.username)) parsed.username = REDACTED;
-  for (const name of [...parsed.searchParams.keys()]) {
-    if (isSecretName(name) || SECRET_QUERY_NAME.test(name)) parsed.searchParams.set(name, REDACTED);
+  let redacted = false;
+  if (parsed.password) {
+    parsed.password = REDACTED;
+    redacted = true;
+  } else if (parsed.username && isTokenLikeSegment(parsed.username)) {
+    parsed.username = REDACTED;
+    redacted = true;
   }
-  parsed.pathname = parsed.pathname
-    .split('/')
-    .map((segment) => (isTokenLikeSegment(segment) ? REDACTED : segment))
-    .join('/');
-  return parsed.toString();
+  for (const name of [...parsed.searchParams.keys()]) {
+    if (isSecretName(name) || SECRET_QUERY_NAME.test(name)) {
+      parsed.searchParams.set(name, REDACTED);
+      redacted = true;
+    }
+  }
+  const segments = parsed.pathname.split('/');
+  if (segments.some(isTokenLikeSegment)) {
+    parsed.pathname = segments.map((segment) => (isTokenLikeSegment(segment) ? REDACTED : segment)).join('/');
+    redacted = true;
+  }
+  // Untouched URLs stay byte for byte as given (toString() would normalise them, e.g. add a trailing slash).
+  return redacted ? parsed.toString() : url;
 }
 
 /**

@@ -50,6 +50,7 @@ describe('secret redaction', () => {
       'connect ECONNREFUSED 127.0.0.1:5432 via postgres://postgres@127.0.0.1:5432/test',
       'duplicate key=ibkr-bridge-DU1:1700000000000 design=x',
       'https://localhost:5000/v1/api/iserver/accounts',
+      'gateway at https://localhost:5000 answered',
       'cycle 12 wrote 1 row in 35 ms',
     ];
     expect(plain.map(redactText)).toEqual(plain);
