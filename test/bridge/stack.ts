@@ -19,6 +19,7 @@ import { createBridgeWorkers, type BridgeWorkers } from '../../src/worker/create
 import type { ibkrBridge } from '../../src/workflows/bridge';
 import { DEFAULT_SETTINGS, type BridgeSettings } from '../../src/workflows/types';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { resetWindowAwayFrom } from '../support/resetWindow';
 import { startTcpProxy, viaProxy, type TcpProxy } from '../support/tcpProxy';
 import { bundleWorkflows, connectTestEnv, uniqueName } from '../support/temporal';
 
@@ -32,7 +33,7 @@ export function fastSettings(overrides: Partial<BridgeSettings> = {}): BridgeSet
     cycleAttempts: 2,
     cycleRetryMs: 200,
     sessionScheduleToStartMs: 5000,
-    reset: { time: '12:00', timeZone: 'Pacific/Kiritimati', durationMs: 1000 },
+    reset: resetWindowAwayFrom(),
     ...overrides,
   };
 }
