@@ -83,6 +83,8 @@ export interface GridFigures {
   duplicated: number;
   /** Rows whose `snapshot_at` lies outside their own slot (a cycle that ran late or early). */
   outsideOwnSlot: number;
+  /** Grid slots with a row that a `cycles_skipped` row nevertheless reports as skipped: gaps that are not true. */
+  falseGaps: number;
   faults: FaultFigures[];
   recoveryP50Ms: number | null;
   recoveryMaxMs: number | null;
@@ -137,6 +139,7 @@ export function gridFigures(run: GridRun): GridFigures {
   let storedAskedFor = 0;
   let resetWindowSlots = 0;
   let pausedSlots = 0;
+  let falseGaps = 0;
   const missingByReason: Record<string, number> = {};
   const unexplainedSlots: number[] = [];
   const reasonOf = new Map<number, string>();
@@ -155,6 +158,7 @@ export function gridFigures(run: GridRun): GridFigures {
     }
     if (has) {
       stored += 1;
+      if (gap) falseGaps += 1;
       continue;
     }
     const reason = gap ? gapLabel(gap) : UNEXPLAINED;
@@ -208,6 +212,7 @@ export function gridFigures(run: GridRun): GridFigures {
     availability: askedFor > 0 ? storedAskedFor / askedFor : null,
     duplicated,
     outsideOwnSlot,
+    falseGaps,
     faults,
     recoveryP50Ms: medianNearestRank(recoveries),
     recoveryMaxMs: recoveries.length > 0 ? Math.max(...recoveries) : null,
@@ -244,6 +249,7 @@ export function combineFigures(parts: GridFigures[]): ScenarioFigures {
     availability: askedFor > 0 ? storedAskedFor / askedFor : null,
     duplicated: sum((f) => f.duplicated),
     outsideOwnSlot: sum((f) => f.outsideOwnSlot),
+    falseGaps: sum((f) => f.falseGaps),
     faults,
     recoveryP50Ms: medianNearestRank(recoveries),
     recoveryMaxMs: recoveries.length > 0 ? Math.max(...recoveries) : null,

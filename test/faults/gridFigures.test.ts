@@ -13,7 +13,8 @@ const row = (slotAt: number, lateMs = 0) => ({ slotAt, snapshotAt: slotAt + late
 /**
  * 1 s slots anchored at 10 s; ready at 10.5 s and counted until 20.2 s, so the run's slots are 11 s … 20 s (10).
  * Rows for 11, 12, 13, 16, 17, 18 (taken at 19.001 s, outside its slot) and 20 s, one stored twice, and one row
- * each before the start and after the end. 14 s is a db_unavailable gap, 15 s a folded overrun gap, 19 s has none.
+ * each before the start and after the end. 14 s is a db_unavailable gap, 15 s a folded overrun gap, 19 s has none;
+ * 20 s has a row and also an ib_unavailable gap (a false one).
  */
 const RUN: GridRun = {
   intervalMs: 1000,
@@ -35,6 +36,7 @@ const RUN: GridRun = {
   gaps: [
     { from: 15_000, to: 16_000, reason: 'overrun', otherReasons: ['buffer_unavailable'] },
     { from: 14_000, to: 15_000, reason: 'db_unavailable' },
+    { from: 20_000, to: 21_000, reason: 'ib_unavailable' },
   ],
   resetWindows: [],
   faults: [
@@ -84,6 +86,7 @@ describe('grid figures', () => {
     });
     expect(f.duplicated).toBe(1);
     expect(f.outsideOwnSlot).toBe(1);
+    expect(f.falseGaps).toBe(1);
   });
 
   it('recovery runs from the end of each fault to the snapshot of the first row taken after it', () => {
