@@ -27,16 +27,16 @@ const CYCLE_SLACK_MS = 3000;
 
 /**
  * The settings of a scenario's workflow. The quick suite runs the tests' fast grid (0.5 s); the full run uses the
- * production defaults (5 s, the default cycle timeouts and retries), the interval the targets are set for. The
- * reset window is placed twelve hours from now, so no run depends on the time of day it starts at.
+ * production defaults (5 s, the default cycle timeouts and retries), the interval the targets are set for. In both
+ * the reset window is placed twelve hours from now, so no run depends on the time of day it starts at.
  */
 export function scenarioSettings(
   quick: boolean,
   overrides: Partial<BridgeSettings> = {},
   now = Date.now(),
 ): BridgeSettings {
-  if (quick) return fastSettings(overrides);
   const resetAt = new Date(now + 12 * 3600_000).toISOString().slice(11, 16);
+  if (quick) return fastSettings({ reset: { time: resetAt, timeZone: 'UTC', durationMs: 1000 }, ...overrides });
   return {
     ...DEFAULT_SETTINGS,
     account: MAIN_ACCOUNT,

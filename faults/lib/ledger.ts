@@ -59,14 +59,16 @@ export async function snapshotLedger(
   }));
   // Any slot of the grid anchors it; before the first row, the workflow's start is as close as the suite knows.
   const anchor = stored.length > 0 ? Math.min(...stored.map((row) => row.slotAt)) : run.readyAt;
+  // Slots up to the newest row are past whatever the cut-off for cycles in flight says: they always count.
+  const until = Math.max(run.until, ...stored.map((row) => row.slotAt));
   const figures = gridFigures({
     intervalMs: run.settings.intervalMs,
     anchor,
     readyAt: run.readyAt,
-    until: run.until,
+    until,
     rows: stored,
     gaps,
-    resetWindows: resetWindowsBetween(run.readyAt, run.until, run.settings.reset),
+    resetWindows: resetWindowsBetween(run.readyAt, until, run.settings.reset),
     faults: run.faults,
   });
   let bufferedLeft = 0;

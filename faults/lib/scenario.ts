@@ -23,7 +23,7 @@ export async function runScenario(scenario: Scenario, ctx: FaultContext): Promis
   ctx.log(
     `${scenario.id}: ${result.passed ? 'passed' : 'FAILED'} in ${result.seconds} s` +
       ` (grid ${result.grid}, stored ${result.stored}, missing ${result.missing}, unexplained ${result.unexplained},` +
-      ` duplicated ${result.duplicated}, interval ${result.intervalMs ?? 'mixed'} ms)`,
+      ` duplicated ${result.duplicated}, interval ${result.intervalMs ?? '-'} ms)`,
   );
   for (const check of result.checks.filter((c) => !c.ok)) ctx.log(`  failed: ${check.what}: ${check.detail}`);
   for (const target of result.targets.filter((t) => !t.met))

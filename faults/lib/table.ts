@@ -30,7 +30,7 @@ export function formatResults(results: ScenarioResult[], maxSequence = 400): str
   ];
   const rows = results.map((r) => [
     r.scenario,
-    r.intervalMs === null ? 'mixed' : String(r.intervalMs / 1000),
+    r.intervalMs !== null ? String(r.intervalMs / 1000) : r.grid > 0 ? 'mixed' : '-',
     String(r.grid),
     String(r.stored),
     String(r.missing),

@@ -41,17 +41,21 @@ export const workerStartsDbDown: Scenario = {
         migrated,
         `${Math.round((Date.now() - back) / 100) / 10} s after it`,
       );
-      const rows = migrated
-        ? await eventually(
-            () => stack.rowCount(id),
-            (n) => n >= 3,
-            60_000,
-            'rows after Postgres returned',
-          ).then(
-            (n) => n,
-            () => 0,
-          )
-        : 0;
+      if (!migrated) {
+        // Without the schema no insert can succeed: waiting for rows, readiness or a replay would only time out.
+        report.check('rows written once Postgres answered', false, 'no schema');
+        report.check('worker process never restarted', worker.alive(), `pid ${worker.pid}`);
+        return;
+      }
+      const rows = await eventually(
+        () => stack.rowCount(id),
+        (n) => n >= 3,
+        60_000,
+        'rows after Postgres returned',
+      ).then(
+        (n) => n,
+        () => 0,
+      );
       report.check('rows written once Postgres answered', rows >= 3, `${rows} row(s)`);
       const ready = await eventually(
         () => worker.readyz(),
