@@ -27,21 +27,31 @@ function hhmm(epochMs: number): string {
   return new Date(epochMs).toISOString().slice(11, 16);
 }
 
-function accountValueFrames(ctx: SimContext, account: string): Frame[] {
+/** The key/value/currency rows a real account reports in account updates (and account updates multi). */
+export function accountValues(
+  ctx: SimContext,
+  account: string,
+): Array<{ key: string; value: string; currency: string }> {
   const settings = ctx.model.accounts().find((candidate) => candidate.id === account)!;
   const valuation = ctx.model.accountValuation(account);
   const currency = settings.baseCurrency;
-  const money = (value: number) => value.toFixed(2);
+  const money = (key: string, value: number) => ({ key, value: value.toFixed(2), currency });
   return [
-    replies.updateAccountValue('AccountCode', account, '', account),
-    replies.updateAccountValue('AccountType', 'INDIVIDUAL', '', account),
-    replies.updateAccountValue('Currency', currency, currency, account),
-    replies.updateAccountValue('NetLiquidation', money(valuation.netLiquidation), currency, account),
-    replies.updateAccountValue('TotalCashValue', money(valuation.cash), currency, account),
-    replies.updateAccountValue('GrossPositionValue', money(valuation.grossPositionValue), currency, account),
-    replies.updateAccountValue('UnrealizedPnL', money(valuation.unrealizedPnl), currency, account),
-    replies.updateAccountValue('RealizedPnL', money(valuation.realizedPnl), currency, account),
+    { key: 'AccountCode', value: account, currency: '' },
+    { key: 'AccountType', value: 'INDIVIDUAL', currency: '' },
+    { key: 'Currency', value: currency, currency },
+    money('NetLiquidation', valuation.netLiquidation),
+    money('TotalCashValue', valuation.cash),
+    money('GrossPositionValue', valuation.grossPositionValue),
+    money('UnrealizedPnL', valuation.unrealizedPnl),
+    money('RealizedPnL', valuation.realizedPnl),
   ];
+}
+
+function accountValueFrames(ctx: SimContext, account: string): Frame[] {
+  return accountValues(ctx, account).map((row) =>
+    replies.updateAccountValue(row.key, row.value, row.currency, account),
+  );
 }
 
 /** Summary tags the simulator can answer, and how. */
@@ -180,4 +190,53 @@ export function onReqPnLSingle(
   }
   session.pnlSingle.set(reqId, { account, conId });
   session.send(pnlSingleFrame(ctx, reqId, account, conId));
+}
+
+/** reqPositionsMulti / reqAccountUpdatesMulti name one account, or all of them with "" or "All". */
+function accountsFor(ctx: SimContext, requested: string): string[] | undefined {
+  if (requested === '' || requested.toLowerCase() === 'all') return accountIds(ctx);
+  return accountIds(ctx).includes(requested) ? [requested] : undefined;
+}
+
+export function onReqPositionsMulti(
+  ctx: SimContext,
+  session: ClientSession,
+  reqId: number,
+  account: string,
+  modelCode: string,
+): void {
+  const accounts = accountsFor(ctx, account);
+  if (!accounts) {
+    session.send(replies.error(reqId, 321, `Error validating request: unknown account ${account}`));
+    return;
+  }
+  const rows = ctx.model.positions().filter((row) => accounts.includes(row.account));
+  session.sendAll([
+    ...rows.map((row) =>
+      replies.positionMulti(reqId, row.account, modelCode, ctx.model.contract(row.conId)!, row.quantity, row.avgCost),
+    ),
+    replies.positionMultiEnd(reqId),
+  ]);
+}
+
+export function onReqAccountUpdatesMulti(
+  ctx: SimContext,
+  session: ClientSession,
+  reqId: number,
+  account: string,
+  modelCode: string,
+): void {
+  const accounts = accountsFor(ctx, account);
+  if (!accounts) {
+    session.send(replies.error(reqId, 321, `Error validating request: unknown account ${account}`));
+    return;
+  }
+  const frames: Frame[] = [];
+  for (const id of accounts) {
+    for (const row of accountValues(ctx, id)) {
+      frames.push(replies.accountUpdateMulti(reqId, id, modelCode, row.key, row.value, row.currency));
+    }
+  }
+  frames.push(replies.accountUpdateMultiEnd(reqId));
+  session.sendAll(frames);
 }

@@ -213,4 +213,67 @@ export const replies = {
     ];
   },
   contractDetailsEnd: (reqId: number): Frame => [ReplyId.contractDetailsEnd, 1, reqId],
+
+  openOrderEnd: (): Frame => [ReplyId.openOrderEnd, 1],
+  execDetailsEnd: (reqId: number): Frame => [ReplyId.execDetailsEnd, 1, reqId],
+  completedOrdersEnd: (): Frame => [ReplyId.completedOrdersEnd],
+
+  positionMulti: (
+    reqId: number,
+    account: string,
+    modelCode: string,
+    contract: Contract,
+    quantity: number,
+    avgCost: number,
+  ): Frame => [
+    ReplyId.positionMulti,
+    1,
+    reqId,
+    account,
+    contract.conId,
+    contract.symbol,
+    contract.secType,
+    expiryOf(contract),
+    strikeOf(contract),
+    rightOf(contract),
+    multiplierOf(contract),
+    '', // exchange: empty, as in position messages
+    contract.currency,
+    contract.localSymbol,
+    contract.tradingClass,
+    quantity,
+    avgCost,
+    modelCode,
+  ],
+  positionMultiEnd: (reqId: number): Frame => [ReplyId.positionMultiEnd, 1, reqId],
+  accountUpdateMulti: (
+    reqId: number,
+    account: string,
+    modelCode: string,
+    key: string,
+    value: string,
+    currency: string,
+  ): Frame => [ReplyId.accountUpdateMulti, 1, reqId, account, modelCode, key, value, currency],
+  accountUpdateMultiEnd: (reqId: number): Frame => [ReplyId.accountUpdateMultiEnd, 1, reqId],
+
+  /** All bars of one request in one message (no version field at the versions served), then the client's end mark. */
+  historicalData: (reqId: number, start: string, end: string, bars: readonly HistoricalBar[]): Frame => [
+    ReplyId.historicalData,
+    reqId,
+    start,
+    end,
+    bars.length,
+    ...bars.flatMap((bar) => [bar.date, bar.open, bar.high, bar.low, bar.close, bar.volume, bar.wap, bar.count]),
+  ],
 };
+
+export interface HistoricalBar {
+  date: string;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  wap: number;
+  count: number;
+}
