@@ -398,6 +398,16 @@ export class MarketDataBook {
       this.resolver.request(session, subscription.conId);
       return;
     }
+    const contract = marketDataContract(subscription.position, this.resolver.get(subscription.conId));
+    if (!contract.ok) {
+      subscription.status = 'failed';
+      this.events.emit({
+        type: 'error',
+        message: `market data for ${contract.reason}; its Greeks are missing until the next reconnect`,
+        details: { conId: subscription.conId, kind: subscription.kind },
+      });
+      return;
+    }
     const reqId = this.ids.take();
     subscription.reqId = reqId;
     subscription.status = 'requested';
@@ -405,8 +415,7 @@ export class MarketDataBook {
     subscription.reportedType = null;
     subscription.sawModelTick = false;
     this.byReqId.set(reqId, subscription);
-    const contract = marketDataContract(subscription.position, this.resolver.get(subscription.conId));
-    session.send((api) => api.reqMktData(reqId, contract, '', false, false));
+    session.send((api) => api.reqMktData(reqId, contract.value, '', false, false));
   }
 
   private cancel(subscription: Subscription): void {

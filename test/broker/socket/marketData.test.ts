@@ -1,4 +1,5 @@
 import { aggregateGreeks } from '../../../src/greeks';
+import { defaultPortfolioFile, parsePortfolio } from '../../../src/sim/model';
 import {
   eventsOf,
   eventually,
@@ -95,6 +96,24 @@ describe('SOCKET adapter market data', () => {
     const result = aggregateGreeks(h.broker.snapshot(MAIN_ACCOUNT), { now: Date.now(), maxAgeMs: 15_000 });
     expect(result.excluded.filter((e) => e.reason === 'missing').length).toBeGreaterThan(0);
     expect(result.coverage).toBeLessThan(1);
+  });
+
+  it('never asks for futures-option data on an empty exchange: without one it reports the position instead', async () => {
+    const now = Date.now();
+    const file = defaultPortfolioFile(now);
+    // Contract details of this FOP carry no exchange at all, so the adapter cannot learn where it is listed.
+    for (const contract of file.contracts) if (contract.secType === 'FOP') contract.exchange = '';
+    h = await startSimAndBroker({ sim: { portfolio: parsePortfolio(file, now) } });
+    const fop = h.sim.model.contracts().find((c) => c.secType === 'FOP')!;
+    const reported = await eventually(() => eventsOf(h!.events, 'error').find((e) => e.details?.conId === fop.conId), {
+      what: 'an error naming the FOP',
+    });
+    expect(reported.message).toMatch(new RegExp(`${fop.localSymbol} \\(conId ${fop.conId}\\): no listing exchange`));
+    expect(h.broker.marketDataStats().failed).toContain(fop.conId);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // The gateway never saw a request for it: no refusal (321) came back.
+    expect(eventsOf(h.events, 'error').filter((e) => e.code === 321)).toEqual([]);
+    expect(h.broker.snapshot(MAIN_ACCOUNT).greeks[fop.conId]).toBeUndefined();
   });
 
   it("reports the gateway's own line limit (101) as a budget problem", async () => {

@@ -4,6 +4,8 @@ import { SimFixture } from './simFixture';
 
 const OPTION = 700001;
 const AAPL = 265598;
+const ES_FUTURE = 495512563;
+const ES_OPTION = 800001;
 
 function computations(events: unknown[][], reqId: number, tickType: number): unknown[][] {
   return events.filter((args) => args[0] === reqId && args[1] === tickType);
@@ -111,6 +113,24 @@ describe('TWS simulator: market data', () => {
     client.api.reqMktData(7, { conId: 42 } as IbContract, '', false, false);
     await client.waitFor('error', (args) => args[1] === 200 && args[2] === 7);
     expect(sim.linesInUse()).toBe(0);
+  });
+
+  it('refuses futures and futures-option market data without their listing exchange, as IBKR does', async () => {
+    await fixture.start({ settings: { tickIntervalMs: 60_000 } });
+    const client = await fixture.connected();
+    // The conId alone identifies the contract, but IBKR still validates the exchange of FUT/FOP requests.
+    client.api.reqMktData(1, { conId: ES_OPTION, exchange: '' } as IbContract, '', false, false);
+    client.api.reqMktData(2, { conId: ES_FUTURE, exchange: '' } as IbContract, '', false, false);
+    client.api.reqMktData(3, { conId: ES_OPTION, exchange: 'SMART' } as IbContract, '', false, false);
+    client.api.reqMktData(4, { conId: ES_OPTION, exchange: 'CME' } as IbContract, '', false, false);
+    await client.waitFor(EventName.tickOptionComputation, (args) => args[0] === 4 && args[1] === 13);
+    const refusals = client.errorCodes().filter(([, reqId]) => reqId !== 4);
+    expect(refusals).toEqual([
+      [321, 1],
+      [321, 2],
+      [200, 3],
+    ]);
+    expect(client.all(EventName.tickPrice).some((args) => [1, 2, 3].includes(args[0] as number))).toBe(false);
   });
 
   it('enforces the line limit (101) and duplicate ticker ids (322)', async () => {

@@ -22,6 +22,22 @@ export function resolveContract(ctx: SimContext, query: ContractQuery): Contract
   return matches.length === 1 ? matches[0] : undefined;
 }
 
+/**
+ * Futures and futures options trade on one exchange and have no SMART routing: IBKR validates the exchange of a
+ * market-data request for them even when the conId alone identifies the contract. Missing → 321, wrong → 200.
+ */
+export function listingExchangeProblem(
+  contract: Contract,
+  exchange: string,
+): { code: number; message: string } | undefined {
+  if (contract.secType !== 'FUT' && contract.secType !== 'FOP') return undefined;
+  if (exchange.trim() === '') {
+    return { code: 321, message: "Error validating request.-'bW' : cause - Missing exchange" };
+  }
+  if (exchange.toUpperCase() !== contract.exchange.toUpperCase()) return { code: 200, message: statusText(200) };
+  return undefined;
+}
+
 type Negotiated = { servedType: number; streaming: boolean; warning?: number } | { error: number };
 
 /**
@@ -71,6 +87,11 @@ export function onReqMktData(
   const contract = resolveContract(ctx, request.contract);
   if (!contract) {
     session.send(replies.error(reqId, 200));
+    return;
+  }
+  const exchangeProblem = listingExchangeProblem(contract, request.contract.exchange);
+  if (exchangeProblem) {
+    session.send(replies.error(reqId, exchangeProblem.code, exchangeProblem.message));
     return;
   }
   if (request.snapshot && request.genericTicks.trim() !== '') {
