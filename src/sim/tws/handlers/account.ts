@@ -1,4 +1,5 @@
 import { PositionRow } from '../../model';
+import { AccountFigures, accountFigures } from '../accountFigures';
 import { accountIds, SimContext } from '../context';
 import { Frame, replies } from '../protocol/replies';
 import { ClientSession } from '../session';
@@ -27,24 +28,64 @@ function hhmm(epochMs: number): string {
   return new Date(epochMs).toISOString().slice(11, 16);
 }
 
-/** The key/value/currency rows a real account reports in account updates (and account updates multi). */
-export function accountValues(
-  ctx: SimContext,
-  account: string,
-): Array<{ key: string; value: string; currency: string }> {
+/** Tags reported in the account's base currency (also per currency, and as BASE, for the cash-like ones). */
+const MONEY_TAGS: Array<[string, keyof AccountFigures]> = [
+  ['NetLiquidation', 'netLiquidation'],
+  ['TotalCashValue', 'cash'],
+  ['GrossPositionValue', 'grossPositionValue'],
+  ['EquityWithLoanValue', 'equityWithLoanValue'],
+  ['InitMarginReq', 'initMarginReq'],
+  ['MaintMarginReq', 'maintMarginReq'],
+  ['FullInitMarginReq', 'initMarginReq'],
+  ['FullMaintMarginReq', 'maintMarginReq'],
+  ['AvailableFunds', 'availableFunds'],
+  ['FullAvailableFunds', 'availableFunds'],
+  ['ExcessLiquidity', 'excessLiquidity'],
+  ['FullExcessLiquidity', 'excessLiquidity'],
+  ['BuyingPower', 'buyingPower'],
+];
+
+/** Per-currency tags: IBKR sends them for each currency held and again summed as BASE. */
+const CURRENCY_TAGS: Array<[string, keyof AccountFigures]> = [
+  ['CashBalance', 'cash'],
+  ['TotalCashBalance', 'cash'],
+  ['StockMarketValue', 'stockMarketValue'],
+  ['OptionMarketValue', 'optionMarketValue'],
+  ['FutureOptionValue', 'futureOptionValue'],
+  ['FuturesPNL', 'futuresPnl'],
+  ['NetLiquidationByCurrency', 'netLiquidation'],
+  ['UnrealizedPnL', 'unrealizedPnl'],
+  ['RealizedPnL', 'realizedPnl'],
+];
+
+export interface AccountValueRow {
+  key: string;
+  value: string;
+  currency: string;
+}
+
+/**
+ * The key/value/currency rows a real account reports in account updates (and account updates multi): margin and
+ * liquidity figures consistent with the positions (accountFigures.ts), per-currency balances and exchange rates.
+ */
+export function accountValues(ctx: SimContext, account: string): AccountValueRow[] {
   const settings = ctx.model.accounts().find((candidate) => candidate.id === account)!;
-  const valuation = ctx.model.accountValuation(account);
+  const figures = accountFigures(ctx.model, account);
   const currency = settings.baseCurrency;
-  const money = (key: string, value: number) => ({ key, value: value.toFixed(2), currency });
+  const money = (value: number) => value.toFixed(2);
   return [
     { key: 'AccountCode', value: account, currency: '' },
     { key: 'AccountType', value: 'INDIVIDUAL', currency: '' },
     { key: 'Currency', value: currency, currency },
-    money('NetLiquidation', valuation.netLiquidation),
-    money('TotalCashValue', valuation.cash),
-    money('GrossPositionValue', valuation.grossPositionValue),
-    money('UnrealizedPnL', valuation.unrealizedPnl),
-    money('RealizedPnL', valuation.realizedPnl),
+    { key: 'Currency', value: 'BASE', currency: 'BASE' },
+    { key: 'Cushion', value: figures.cushion.toFixed(6), currency: '' },
+    ...MONEY_TAGS.map(([key, field]) => ({ key, value: money(figures[field]), currency })),
+    // The simulated account holds one currency, so its rows and the BASE sum are the same figures.
+    ...[currency, 'BASE'].flatMap((rowCurrency) =>
+      CURRENCY_TAGS.map(([key, field]) => ({ key, value: money(figures[field]), currency: rowCurrency })),
+    ),
+    { key: 'ExchangeRate', value: '1.00', currency },
+    { key: 'ExchangeRate', value: '1.00', currency: 'BASE' },
   ];
 }
 
@@ -54,27 +95,17 @@ function accountValueFrames(ctx: SimContext, account: string): Frame[] {
   );
 }
 
-/** Summary tags the simulator can answer, and how. */
-function summaryValue(ctx: SimContext, account: string, tag: string): { value: string; currency: string } | undefined {
-  const settings = ctx.model.accounts().find((candidate) => candidate.id === account)!;
-  const valuation = ctx.model.accountValuation(account);
-  const money = (value: number) => ({ value: value.toFixed(2), currency: settings.baseCurrency });
-  switch (tag) {
-    case 'AccountType':
-      return { value: 'INDIVIDUAL', currency: '' };
-    case 'NetLiquidation':
-      return money(valuation.netLiquidation);
-    case 'TotalCashValue':
-      return money(valuation.cash);
-    case 'GrossPositionValue':
-      return money(valuation.grossPositionValue);
-    case 'BuyingPower':
-      return money(Math.max(0, valuation.netLiquidation) * 4);
-    case 'AvailableFunds':
-      return money(valuation.cash);
-    default:
-      return undefined;
-  }
+/**
+ * Summary tags the simulator can answer: the account-updates values in the base currency (the $LEDGER tags
+ * answer per currency, as IBKR does).
+ */
+function summaryValues(ctx: SimContext, account: string, tag: string): AccountValueRow[] {
+  const rows = accountValues(ctx, account);
+  const base = ctx.model.accounts().find((candidate) => candidate.id === account)!.baseCurrency;
+  if (tag === '$LEDGER' || tag === '$LEDGER:ALL')
+    return rows.filter((row) => row.currency === base && CURRENCY_TAGS.some(([key]) => key === row.key));
+  if (tag === 'Currency') return [{ key: 'Currency', value: base, currency: base }];
+  return rows.filter((row) => row.key === tag && row.currency !== 'BASE').slice(0, 1);
 }
 
 export function onReqPositions(ctx: SimContext, session: ClientSession): void {
@@ -133,8 +164,9 @@ export function onReqAccountSummary(ctx: SimContext, session: ClientSession, req
   const frames: Frame[] = [];
   for (const account of accountIds(ctx)) {
     for (const tag of tags) {
-      const entry = summaryValue(ctx, account, tag);
-      if (entry) frames.push(replies.accountSummary(reqId, account, tag, entry.value, entry.currency));
+      for (const row of summaryValues(ctx, account, tag)) {
+        frames.push(replies.accountSummary(reqId, account, row.key, row.value, row.currency));
+      }
     }
   }
   frames.push(replies.accountSummaryEnd(reqId));
