@@ -85,6 +85,10 @@ function isDelayedType(type: MarketDataType): boolean {
   return type === 'delayed' || type === 'delayed-frozen';
 }
 
+function frozenEquivalent(type: MarketDataType): MarketDataType {
+  return isDelayedType(type) ? 'delayed-frozen' : 'frozen';
+}
+
 function compareForBudget(a: Subscription, b: Subscription): number {
   if (a.kind !== b.kind) return a.kind === 'greeks' ? -1 : 1;
   return b.priority - a.priority || a.conId - b.conId;
@@ -220,6 +224,9 @@ export class MarketDataBook {
       subscription.stale = false;
       return;
     }
+    // A quote computation that is not computed only says that quote implies no volatility (a bid below intrinsic
+    // value, say); the other quotes' stand-in values stay current.
+    if (!isModel && subscription.computedAt > 0) return;
     // "Not computed": keep the last good values, but say they are no longer current.
     if (subscription.computedAt > 0) subscription.stale = true;
     else subscription.notComputedSeen = true;
@@ -318,15 +325,21 @@ export class MarketDataBook {
     };
   }
 
-  /** The instrument's current price (last, else mid, else close); undefined unless it is streaming and current. */
+  /**
+   * The instrument's current price (last, else mid, else the previous close labelled frozen); undefined unless it is
+   * streaming and current.
+   */
   priceSnapshot(conId: number, sessionLive: boolean): PriceQuote | undefined {
     const s = this.subscriptions.get(conId);
     if (!s || s.kind !== 'price' || s.stale || !sessionLive || s.status !== 'requested' || s.priceAt === 0) {
       return undefined;
     }
-    const price = s.last ?? (s.bid !== null && s.ask !== null ? (s.bid + s.ask) / 2 : s.close);
+    const current = s.last ?? (s.bid !== null && s.ask !== null ? (s.bid + s.ask) / 2 : null);
+    const price = current ?? s.close;
     if (price === null) return undefined;
-    return { conId, price, at: s.priceAt, marketDataType: s.valueType };
+    // The previous close (sent first on every line) is not a current price: label it as frozen data.
+    const marketDataType = current === null ? frozenEquivalent(s.valueType) : s.valueType;
+    return { conId, price, at: s.priceAt, marketDataType };
   }
 
   stats(): MarketDataStats {

@@ -18,6 +18,8 @@ export interface MarketDataSubscription {
   streaming: boolean;
   /** False when the underlying is not entitled (10090): prices only. */
   greeksAllowed: boolean;
+  /** Generic tick ids asked for in reqMktData (100, 101, 106 are filled). */
+  genericTicks: Set<number>;
 }
 
 export type SessionPhase = 'hello' | 'startApi' | 'ready' | 'closed';

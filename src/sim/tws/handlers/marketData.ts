@@ -124,6 +124,12 @@ export function onReqMktData(
     servedType: negotiated.servedType,
     streaming: negotiated.streaming && !request.snapshot,
     greeksAllowed: contract.entitlement !== 'noUnderlyingPermission',
+    genericTicks: new Set(
+      request.genericTicks
+        .split(',')
+        .map((id) => Number(id.trim()))
+        .filter((id) => Number.isInteger(id) && id > 0),
+    ),
   };
   if (negotiated.warning) session.send(replies.error(reqId, negotiated.warning));
   if (!subscription.greeksAllowed) session.send(replies.error(reqId, 10090));
@@ -138,8 +144,15 @@ export function onReqMktData(
   );
   // The outage (1100) holds back data, but the subscription is still registered as TWS does.
   if (!request.snapshot) session.marketData.set(reqId, subscription);
-  if (!ctx.outage) session.sendAll(tickRound(ctx, session, subscription, ctx.model.now()));
-  if (request.snapshot) session.send(replies.tickSnapshotEnd(reqId));
+  if (ctx.outage) {
+    if (request.snapshot) session.send(replies.tickSnapshotEnd(reqId));
+    return;
+  }
+  const round = tickRound(ctx, session, subscription, ctx.model.now(), true);
+  session.sendAll(round.quotes);
+  // The model computation follows in its own write, as TWS sends it after the quotes.
+  const rest = request.snapshot ? [...round.model, replies.tickSnapshotEnd(reqId)] : round.model;
+  setImmediate(() => session.sendAll(rest));
 }
 
 export function onCancelMktData(ctx: SimContext, session: ClientSession, reqId: number): void {

@@ -150,6 +150,13 @@ export const replies = {
     attrMask,
   ],
   tickSize: (reqId: number, tickType: number, size: number): Frame => [ReplyId.tickSize, 6, reqId, tickType, size],
+  tickGeneric: (reqId: number, tickType: number, value: number): Frame => [
+    ReplyId.tickGeneric,
+    6,
+    reqId,
+    tickType,
+    value,
+  ],
   tickString: (reqId: number, tickType: number, value: string): Frame => [
     ReplyId.tickString,
     6,
