@@ -16,6 +16,8 @@ export function quoteGreeks(
   option: OptionContract,
   price: number,
   t: number,
+  /** Where the search starts: the model's volatility is close to any quote's. */
+  startVol = 0.3,
 ): ModelGreeks | undefined {
   const at = model.bucketStart(t);
   const spot = model.underlyingPrice(option.underConId, at);
@@ -31,15 +33,7 @@ export function quoteGreeks(
       onFuture: option.secType === 'FOP',
     });
   if (!(price > value(MIN_VOL).price && price < value(MAX_VOL).price)) return undefined;
-  // The price grows with volatility: bisect to well below a cent's worth of volatility.
-  let low = MIN_VOL;
-  let high = MAX_VOL;
-  for (let i = 0; i < 60; i += 1) {
-    const middle = (low + high) / 2;
-    if (value(middle).price < price) low = middle;
-    else high = middle;
-  }
-  const impliedVol = (low + high) / 2;
+  const impliedVol = solveVolatility(value, price, startVol);
   const valuation = value(impliedVol);
   return {
     impliedVol,
@@ -50,4 +44,31 @@ export function quoteGreeks(
     optionPrice: price,
     underlyingPrice: spot,
   };
+}
+
+/**
+ * Newton's method from a nearby volatility (the quote is within a few percent of the model price, so it converges
+ * in a handful of steps), with bisection when a step leaves the bracket. The price grows with volatility.
+ */
+function solveVolatility(
+  value: (volatility: number) => { price: number; vega: number },
+  price: number,
+  start: number,
+): number {
+  let low = MIN_VOL;
+  let high = MAX_VOL;
+  let volatility = Math.min(Math.max(start, MIN_VOL), MAX_VOL);
+  for (let i = 0; i < 100; i += 1) {
+    const valuation = value(volatility);
+    const error = valuation.price - price;
+    if (Math.abs(error) < 1e-10) return volatility;
+    if (error < 0) low = volatility;
+    else high = volatility;
+    // vega is per vol point: the derivative with respect to volatility is 100 times it.
+    const step = valuation.vega > 0 ? error / (valuation.vega * 100) : Number.NaN;
+    const next = volatility - step;
+    volatility = Number.isFinite(next) && next > low && next < high ? next : (low + high) / 2;
+    if (high - low < 1e-12) break;
+  }
+  return volatility;
 }

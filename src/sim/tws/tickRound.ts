@@ -1,4 +1,4 @@
-import { isOption } from '../model';
+import { isOption, ModelGreeks, OptionContract } from '../model';
 import { startOfUtcDay } from '../model/time';
 import { SimContext } from './context';
 import { DOUBLE_MAX, Field } from './protocol/framing';
@@ -104,7 +104,7 @@ export function tickRound(
           : liveType === TickTypeCode.askOption
             ? prices.ask
             : prices.last;
-      const implied = quoteGreeks(ctx.model, option, sidePrice, t);
+      const implied = cachedQuoteGreeks(ctx, option, sidePrice, t, greeks.impliedVol);
       values = implied
         ? [
             implied.impliedVol,
@@ -158,4 +158,29 @@ function genericTicks(ctx: SimContext, sub: MarketDataSubscription, t: number): 
     if (impliedVol !== undefined) frames.push(replies.tickGeneric(sub.reqId, TICK.impliedVol, impliedVol));
   }
   return frames;
+}
+
+/**
+ * Quote computations per option and price bucket: prices only move once a bucket, while rounds (and clients) repeat
+ * them several times within it.
+ */
+const quoteCache = new WeakMap<
+  SimContext,
+  Map<number, { bucket: number; byPrice: Map<number, ModelGreeks | undefined> }>
+>();
+
+function cachedQuoteGreeks(
+  ctx: SimContext,
+  option: OptionContract,
+  price: number,
+  t: number,
+  startVol: number,
+): ModelGreeks | undefined {
+  let perOption = quoteCache.get(ctx);
+  if (!perOption) quoteCache.set(ctx, (perOption = new Map()));
+  const bucket = ctx.model.bucketStart(t);
+  let entry = perOption.get(option.conId);
+  if (!entry || entry.bucket !== bucket) perOption.set(option.conId, (entry = { bucket, byPrice: new Map() }));
+  if (!entry.byPrice.has(price)) entry.byPrice.set(price, quoteGreeks(ctx.model, option, price, t, startVol));
+  return entry.byPrice.get(price);
 }
