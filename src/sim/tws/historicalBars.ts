@@ -74,6 +74,9 @@ function round(value: number): number {
 }
 
 export function historicalBars(request: HistoryRequest, now: number, priceAt: (t: number) => number): HistoryResult {
+  if (request.whatToShow.toUpperCase() === 'SCHEDULE') {
+    return { ok: false, code: 321, message: 'Error validating request: historical schedules are not simulated' };
+  }
   const duration = parseDuration(request.duration);
   if (duration === undefined)
     return {

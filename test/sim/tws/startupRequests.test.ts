@@ -98,5 +98,18 @@ describe('TWS simulator: requests standard clients send at startup', () => {
       false,
     );
     await client.waitFor(EventName.error, (args) => args[1] === 200 && args[2] === 10);
+    // Historical schedules (a different reply message) are refused rather than answered with bars.
+    client.api.reqHistoricalData(
+      11,
+      { conId: AAPL } as IbContract,
+      '',
+      '1 D',
+      BarSizeSetting.HOURS_ONE,
+      WhatToShow.SCHEDULE,
+      1,
+      1,
+      false,
+    );
+    await client.waitFor(EventName.error, (args) => args[1] === 321 && args[2] === 11);
   });
 });
