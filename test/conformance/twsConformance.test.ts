@@ -184,6 +184,20 @@ describe('TWS conformance: an independently written client at its own version ra
     });
   });
 
+  it('speaks the older layouts too: at v157..163 contract details carry their version and size fields', async () => {
+    const { stdout } = await run(
+      buildClient(),
+      ['-port', String(sim.port), '-client-id', String(CLIENT_ID + 1), '-versions', 'v157..163'],
+      { timeout: 120_000 },
+    );
+    const older = JSON.parse(stdout) as Report;
+    expect(older.serverVersion).toBe(163);
+    expect(older.protocolErrors ?? []).toEqual([]);
+    expect(older.unknownMessages ?? []).toEqual([]);
+    expect(Object.keys(older.contractDetails).sort()).toEqual(Object.keys(report.contractDetails).sort());
+    expect(older.greeks).toEqual(report.greeks);
+  });
+
   it('refuses a second connection with the same client id (326) and a line past the limit (101)', () => {
     expect(report.duplicateClientId?.code).toBe(326);
     expect(report.duplicateClientIdClosed).toBe(true);
