@@ -1,7 +1,13 @@
 import { SecType, type Contract } from '@stoqey/ib';
 import { effectiveMultiplier, isDeltaOneSecType, isOptionSecType } from '../../greeks/instruments';
 import type { BenchmarkQuote, MarketDataType, OptionGreeks, Position, PriceQuote } from '../types';
-import { delayedEquivalent, marketDataContract, marketDataTypeCode, marketDataTypeFromCode } from './contractMapping';
+import {
+  delayedEquivalent,
+  marketDataContract,
+  marketDataTypeCode,
+  marketDataTypeFromCode,
+  type Parsed,
+} from './contractMapping';
 import type { ContractResolver } from './contractResolver';
 import type { EventHub } from './eventHub';
 import type { RequestIds, Session } from './session';
@@ -92,6 +98,10 @@ function isFiniteNumber(value: unknown): value is number {
 
 function isDelayedType(type: MarketDataType): boolean {
   return type === 'delayed' || type === 'delayed-frozen';
+}
+
+function frozenEquivalent(type: MarketDataType): MarketDataType {
+  return isDelayedType(type) ? 'delayed-frozen' : 'frozen';
 }
 
 function compareForBudget(a: Subscription, b: Subscription): number {
@@ -231,6 +241,9 @@ export class MarketDataBook {
       subscription.stale = false;
       return;
     }
+    // A quote computation that is not computed only says that quote implies no volatility (a bid below intrinsic
+    // value, say); the other quotes' stand-in values stay current.
+    if (!isModel && subscription.computedAt > 0) return;
     // "Not computed": keep the last good values, but say they are no longer current.
     if (subscription.computedAt > 0) subscription.stale = true;
     else subscription.notComputedSeen = true;
@@ -329,15 +342,21 @@ export class MarketDataBook {
     };
   }
 
-  /** The instrument's current price (last, else mid, else close); undefined unless it is streaming and current. */
+  /**
+   * The instrument's current price (last, else mid, else the previous close labelled frozen); undefined unless it is
+   * streaming and current.
+   */
   priceSnapshot(conId: number, sessionLive: boolean): PriceQuote | undefined {
     const s = this.subscriptions.get(conId);
     if (!s || s.kind !== 'price' || s.stale || !sessionLive || s.status !== 'requested' || s.priceAt === 0) {
       return undefined;
     }
-    const price = s.last ?? (s.bid !== null && s.ask !== null ? (s.bid + s.ask) / 2 : s.close);
+    const current = s.last ?? (s.bid !== null && s.ask !== null ? (s.bid + s.ask) / 2 : null);
+    const price = current ?? s.close;
     if (price === null) return undefined;
-    return { conId, price, at: s.priceAt, marketDataType: s.valueType };
+    // The previous close (sent first on every line) is not a current price: label it as frozen data.
+    const marketDataType = current === null ? frozenEquivalent(s.valueType) : s.valueType;
+    return { conId, price, at: s.priceAt, marketDataType };
   }
 
   /** The beta benchmark's current price; null while it has none, undefined when no benchmark is configured. */
@@ -424,6 +443,19 @@ export class MarketDataBook {
       this.resolver.request(session, subscription.conId);
       return;
     }
+    // The benchmark is asked for by symbol; every held position by conId on its listing exchange.
+    const contract: Parsed<Contract> = subscription.contract
+      ? { ok: true, value: subscription.contract }
+      : marketDataContract(subscription.position, this.resolver.get(subscription.conId));
+    if (!contract.ok) {
+      subscription.status = 'failed';
+      this.events.emit({
+        type: 'error',
+        message: `market data for ${contract.reason}; its Greeks are missing until the next reconnect`,
+        details: { conId: subscription.conId, kind: subscription.kind },
+      });
+      return;
+    }
     const reqId = this.ids.take();
     subscription.reqId = reqId;
     subscription.status = 'requested';
@@ -431,9 +463,7 @@ export class MarketDataBook {
     subscription.reportedType = null;
     subscription.sawModelTick = false;
     this.byReqId.set(reqId, subscription);
-    const contract =
-      subscription.contract ?? marketDataContract(subscription.position, this.resolver.get(subscription.conId));
-    session.send((api) => api.reqMktData(reqId, contract, '', false, false));
+    session.send((api) => api.reqMktData(reqId, contract.value, '', false, false));
   }
 
   private cancel(subscription: Subscription): void {

@@ -81,6 +81,7 @@ export const controlSchemas = {
   }),
   setHandshake: z.object({
     serverVersion: z.number().int().positive().optional(),
+    answerVersion: z.number().int().positive().nullable().optional(),
     greetingCodes: z.array(z.number().int()).optional(),
   }),
 } as const;
@@ -297,8 +298,9 @@ export function createControl(ctx: SimContext, streamer: MarketDataStreamer, lis
     },
 
     setHandshake(args: ControlArgs<'setHandshake'>): void {
-      const { serverVersion, greetingCodes } = parseArgs('setHandshake', args);
+      const { serverVersion, answerVersion, greetingCodes } = parseArgs('setHandshake', args);
       if (serverVersion !== undefined) ctx.settings.serverVersion = serverVersion;
+      if (answerVersion !== undefined) ctx.settings.answerVersion = answerVersion;
       if (greetingCodes !== undefined) ctx.settings.greetingCodes = greetingCodes;
     },
 

@@ -2,8 +2,13 @@ import { DEFAULT_GREETING_CODES } from './protocol/statusCodes';
 
 /** Everything a test or the control API can change while the simulator runs. Durations are real milliseconds. */
 export interface SimulatorSettings {
-  /** Version answered in the handshake (193; e.g. 201 or 99 to test the client's rejection). */
+  /**
+   * The simulator's own maximum version, as a gateway has one: the handshake answers min(this, the client's maximum,
+   * 193). A client whose whole range is older than 157 is refused.
+   */
   serverVersion: number;
+  /** Fault: answer this version whatever the client offers (e.g. 201 to test the client's 506); null negotiates. */
+  answerVersion: number | null;
   /** id -1 status codes sent after nextValidId. */
   greetingCodes: number[];
   /** 'immediate', a delay in ms, or 'withheld' (never sent: the client stays paused). */
@@ -43,6 +48,7 @@ export interface SimulatorSettings {
 export function defaultSettings(): SimulatorSettings {
   return {
     serverVersion: 193,
+    answerVersion: null,
     greetingCodes: [...DEFAULT_GREETING_CODES],
     nextValidId: 'immediate',
     replyDelayMs: 0,

@@ -27,5 +27,5 @@ export function onReqContractDetails(
     session.send(replies.error(reqId, 200));
     return;
   }
-  session.sendAll([replies.contractDetails(reqId, contract), replies.contractDetailsEnd(reqId)]);
+  session.sendAll([replies.contractDetails(reqId, contract, session.serverVersion), replies.contractDetailsEnd(reqId)]);
 }
