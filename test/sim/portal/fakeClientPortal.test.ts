@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
@@ -174,6 +175,28 @@ describe('fake Client Portal rate limits', () => {
       expect(tickles.map((answer) => answer.status).sort()).toEqual([200, 429]);
     } finally {
       await fake.close();
+    }
+  });
+});
+
+describe('fake Client Portal: its own table of IBKR limits', () => {
+  it('enforces documented limits the adapter has no entry for', async () => {
+    const fake = await startFakeClientPortal({ tls: false, seed: 5 });
+    try {
+      // IBKR documents 1 request per 15 minutes for the scanner parameters and 1 per second for /fyi.
+      expect((await call(fake, 'GET', '/iserver/scanner/params')).status).not.toBe(429);
+      expect((await call(fake, 'GET', '/iserver/scanner/params')).status).toBe(429);
+      const fyi = await Promise.all([call(fake, 'GET', '/fyi/unreadnumber'), call(fake, 'GET', '/fyi/settings')]);
+      expect(fyi.map((answer) => answer.status).filter((status) => status === 429)).toHaveLength(1);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('does not take its limits from the adapter it is meant to check', () => {
+    const directory = join(__dirname, '../../../src/sim/portal');
+    for (const file of readdirSync(directory).filter((name) => name.endsWith('.ts'))) {
+      expect([file, readFileSync(join(directory, file), 'utf8').includes('broker/portal')]).toEqual([file, false]);
     }
   });
 });
