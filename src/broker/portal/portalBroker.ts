@@ -64,6 +64,8 @@ class PortalBroker implements Broker {
   private sessionOk = false;
   private repairedByAdapter = false;
   private recheckingAfter401 = false;
+  /** Set by a "no bridge" refusal: the next session check initialises the brokerage session. */
+  private noBridge: SessionProblem | undefined;
   private portfolioPrimed = false;
   private iserverPrimed = false;
   private knownAccounts: string[] = [];
@@ -226,8 +228,9 @@ class PortalBroker implements Broker {
   /** One pass; returns the delay before the next. Throws PortalRequestError on a failed call. */
   private async step(): Promise<number> {
     if (!this.sessionOk) {
-      const result = await this.session.establish();
+      const result = await this.session.establish(this.noBridge);
       if (!result.healthy) return this.fail(result.problem);
+      this.noBridge = undefined;
       // The gateway answers and the session holds: a data call that failed since was a blip, not an outage, and
       // must not leave the next attempt tens of seconds away (the backoff grows only while this check fails).
       this.retryDelayMs = this.options.retryInitialMs;
@@ -259,6 +262,7 @@ class PortalBroker implements Broker {
     }
     this.sessionOk = false;
     if (problem.kind === 'brokerage_lost' || problem.kind === 'competing') this.iserverPrimed = false;
+    if (problem.noBridge) this.noBridge = problem;
     if (problem.status === 401 && !this.recheckingAfter401) {
       // A 401 on a data call says "some session is gone", not which: ask auth status right away before reporting.
       this.recheckingAfter401 = true;
@@ -286,7 +290,7 @@ class PortalBroker implements Broker {
     else this.reachable = false;
     // A network blip keeps the gateway's read-only session (and /portfolio/accounts costs a 5 s limit slot);
     // a new login, or the gateway complaining about call order, needs the accounts primed again.
-    if (problem.kind === 'no_session' || problem.status === 400) {
+    if (problem.kind === 'no_session' || (problem.status === 400 && !problem.noBridge)) {
       this.portfolioPrimed = false;
     }
     this.iserverPrimed = false;

@@ -31,8 +31,8 @@ export function runControlAction(
         break;
       case 'brokerage': {
         const state = params.get('state') as BrokerageState;
-        if (!['authenticated', 'lost', 'competing'].includes(state))
-          throw new Error('state: authenticated|lost|competing');
+        if (!['authenticated', 'lost', 'competing', 'noBridge'].includes(state))
+          throw new Error('state: authenticated|lost|competing|noBridge');
         control.setBrokerageSession(state);
         break;
       }

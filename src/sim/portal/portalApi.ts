@@ -25,6 +25,8 @@ const USER_ID = 12345678;
 
 const json = (body: unknown, status = 200): ApiResponse => ({ status, body });
 const noSession = (): ApiResponse => json({ error: 'not authenticated', statusCode: 401 }, 401);
+/** What the gateway answers on /iserver while no brokerage session (bridge) is up. */
+const noBridge = (): ApiResponse => json({ error: 'Bad Request: no bridge', statusCode: 400 }, 400);
 
 /**
  * The /v1/api routes of the fake Client Portal, answering from the shared market model. Session state decides who
@@ -173,9 +175,10 @@ export class PortalApi {
         return json(this.session.authStatus(false));
       }
     }
+    if (this.session.brokerage === 'noBridge') return noBridge();
     if (this.session.brokerage !== 'authenticated') {
       if (path === '/iserver/accounts' && this.session.brokerage === 'competing') return json({});
-      return noSession();
+      return path === '/iserver/accounts' ? noBridge() : noSession();
     }
     switch (path) {
       case '/iserver/accounts': {

@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
 
-export type BrokerageState = 'authenticated' | 'lost' | 'competing';
+/**
+ * authenticated: brokerage session up. lost: read-only session only (auth status says so). competing: another platform
+ * holds it. noBridge: auth status still reads healthy but the brokerage bridge is gone, so /iserver answers 400
+ * "no bridge" until ssodh/init opens it again (what OAuth and gateway users report before a brokerage init).
+ */
+export type BrokerageState = 'authenticated' | 'lost' | 'competing' | 'noBridge';
 
 export interface SessionSettings {
   /** Start logged in (read-only + brokerage session). Default true. */
@@ -115,7 +120,7 @@ export class FakeSession {
 
   authStatus(outage: boolean): AuthStatusBody {
     // During IBKR's restart the gateway stays logged in but loses its upstream connection.
-    const authenticated = this.loggedIn && this.brokerage === 'authenticated';
+    const authenticated = this.loggedIn && (this.brokerage === 'authenticated' || this.brokerage === 'noBridge');
     return {
       authenticated,
       competing: this.loggedIn && this.brokerage === 'competing',

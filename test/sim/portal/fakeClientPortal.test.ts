@@ -103,7 +103,8 @@ describe('fake Client Portal on the wire', () => {
       authenticated: false,
       connected: true,
     });
-    expect((await call(fake, 'GET', '/iserver/accounts')).status).toBe(401);
+    const noBridge = await call(fake, 'GET', '/iserver/accounts');
+    expect([noBridge.status, noBridge.json()]).toEqual([400, { error: 'Bad Request: no bridge', statusCode: 400 }]);
     expect((await call(fake, 'POST', '/iserver/reauthenticate')).json()).toEqual({ message: 'triggered' });
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect((await call(fake, 'POST', '/iserver/auth/status')).json()).toMatchObject({ authenticated: true });
@@ -113,6 +114,11 @@ describe('fake Client Portal on the wire', () => {
     expect(fake.control.sessionState().brokerage).toBe('competing');
     await call(fake, 'POST', '/iserver/auth/ssodh/init', { publish: true, compete: true });
     expect(fake.control.sessionState().brokerage).toBe('authenticated');
+    fake.control.setBrokerageSession('noBridge');
+    expect((await call(fake, 'POST', '/iserver/auth/status')).json()).toMatchObject({ authenticated: true });
+    expect((await call(fake, 'GET', '/iserver/accounts')).status).toBe(400);
+    await call(fake, 'POST', '/iserver/auth/ssodh/init', { publish: true, compete: false });
+    expect((await call(fake, 'GET', '/iserver/accounts')).status).toBe(200);
     fake.control.logout();
     expect((await call(fake, 'POST', '/iserver/auth/status')).status).toBe(401);
     expect((await call(fake, 'GET', '/portfolio/accounts')).status).toBe(401);
