@@ -27,6 +27,14 @@ interface ConIdState {
   type?: MarketDataType;
 }
 
+export interface AppliedRow {
+  conId?: number;
+  bad: BadValue[];
+  hasData: boolean;
+  /** 6509 "O": the market data API acknowledgement is not signed; the row's values were ignored. */
+  acknowledgementRequired?: true;
+}
+
 export interface BadValue {
   conId: number;
   field: string;
@@ -43,13 +51,17 @@ export class MarketDataStore {
   private readonly reportedBad = new Set<string>();
 
   /** Applies one snapshot row; returns values that could not be parsed (each reported once until it parses again). */
-  applyRow(row: Record<string, unknown>, receivedAt: number): { conId?: number; bad: BadValue[]; hasData: boolean } {
+  applyRow(row: Record<string, unknown>, receivedAt: number): AppliedRow {
     const conIdParsed = parsePortalNumber(row.conid);
     if (conIdParsed.status !== 'ok') {
       return { bad: [{ conId: 0, field: 'conid', reason: `row without a usable conid` }], hasData: false };
     }
     const conId = conIdParsed.value;
     const bad: BadValue[] = [];
+    // 6509 "O": whatever values the row carries are not usable market data until the user signs the acknowledgement.
+    if (parseAvailability(row[FIELD.availability]).status === 'acknowledgement_required') {
+      return { conId, bad, hasData: false, acknowledgementRequired: true };
+    }
     const hasData = GREEK_FIELDS.some(([, field]) => field in row) || FIELD.last in row || FIELD.mark in row;
     if (!hasData) return { conId, bad, hasData };
 

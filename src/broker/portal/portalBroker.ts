@@ -33,6 +33,8 @@ const STATE_BY_PROBLEM: Record<SessionProblemKind, ConnectionState> = {
   outage: 'degraded',
   rate_limited: 'degraded',
   bad_answer: 'degraded',
+  // No data until a human acts: 'down' is what the human_needed alert watches.
+  market_data_ack: 'down',
 };
 /** A batch that included never-requested conids only started their streams (pre-flight): ask again soon. */
 const PREFLIGHT_FOLLOW_UP_MS = 250;
@@ -243,7 +245,8 @@ class PortalBroker implements Broker {
     if (!this.portfolioPrimed) await this.primePortfolio();
     if (!this.iserverPrimed) await this.primeIserver();
     if (Date.now() >= this.positionsDueAt) await this.refreshPositions();
-    const preflight = await this.pollMarketData();
+    const { preflight, acknowledgementMissing } = await this.pollMarketData();
+    if (acknowledgementMissing.length > 0) return this.fail(acknowledgementProblem(acknowledgementMissing));
     // Ready once every conid has been polled past its pre-flight, so the first snapshot already has Greeks.
     if (!preflight) this.markReady();
     return preflight
@@ -308,7 +311,8 @@ class PortalBroker implements Broker {
     if (AUTH_PROBLEMS.has(problem.kind)) this.events.emit('auth_lost', problem.reason, details);
     else if (problem.kind === 'outage') this.events.emit('outage', problem.reason, details, problem.status);
     else if (problem.kind === 'bad_answer') this.events.emit('bad_input', problem.reason, details);
-    else if (problem.kind === 'account') this.events.emit('error', problem.reason, details);
+    else if (problem.kind === 'account' || problem.kind === 'market_data_ack')
+      this.events.emit('error', problem.reason, details);
     else this.events.emit('disconnected', problem.reason, details);
   }
 
@@ -389,8 +393,11 @@ class PortalBroker implements Broker {
     this.positionsDueAt = Date.now() + this.options.positionsRefreshIntervalMs;
   }
 
-  /** Polls every option and underlying conid in batches; returns whether some conids were requested for the first time. */
-  private async pollMarketData(): Promise<boolean> {
+  /**
+   * Polls every option and underlying conid in batches; returns whether some conids were requested for the first time
+   * and the conids IBKR withholds until the market data API acknowledgement is signed.
+   */
+  private async pollMarketData(): Promise<{ preflight: boolean; acknowledgementMissing: number[] }> {
     const conIds = new Set<number>();
     for (const account of this.trackedAccounts) {
       for (const position of this.positionsByAccount.get(account) ?? []) {
@@ -400,6 +407,7 @@ class PortalBroker implements Broker {
     }
     const all = [...conIds].sort((a, b) => a - b);
     let preflight = false;
+    const acknowledgementMissing: number[] = [];
     for (let start = 0; start < all.length; start += this.options.snapshotBatchSize) {
       const batch = all.slice(start, start + this.options.snapshotBatchSize);
       const body = await this.http.get('/iserver/marketdata/snapshot', {
@@ -417,6 +425,7 @@ class PortalBroker implements Broker {
       for (const row of body) {
         if (!row || typeof row !== 'object') continue;
         const applied = this.store.applyRow(row as Record<string, unknown>, receivedAt);
+        if (applied.acknowledgementRequired && applied.conId !== undefined) acknowledgementMissing.push(applied.conId);
         for (const bad of applied.bad) {
           this.events.emit('bad_input', `conid ${bad.conId} field ${bad.field}: ${bad.reason}; treated as missing`, {
             ...bad,
@@ -430,7 +439,7 @@ class PortalBroker implements Broker {
         }
       }
     }
-    return preflight;
+    return { preflight, acknowledgementMissing };
   }
 
   // ---- tickle ----
@@ -490,6 +499,16 @@ class PortalBroker implements Broker {
     this.logger.warn({ tlsVerification: 'disabled' }, message);
     this.events.emit('connecting', message, { tlsVerification: 'disabled', warning: 'tls_verification_disabled' });
   }
+}
+
+function acknowledgementProblem(conIds: number[]): SessionProblem {
+  return {
+    kind: 'market_data_ack',
+    reason:
+      `IBKR withholds market data for ${conIds.length} conid(s) (6509 "O"): the annual market data API ` +
+      'acknowledgement is not signed. Log in to the Client Portal web site as this user and sign it; data then flows ' +
+      'without a restart',
+  };
 }
 
 /** Thrown after fail() already recorded the problem, so the loop only waits. */

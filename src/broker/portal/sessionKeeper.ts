@@ -10,6 +10,7 @@ export type SessionProblemKind =
   | 'outage' // 500/503 during IBKR's nightly restart or maintenance
   | 'account' // the configured account is not among the gateway's accounts
   | 'rate_limited' // 429: not a session problem, only a reason to wait
+  | 'market_data_ack' // 6509 "O": the user must sign IBKR's annual market data API acknowledgement
   | 'bad_answer'; // invalid JSON or an unexpected shape
 
 export interface SessionProblem {

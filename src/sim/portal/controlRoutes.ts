@@ -62,7 +62,7 @@ export function runControlAction(
         break;
       case 'availability': {
         const code = params.get('code') as AvailabilityCode;
-        if (!['R', 'D', 'Z', 'Y', 'N'].includes(code)) throw new Error('code: R|D|Z|Y|N');
+        if (!['R', 'D', 'Z', 'Y', 'N', 'O'].includes(code)) throw new Error('code: R|D|Z|Y|N|O');
         control.setAvailability(code);
         break;
       }

@@ -72,7 +72,7 @@ export interface FakeClientPortalControl {
   corruptResponses(kind: CorruptionKind, fault: CountedFault): void;
   /** The next `count` matching requests get their connection reset instead of an answer. */
   resetConnections(fault: CountedFault): void;
-  /** 6509 availability for every conid: R live, D delayed, Z frozen, Y delayed-frozen, N not subscribed. */
+  /** 6509 for every conid: R live, D delayed, Z frozen, Y delayed-frozen, N not subscribed, O acknowledgement due. */
   setAvailability(code: AvailabilityCode): void;
   setHalted(conId: number, halted: boolean): void;
   /** Sends these raw strings for a conid's fields (e.g. {"7308": "N/A"}); null clears. */

@@ -78,8 +78,11 @@ export function positionRow(model: MarketModel, row: PositionRow, t: number): Re
   };
 }
 
-/** 6509 codes: first letter is the availability, "p" consolidated, "B" book. */
-export type AvailabilityCode = 'R' | 'D' | 'Z' | 'Y' | 'N';
+/**
+ * 6509 codes: first letter is the availability, "p" consolidated, "B" book. O: the user has not signed the market
+ * data API acknowledgement; the fake then still sends values, so a client that reads them as data is caught.
+ */
+export type AvailabilityCode = 'R' | 'D' | 'Z' | 'Y' | 'N' | 'O';
 
 export interface SnapshotRowInput {
   model: MarketModel;
@@ -113,7 +116,7 @@ export function snapshotRow(input: SnapshotRowInput): SnapshotRowOutput {
   if (!contract) return { row };
   let sentGreeks: ModelGreeks | undefined;
   const entitlement = contract.entitlement;
-  row['6509'] = entitlement === 'notSubscribed' ? 'N' : `${input.availability}pB`;
+  row['6509'] = entitlement === 'notSubscribed' ? 'N' : input.availability === 'O' ? 'O' : `${input.availability}pB`;
   const values: Record<string, string> = {};
   if (entitlement !== 'notSubscribed' && input.availability !== 'N') {
     const mark = model.markPrice(conId, t);
