@@ -1,5 +1,12 @@
 import type { MarketDataType, OptionGreeks, PriceQuote } from '../types';
-import { FIELD, parseAvailability, parseImpliedVol, parsePortalNumber, type ParsedValue } from './fieldParsing';
+import {
+  FIELD,
+  parseAvailability,
+  parseImpliedVol,
+  parsePortalNumber,
+  type ParsedValue,
+  type PricePrefix,
+} from './fieldParsing';
 
 type GreekName = 'delta' | 'gamma' | 'theta' | 'vega' | 'impliedVol';
 
@@ -41,6 +48,20 @@ export interface BadValue {
   reason: string;
 }
 
+/** The label of a price that is a close (or frozen by a halt) rather than a trade of this stream. */
+export function closeTypeOf(type: MarketDataType): MarketDataType {
+  return type === 'delayed' || type === 'delayed-frozen' ? 'delayed-frozen' : 'frozen';
+}
+
+const CLOSE_TYPES: ReadonlySet<MarketDataType> = new Set(['frozen', 'delayed-frozen']);
+
+/** The label of figures combining values of these types: a close anywhere makes the result a close. */
+export function combinedType(types: readonly MarketDataType[]): MarketDataType {
+  const close = types.find((type) => CLOSE_TYPES.has(type));
+  if (close) return closeTypeOf(types.some((type) => type.startsWith('delayed')) ? 'delayed' : close);
+  return types.includes('delayed') ? 'delayed' : 'live';
+}
+
 /**
  * What the snapshot polls have taught us, per conid. Values are kept with the time and availability (6509) they
  * arrived with; a key the gateway stops sending keeps its last good value but marks the entry stale; a key never
@@ -78,7 +99,10 @@ export class MarketDataStore {
     }
 
     const price = this.priceOf(row, conId, bad);
-    if (price !== undefined) state.price = { value: price, at: receivedAt, type };
+    // "C179.39" is yesterday's close and "H179.39" the price the halt froze: labelled as such, never as live.
+    if (price !== undefined) {
+      state.price = { value: price.value, at: receivedAt, type: price.prefix ? closeTypeOf(type) : type };
+    }
     return { conId, bad, hasData };
   }
 
@@ -98,7 +122,7 @@ export class MarketDataStore {
       underlyingPrice: null,
       optionPrice: state.price?.value ?? null,
       computedAt: Math.max(...values.map((entry) => entry.at)),
-      marketDataType: state.type ?? 'live',
+      marketDataType: combinedType([state.type ?? 'live', ...(state.price ? [state.price.type] : [])]),
       stale: state.carried.size > 0 || state.lastRowAt < staleBefore,
     };
   }
@@ -148,16 +172,20 @@ export class MarketDataStore {
   }
 
   /** Last price (31, may carry a C/H prefix), else mark (7635), else the bid/ask midpoint. */
-  private priceOf(row: Record<string, unknown>, conId: number, bad: BadValue[]): number | undefined {
+  private priceOf(
+    row: Record<string, unknown>,
+    conId: number,
+    bad: BadValue[],
+  ): { value: number; prefix?: PricePrefix } | undefined {
     const last = parsePortalNumber(row[FIELD.last], { allowPricePrefix: true });
-    if (last.status === 'ok') return last.value;
+    if (last.status === 'ok') return last.prefix ? { value: last.value, prefix: last.prefix } : { value: last.value };
     if (last.status === 'invalid') this.noteBad(bad, conId, FIELD.last, last.reason);
     const mark = parsePortalNumber(row[FIELD.mark]);
-    if (mark.status === 'ok') return mark.value;
+    if (mark.status === 'ok') return { value: mark.value };
     if (mark.status === 'invalid') this.noteBad(bad, conId, FIELD.mark, mark.reason);
     const bid = parsePortalNumber(row[FIELD.bid]);
     const ask = parsePortalNumber(row[FIELD.ask]);
-    if (bid.status === 'ok' && ask.status === 'ok') return (bid.value + ask.value) / 2;
+    if (bid.status === 'ok' && ask.status === 'ok') return { value: (bid.value + ask.value) / 2 };
     return undefined;
   }
 

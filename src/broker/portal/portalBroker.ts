@@ -10,7 +10,7 @@ import type {
 import { PortalEventHub, silentLogger, type Clock, type PortalLogger } from './events';
 import { SNAPSHOT_FIELDS } from './fieldParsing';
 import { PortalHttpClient, PortalRequestError } from './httpClient';
-import { MarketDataStore } from './marketData';
+import { combinedType, MarketDataStore } from './marketData';
 import { resolvePortalOptions, type PortalBrokerOptions, type ResolvedPortalOptions } from './options';
 import { loadPositions } from './positions';
 import { RateLimiter } from './rateLimiter';
@@ -161,6 +161,8 @@ class PortalBroker implements Broker {
       const entry = this.store.greeks(position.conId, staleBefore);
       if (!entry) continue;
       entry.underlyingPrice = underlyingQuote?.price ?? null;
+      // Dollar figures are built on the underlying price: a previous close there makes them a close too.
+      if (underlyingQuote) entry.marketDataType = combinedType([entry.marketDataType, underlyingQuote.marketDataType]);
       if (this.connection !== 'ready') entry.stale = true;
       greeks[position.conId] = entry;
     }

@@ -1,3 +1,4 @@
+import { aggregateGreeks } from '../../../src/greeks';
 import { MAIN_ACCOUNT } from '../../../src/sim/model';
 import { startPortalPair, waitFor, type PortalPair } from './portalHarness';
 
@@ -27,5 +28,42 @@ describe('PORTAL keeps what the gateway means by a value', () => {
     pair.fake.control.setAvailability('R');
     await pair.broker.waitUntilReady(20_000);
     expect(Object.keys(pair.broker.snapshot(MAIN_ACCOUNT).greeks).length).toBeGreaterThan(0);
+  });
+
+  it('labels a C (previous close) underlying price as frozen, and the Greeks and dollar figures built on it', async () => {
+    pair = await startPortalPair();
+    await pair.broker.waitUntilReady(20_000);
+    const option = pair.broker
+      .snapshot(MAIN_ACCOUNT)
+      .positions.find((position) => position.secType === 'OPT' && position.underlyingConId !== undefined)!;
+    const underConId = option.underlyingConId!;
+    pair.fake.control.setFieldOverrides(underConId, { '31': 'C179.39' });
+    const snapshot = await waitFor(() => {
+      const taken = pair!.broker.snapshot(MAIN_ACCOUNT);
+      return taken.underlyingPrices[underConId]?.price === 179.39 ? taken : undefined;
+    }, 'the close price');
+    expect(snapshot.underlyingPrices[underConId].marketDataType).toBe('frozen');
+    expect(snapshot.greeks[option.conId]).toMatchObject({ underlyingPrice: 179.39, marketDataType: 'frozen' });
+    const aggregated = aggregateGreeks(snapshot, { now: Date.now(), maxAgeMs: 60_000 });
+    expect(aggregated.marketDataType).not.toBe('live');
+  });
+
+  it('labels an H (halted) price as frozen, not live', async () => {
+    pair = await startPortalPair();
+    await pair.broker.waitUntilReady(20_000);
+    const underConId = pair.broker
+      .snapshot(MAIN_ACCOUNT)
+      .positions.find((position) => position.underlyingConId !== undefined)!.underlyingConId!;
+    pair.fake.control.setHalted(underConId, true);
+    const quote = await waitFor(
+      () => pair!.broker.snapshot(MAIN_ACCOUNT).underlyingPrices[underConId]?.marketDataType === 'frozen',
+      'halted price labelled frozen',
+    );
+    expect(quote).toBe(true);
+    pair.fake.control.setHalted(underConId, false);
+    await waitFor(
+      () => pair!.broker.snapshot(MAIN_ACCOUNT).underlyingPrices[underConId]?.marketDataType === 'live',
+      'live again after the halt',
+    );
   });
 });
