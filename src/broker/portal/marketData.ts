@@ -48,6 +48,13 @@ export interface BadValue {
   reason: string;
 }
 
+/** `_updated` (epoch ms, number or numeric string) capped at the arrival time; the arrival time when absent or unusable. */
+function updatedAt(raw: unknown, receivedAt: number): number {
+  const parsed = parsePortalNumber(raw);
+  if (parsed.status !== 'ok' || parsed.value <= 0) return receivedAt;
+  return Math.min(parsed.value, receivedAt);
+}
+
 /** The label of a price that is a close (or frozen by a halt) rather than a trade of this stream. */
 export function closeTypeOf(type: MarketDataType): MarketDataType {
   return type === 'delayed' || type === 'delayed-frozen' ? 'delayed-frozen' : 'frozen';
@@ -87,7 +94,10 @@ export class MarketDataStore {
     if (!hasData) return { conId, bad, hasData };
 
     const state = this.stateOf(conId);
-    state.lastRowAt = receivedAt;
+    // The gateway's _updated is when this conid's data last changed: a frozen stream repeats old values with an old
+    // _updated, so that, not the arrival, dates the values. Never later than the arrival (clock skew).
+    const dataAt = updatedAt(row._updated, receivedAt);
+    state.lastRowAt = dataAt;
     const availability = parseAvailability(row[FIELD.availability]);
     if (availability.status === 'ok') state.type = availability.type;
     else if (availability.status === 'invalid') this.noteBad(bad, conId, FIELD.availability, availability.reason);
@@ -95,13 +105,13 @@ export class MarketDataStore {
 
     for (const [name, field] of GREEK_FIELDS) {
       const parsed = name === 'impliedVol' ? parseImpliedVol(row[field]) : parsePortalNumber(row[field]);
-      this.applyValue(state, name, parsed, receivedAt, type, conId, field, bad);
+      this.applyValue(state, name, parsed, dataAt, type, conId, field, bad);
     }
 
     const price = this.priceOf(row, conId, bad);
     // "C179.39" is yesterday's close and "H179.39" the price the halt froze: labelled as such, never as live.
     if (price !== undefined) {
-      state.price = { value: price.value, at: receivedAt, type: price.prefix ? closeTypeOf(type) : type };
+      state.price = { value: price.value, at: dataAt, type: price.prefix ? closeTypeOf(type) : type };
     }
     return { conId, bad, hasData };
   }

@@ -75,6 +75,8 @@ export interface FakeClientPortalControl {
   /** 6509 for every conid: R live, D delayed, Z frozen, Y delayed-frozen, N not subscribed, O acknowledgement due. */
   setAvailability(code: AvailabilityCode): void;
   setHalted(conId: number, halted: boolean): void;
+  /** A frozen stream: the conid's rows repeat the values and the _updated of the next row from now on, until unfrozen. */
+  freezeConId(conId: number, frozen: boolean): void;
   /** Sends these raw strings for a conid's fields (e.g. {"7308": "N/A"}); null clears. */
   setFieldOverrides(conId: number, overrides: Record<string, string> | null): void;
   requests(pathPrefix?: string): RequestRecord[];
@@ -287,6 +289,10 @@ export async function startFakeClientPortal(options: FakeClientPortalOptions): P
     setHalted: (conId, halted) => {
       if (halted) portalApi.halted.add(conId);
       else portalApi.halted.delete(conId);
+    },
+    freezeConId: (conId, frozen) => {
+      if (!frozen) portalApi.frozen.delete(conId);
+      else if (!portalApi.frozen.has(conId)) portalApi.frozen.set(conId, undefined);
     },
     setFieldOverrides: (conId, overrides) => {
       if (overrides) portalApi.fieldOverrides.set(conId, overrides);

@@ -36,6 +36,8 @@ export class PortalApi {
   availability: AvailabilityCode = 'R';
   readonly halted = new Set<number>();
   readonly fieldOverrides = new Map<number, Record<string, string>>();
+  /** Frozen conids: the row they answer with from the freeze on (old values, old _updated); undefined until the first. */
+  readonly frozen = new Map<number, Record<string, unknown> | undefined>();
   /** conid → market-clock time its stream started; absent = next request is the pre-flight. */
   private readonly subscriptions = new Map<number, { since: number; fields: string[] }>();
   /** conid → the Greeks of the last row that carried them (what a client should now hold). */
@@ -236,6 +238,11 @@ export class PortalApi {
         halted: this.halted.has(conId),
         overrides: this.fieldOverrides.get(conId),
       });
+      if (this.frozen.has(conId)) {
+        const kept = this.frozen.get(conId) ?? output.row;
+        this.frozen.set(conId, kept);
+        return { ...kept };
+      }
       if (output.greeks) this.lastSentGreeks.set(conId, output.greeks);
       return output.row;
     });

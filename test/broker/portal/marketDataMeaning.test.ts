@@ -66,4 +66,28 @@ describe('PORTAL keeps what the gateway means by a value', () => {
       'live again after the halt',
     );
   });
+
+  it('dates values by _updated, so a frozen stream that repeats old values turns stale', async () => {
+    pair = await startPortalPair({ broker: { staleAfterMs: 1500 } });
+    await pair.broker.waitUntilReady(20_000);
+    const [frozen, live] = pair.broker
+      .snapshot(MAIN_ACCOUNT)
+      .positions.filter((position) => position.secType === 'OPT');
+    pair.fake.control.freezeConId(frozen.conId, true);
+    const stale = await waitFor(
+      () => {
+        const greeks = pair!.broker.snapshot(MAIN_ACCOUNT).greeks[frozen.conId];
+        return greeks?.stale ? greeks : undefined;
+      },
+      'the frozen conid flagged stale',
+      10_000,
+    );
+    const after = pair.broker.snapshot(MAIN_ACCOUNT);
+    expect(after.greeks[live.conId].stale).toBe(false);
+    // The values are as old as the gateway says, not as recent as the last poll.
+    expect(after.greeks[frozen.conId].computedAt).toBe(stale.computedAt);
+    expect(after.takenAt - stale.computedAt).toBeGreaterThan(1500);
+    pair.fake.control.freezeConId(frozen.conId, false);
+    await waitFor(() => pair!.broker.snapshot(MAIN_ACCOUNT).greeks[frozen.conId]?.stale === false, 'fresh again');
+  });
 });
