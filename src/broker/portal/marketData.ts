@@ -137,6 +137,14 @@ export class MarketDataStore {
     };
   }
 
+  /** Whether everything the adapter asks of this conid has arrived: the four Greeks for an option, a price otherwise. */
+  complete(conId: number, option: boolean): boolean {
+    const state = this.states.get(conId);
+    if (!state) return false;
+    if (!option) return state.price !== undefined;
+    return (['delta', 'gamma', 'theta', 'vega'] as const).every((name) => state.greeks[name] !== undefined);
+  }
+
   price(conId: number): PriceQuote | undefined {
     const price = this.states.get(conId)?.price;
     return price ? { conId, price: price.value, at: price.at, marketDataType: price.type } : undefined;

@@ -20,6 +20,11 @@ export interface PortalBrokerOptions {
   snapshotBatchSize?: number;
   /** A conid whose last row is older than this is flagged stale. Default 5 × the poll interval, at least 10 s. */
   staleAfterMs?: number;
+  /**
+   * After a conid's pre-flight, how long readiness waits for its data (the four Greeks of an option, the price of an
+   * underlying) before calling itself ready without it, the gap then showing in coverage. Default 20 s.
+   */
+  firstDataWaitMs?: number;
   /** Per-request timeout. Default 10 s. */
   requestTimeoutMs?: number;
   /** Wait between session attempts while the gateway is unusable: doubles from initial to max. */
@@ -52,6 +57,7 @@ export function resolvePortalOptions(options: PortalBrokerOptions): ResolvedPort
     positionsRefreshIntervalMs: positive('positionsRefreshIntervalMs', options.positionsRefreshIntervalMs, 5000),
     snapshotBatchSize: positive('snapshotBatchSize', options.snapshotBatchSize, 50),
     staleAfterMs: positive('staleAfterMs', options.staleAfterMs, Math.max(10_000, 5 * snapshotPollIntervalMs)),
+    firstDataWaitMs: positive('firstDataWaitMs', options.firstDataWaitMs, 20_000),
     requestTimeoutMs: positive('requestTimeoutMs', options.requestTimeoutMs, 10_000),
     retryInitialMs: positive('retryInitialMs', options.retryInitialMs, 1000),
     retryMaxMs: positive('retryMaxMs', options.retryMaxMs, 30_000),

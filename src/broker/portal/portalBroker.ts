@@ -74,7 +74,8 @@ class PortalBroker implements Broker {
   private trackedAccounts: string[] = [];
   private readonly positionsByAccount = new Map<string, Position[]>();
   private positionsDueAt = 0;
-  private readonly requestedConIds = new Set<number>();
+  /** conid → wall-clock ms of its pre-flight in this brokerage session. */
+  private readonly requestedConIds = new Map<number, number>();
   private readonly reportedRejections = new Set<string>();
   private retryDelayMs: number;
   private loopTimer: NodeJS.Timeout | undefined;
@@ -249,9 +250,11 @@ class PortalBroker implements Broker {
     if (Date.now() >= this.positionsDueAt) await this.refreshPositions();
     const { preflight, acknowledgementMissing } = await this.pollMarketData();
     if (acknowledgementMissing.length > 0) return this.fail(acknowledgementProblem(acknowledgementMissing));
-    // Ready once every conid has been polled past its pre-flight, so the first snapshot already has Greeks.
-    if (!preflight) this.markReady();
-    return preflight
+    // Ready once every conid's data has arrived (fields trickle in over seconds and several polls after the
+    // pre-flight), or has been waited for long enough: then the gap shows in coverage instead of holding readiness.
+    const arriving = this.connection === 'ready' ? undefined : this.dataStillArriving();
+    if (!preflight && arriving !== undefined && arriving.length === 0) this.markReady();
+    return preflight || (arriving !== undefined && arriving.length > 0)
       ? Math.min(PREFLIGHT_FOLLOW_UP_MS, this.options.snapshotPollIntervalMs)
       : this.options.snapshotPollIntervalMs;
   }
@@ -400,14 +403,9 @@ class PortalBroker implements Broker {
    * and the conids IBKR withholds until the market data API acknowledgement is signed.
    */
   private async pollMarketData(): Promise<{ preflight: boolean; acknowledgementMissing: number[] }> {
-    const conIds = new Set<number>();
-    for (const account of this.trackedAccounts) {
-      for (const position of this.positionsByAccount.get(account) ?? []) {
-        if (position.secType === 'OPT' || position.secType === 'FOP') conIds.add(position.conId);
-        if (position.underlyingConId !== undefined) conIds.add(position.underlyingConId);
-      }
-    }
-    const all = [...conIds].sort((a, b) => a - b);
+    const all = this.marketDataConIds()
+      .map(({ conId }) => conId)
+      .sort((a, b) => a - b);
     let preflight = false;
     const acknowledgementMissing: number[] = [];
     for (let start = 0; start < all.length; start += this.options.snapshotBatchSize) {
@@ -436,12 +434,39 @@ class PortalBroker implements Broker {
       }
       for (const conId of batch) {
         if (!this.requestedConIds.has(conId)) {
-          this.requestedConIds.add(conId);
+          this.requestedConIds.set(conId, Date.now());
           preflight = true;
         }
       }
     }
     return { preflight, acknowledgementMissing };
+  }
+
+  /** Conids whose data has not all arrived yet and is still worth waiting for; sets lastReason while there are any. */
+  private dataStillArriving(): number[] {
+    const now = Date.now();
+    const waiting: number[] = [];
+    for (const { conId, option } of this.marketDataConIds()) {
+      const since = this.requestedConIds.get(conId);
+      if (since === undefined || this.store.complete(conId, option)) continue;
+      if (now - since < this.options.firstDataWaitMs) waiting.push(conId);
+    }
+    if (waiting.length > 0) this.lastReason = `waiting for the first market data of ${waiting.length} conid(s)`;
+    return waiting;
+  }
+
+  /** Every option conid (with whether it is one) and every underlying the tracked positions need data for. */
+  private marketDataConIds(): { conId: number; option: boolean }[] {
+    const byConId = new Map<number, boolean>();
+    for (const account of this.trackedAccounts) {
+      for (const position of this.positionsByAccount.get(account) ?? []) {
+        if (position.secType === 'OPT' || position.secType === 'FOP') byConId.set(position.conId, true);
+        if (position.underlyingConId !== undefined && !byConId.has(position.underlyingConId)) {
+          byConId.set(position.underlyingConId, false);
+        }
+      }
+    }
+    return [...byConId].map(([conId, option]) => ({ conId, option }));
   }
 
   // ---- tickle ----

@@ -14,7 +14,7 @@ import {
   type RateLimitSettings,
 } from './faults';
 import { PortalApi, type PortalApiSettings } from './portalApi';
-import type { AvailabilityCode } from './rowFormat';
+import { DEFAULT_FIELD_DELAYS, type AvailabilityCode } from './rowFormat';
 import { FakeSession, type BrokerageState, type SessionSettings } from './sessionState';
 
 export interface FakeClientPortalOptions {
@@ -109,7 +109,12 @@ export async function startFakeClientPortal(options: FakeClientPortalOptions): P
   const model = options.model ?? createMarketModel({ seed: options.seed, portfolio: options.portfolio, clock });
   // The session calls back only after start-up, when portalApi exists.
   const session = new FakeSession(options.session ?? {}, () => portalApi.resetSubscriptions());
-  const portalApi = new PortalApi(model, session, { enforceCallOrder: true, ...options.api }, clock);
+  const portalApi = new PortalApi(
+    model,
+    session,
+    { enforceCallOrder: true, fieldDelays: DEFAULT_FIELD_DELAYS, ...options.api },
+    clock,
+  );
   const limits = new ServerRateLimits({ enabled: true, penaltyBoxMs: 0, ...options.rateLimit });
   const outageDropsBrokerage = options.outageDropsBrokerageSession ?? true;
 

@@ -1,5 +1,5 @@
 import type { MarketModel, ModelGreeks, PositionRow } from '../model';
-import { positionRow, snapshotRow, type AvailabilityCode } from './rowFormat';
+import { positionRow, snapshotRow, type AvailabilityCode, type FieldDelays } from './rowFormat';
 import type { FakeSession } from './sessionState';
 
 export interface ApiRequest {
@@ -18,6 +18,8 @@ export interface ApiResponse {
 export interface PortalApiSettings {
   /** Refuse /portfolio/{acct}/... before /portfolio/accounts and snapshots before /iserver/accounts. Default true. */
   enforceCallOrder: boolean;
+  /** When fields arrive after the pre-flight. Default DEFAULT_FIELD_DELAYS (a few seconds). */
+  fieldDelays: FieldDelays;
 }
 
 const PAGE_SIZE = 100;
@@ -39,7 +41,7 @@ export class PortalApi {
   /** Frozen conids: the row they answer with from the freeze on (old values, old _updated); undefined until the first. */
   readonly frozen = new Map<number, Record<string, unknown> | undefined>();
   /** conid → market-clock time its stream started; absent = next request is the pre-flight. */
-  private readonly subscriptions = new Map<number, { since: number; fields: string[] }>();
+  private readonly subscriptions = new Map<number, { since: number; sinceWall: number; fields: string[] }>();
   /** conid → the Greeks of the last row that carried them (what a client should now hold). */
   readonly lastSentGreeks = new Map<number, ModelGreeks>();
   /** Per account: the positions the backend cached at the first read after an invalidate. */
@@ -224,7 +226,9 @@ export class PortalApi {
       const subscription = this.subscriptions.get(conId);
       if (!subscription || !this.model.contract(conId)) {
         // Pre-flight: the first request only starts the stream.
-        if (this.model.contract(conId)) this.subscriptions.set(conId, { since: t, fields: requestedFields });
+        if (this.model.contract(conId)) {
+          this.subscriptions.set(conId, { since: t, sinceWall: Date.now(), fields: requestedFields });
+        }
         return { conid: conId, conidEx: String(conId) };
       }
       if (requestedFields.length > 0) subscription.fields = [...new Set([...subscription.fields, ...requestedFields])];
@@ -234,6 +238,8 @@ export class PortalApi {
         fields: subscription.fields,
         t,
         subscribedAt: subscription.since,
+        ageMs: Date.now() - subscription.sinceWall,
+        delays: this.settings.fieldDelays,
         availability: this.availability,
         halted: this.halted.has(conId),
         overrides: this.fieldOverrides.get(conId),

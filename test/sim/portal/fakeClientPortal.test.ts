@@ -5,6 +5,7 @@ import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { MAIN_ACCOUNT } from '../../../src/sim/model';
 import { startFakeClientPortal, type FakeClientPortal } from '../../../src/sim/portal/fakeClientPortal';
+import { NO_FIELD_DELAYS } from '../../../src/sim/portal/rowFormat';
 
 interface Answer {
   status: number;
@@ -45,7 +46,13 @@ describe('fake Client Portal on the wire', () => {
   let fake: FakeClientPortal;
   beforeEach(async () => {
     // Rate limits are tested on their own; here calls come in bursts.
-    fake = await startFakeClientPortal({ tls: true, seed: 5, rateLimit: { enabled: false } });
+    // Fields arrive at once here; their delays are tested on their own.
+    fake = await startFakeClientPortal({
+      tls: true,
+      seed: 5,
+      rateLimit: { enabled: false },
+      api: { fieldDelays: NO_FIELD_DELAYS },
+    });
   });
   afterEach(() => fake.close());
 
