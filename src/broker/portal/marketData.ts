@@ -164,6 +164,11 @@ export class MarketDataStore {
     return best;
   }
 
+  /** Drops what is known of a conid whose stream ended. */
+  forget(conId: number): void {
+    this.states.delete(conId);
+  }
+
   clear(): void {
     this.states.clear();
     this.reportedBad.clear();

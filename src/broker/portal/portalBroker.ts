@@ -76,6 +76,8 @@ class PortalBroker implements Broker {
   private positionsDueAt = 0;
   /** conid → wall-clock ms of its pre-flight in this brokerage session. */
   private readonly requestedConIds = new Map<number, number>();
+  /** Underlying symbols looked up with /iserver/secdef/search in this brokerage session. */
+  private readonly searchedSymbols = new Set<string>();
   private readonly reportedRejections = new Set<string>();
   private retryDelayMs: number;
   private loopTimer: NodeJS.Timeout | undefined;
@@ -185,7 +187,7 @@ class PortalBroker implements Broker {
     this.generation += 1;
     this.clearTimers();
     this.dropSession();
-    this.requestedConIds.clear();
+    this.forgetStreams();
     if (!this.running) return;
     this.setConnection('connecting');
     this.scheduleTickle();
@@ -303,7 +305,7 @@ class PortalBroker implements Broker {
     }
     this.iserverPrimed = false;
     // A new brokerage session starts with no streams: every conid goes through the pre-flight again.
-    if (AUTH_PROBLEMS.has(problem.kind) || problem.kind === 'outage') this.requestedConIds.clear();
+    if (AUTH_PROBLEMS.has(problem.kind) || problem.kind === 'outage') this.forgetStreams();
     this.lastReason = problem.reason;
     const changed = this.problem?.kind !== problem.kind;
     this.problem = problem;
@@ -406,6 +408,8 @@ class PortalBroker implements Broker {
     const all = this.marketDataConIds()
       .map(({ conId }) => conId)
       .sort((a, b) => a - b);
+    await this.unsubscribeUnheld(new Set(all));
+    await this.searchDerivativeUnderlyings();
     let preflight = false;
     const acknowledgementMissing: number[] = [];
     for (let start = 0; start < all.length; start += this.options.snapshotBatchSize) {
@@ -440,6 +444,38 @@ class PortalBroker implements Broker {
       }
     }
     return { preflight, acknowledgementMissing };
+  }
+
+  /** Ends the streams of conids no position needs any more (POST /iserver/marketdata/unsubscribe {conid}). */
+  private async unsubscribeUnheld(needed: ReadonlySet<number>): Promise<void> {
+    for (const conId of [...this.requestedConIds.keys()]) {
+      if (needed.has(conId)) continue;
+      await this.http.post('/iserver/marketdata/unsubscribe', { conid: conId });
+      this.requestedConIds.delete(conId);
+      this.store.forget(conId);
+    }
+  }
+
+  /**
+   * IBKR's documentation asks for a /iserver/secdef/search on the underlying before market data for a derivative;
+   * once per symbol and brokerage session.
+   */
+  private async searchDerivativeUnderlyings(): Promise<void> {
+    for (const account of this.trackedAccounts) {
+      for (const position of this.positionsByAccount.get(account) ?? []) {
+        if (position.secType !== 'OPT' && position.secType !== 'FOP') continue;
+        const symbol = position.underlying.toUpperCase();
+        if (this.searchedSymbols.has(symbol)) continue;
+        await this.http.get('/iserver/secdef/search', { symbol });
+        this.searchedSymbols.add(symbol);
+      }
+    }
+  }
+
+  /** A new brokerage session starts with no streams and no lookups: every conid goes through them again. */
+  private forgetStreams(): void {
+    this.requestedConIds.clear();
+    this.searchedSymbols.clear();
   }
 
   /** Conids whose data has not all arrived yet and is still worth waiting for; sets lastReason while there are any. */

@@ -112,7 +112,7 @@ export async function startFakeClientPortal(options: FakeClientPortalOptions): P
   const portalApi = new PortalApi(
     model,
     session,
-    { enforceCallOrder: true, fieldDelays: DEFAULT_FIELD_DELAYS, ...options.api },
+    { enforceCallOrder: true, derivativesNeedSecdefSearch: true, fieldDelays: DEFAULT_FIELD_DELAYS, ...options.api },
     clock,
   );
   const limits = new ServerRateLimits({ enabled: true, penaltyBoxMs: 0, ...options.rateLimit });

@@ -1,4 +1,4 @@
-import type { MarketModel, ModelGreeks, PositionRow } from '../model';
+import { isOption, type MarketModel, type ModelGreeks, type PositionRow } from '../model';
 import { positionRow, snapshotRow, type AvailabilityCode, type FieldDelays } from './rowFormat';
 import type { FakeSession } from './sessionState';
 
@@ -18,6 +18,11 @@ export interface ApiResponse {
 export interface PortalApiSettings {
   /** Refuse /portfolio/{acct}/... before /portfolio/accounts and snapshots before /iserver/accounts. Default true. */
   enforceCallOrder: boolean;
+  /**
+   * IBKR's documentation asks for /iserver/secdef/search on the underlying's symbol before market data for a
+   * derivative: until then an OPT/FOP conid answers only conid/conidEx. Default true.
+   */
+  derivativesNeedSecdefSearch: boolean;
   /** When fields arrive after the pre-flight. Default DEFAULT_FIELD_DELAYS (a few seconds). */
   fieldDelays: FieldDelays;
 }
@@ -207,8 +212,53 @@ export class PortalApi {
       case '/iserver/marketdata/unsubscribeall':
         this.subscriptions.clear();
         return json({ unsubscribed: true });
+      case '/iserver/marketdata/unsubscribe': {
+        // Only the POST form exists; the older GET form answers 404 like any unknown route.
+        if (method !== 'POST') break;
+        const conId = Number((request.body as { conid?: unknown } | undefined)?.conid);
+        if (!Number.isInteger(conId) || conId <= 0)
+          return json({ error: 'conid: a positive integer is required' }, 400);
+        return json({ success: this.subscriptions.delete(conId) });
+      }
+      case '/iserver/secdef/search':
+        return this.secdefSearch(request);
     }
     return json({ error: `no route ${method} ${path}` }, 404);
+  }
+
+  /** GET ?symbol= or POST {symbol}: the underlyings with that symbol and the derivative sections they have. */
+  private secdefSearch(request: ApiRequest): ApiResponse {
+    const fromBody = (request.body as { symbol?: unknown } | undefined)?.symbol;
+    const symbol = String((request.method === 'POST' ? fromBody : request.query.get('symbol')) ?? '').toUpperCase();
+    if (!symbol) return json({ error: 'symbol required' }, 400);
+    this.session.searchedSymbols.add(symbol);
+    const contracts = this.model.contracts();
+    const rows = contracts
+      .filter((contract) => !isOption(contract) && contract.symbol.toUpperCase() === symbol)
+      .map((underlying) => {
+        const derivatives = new Set(
+          contracts
+            .filter((contract) => isOption(contract) && contract.underConId === underlying.conId)
+            .map((contract) => contract.secType),
+        );
+        return {
+          conid: String(underlying.conId),
+          companyHeader: `${underlying.symbol} - ${underlying.primaryExchange || underlying.exchange}`,
+          companyName: underlying.symbol,
+          symbol: underlying.symbol,
+          description: underlying.primaryExchange || underlying.exchange,
+          restricted: null,
+          sections: [{ secType: underlying.secType }, ...[...derivatives].map((secType) => ({ secType }))],
+        };
+      });
+    return json(rows);
+  }
+
+  /** Whether the documented prerequisite for this conid's market data is met. */
+  private marketDataAllowed(conId: number): boolean {
+    const contract = this.model.contract(conId);
+    if (!contract || !isOption(contract) || !this.settings.derivativesNeedSecdefSearch) return true;
+    return this.session.searchedSymbols.has(contract.symbol.toUpperCase());
   }
 
   private snapshot(query: URLSearchParams): ApiResponse {
@@ -224,6 +274,7 @@ export class PortalApi {
     const t = this.clock();
     const rows = conIds.map((conId) => {
       const subscription = this.subscriptions.get(conId);
+      if (!this.marketDataAllowed(conId)) return { conid: conId, conidEx: String(conId) };
       if (!subscription || !this.model.contract(conId)) {
         // Pre-flight: the first request only starts the stream.
         if (this.model.contract(conId)) {

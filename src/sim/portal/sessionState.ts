@@ -51,6 +51,8 @@ export class FakeSession {
   /** Cleared on every new brokerage session: /iserver/accounts must be called again before market data. */
   iserverAccountsQueried = false;
   portfolioAccountsQueried = false;
+  /** Symbols looked up with /iserver/secdef/search in this brokerage session (derivative market data needs one). */
+  readonly searchedSymbols = new Set<string>();
   cookie = randomBytes(16).toString('hex');
   private loggedInAt = Date.now();
   private lastActivityAt = Date.now();
@@ -98,6 +100,7 @@ export class FakeSession {
     this.reauthTimer = undefined;
     if (state !== 'authenticated' || this.brokerage !== 'authenticated') {
       this.iserverAccountsQueried = false;
+      this.searchedSymbols.clear();
       this.onBrokerageReset();
     }
     this.brokerage = state;

@@ -62,7 +62,18 @@ describe('fake Client Portal on the wire', () => {
       .positions(MAIN_ACCOUNT)
       .find((row) => fake.control.model.contract(row.conId)?.secType === 'OPT')!;
     const path = `/iserver/marketdata/snapshot?conids=${option.conId}&fields=31,7308,7309,7310,7311,7633,6509`;
-    expect((await call(fake, 'GET', path)).json()).toEqual([{ conid: option.conId, conidEx: String(option.conId) }]);
+    const conidOnly = [{ conid: option.conId, conidEx: String(option.conId) }];
+    // A derivative needs its underlying looked up first (IBKR's documented prerequisite): until then, no stream.
+    expect((await call(fake, 'GET', path)).json()).toEqual(conidOnly);
+    expect((await call(fake, 'GET', path)).json()).toEqual(conidOnly);
+    const symbol = fake.control.model.contract(option.conId)!.symbol;
+    const [found] = (await call(fake, 'GET', `/iserver/secdef/search?symbol=${symbol}`)).json() as {
+      symbol: string;
+      sections: { secType: string }[];
+    }[];
+    expect(found.symbol).toBe(symbol);
+    expect(found.sections.map((section) => section.secType)).toContain('OPT');
+    expect((await call(fake, 'GET', path)).json()).toEqual(conidOnly);
     const [row] = (await call(fake, 'GET', path)).json() as Record<string, unknown>[];
     for (const field of ['31', '7308', '7309', '7310', '7311', '7633']) expect(typeof row[field]).toBe('string');
     expect(row['6509']).toBe('RpB');
@@ -70,6 +81,10 @@ describe('fake Client Portal on the wire', () => {
     expect(Number(row['7310'])).toBe(sent.theta);
     expect(Number(row['7311'])).toBe(sent.vega);
     expect(sent.theta).toBeLessThan(0);
+    expect((await call(fake, 'GET', '/iserver/marketdata/unsubscribe')).status).toBe(404);
+    const unsubscribed = await call(fake, 'POST', '/iserver/marketdata/unsubscribe', { conid: option.conId });
+    expect([unsubscribed.status, unsubscribed.json()]).toEqual([200, { success: true }]);
+    expect(fake.control.subscribedConIds()).not.toContain(option.conId);
   });
 
   it('refuses snapshots before /iserver/accounts and positions before /portfolio/accounts', async () => {
