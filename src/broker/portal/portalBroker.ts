@@ -98,12 +98,15 @@ class PortalBroker implements Broker {
       limiter: this.limiter,
       timeoutMs: this.options.requestTimeoutMs,
       onRateLimited: (endpoint, pauseMs) => {
-        if (this.running) {
-          this.events.emit('rate_limited', `429 from ${endpoint}: pausing all requests for ${pauseMs} ms`, {
-            endpoint,
-            pauseMs,
-          });
-        }
+        if (!this.running) return;
+        const reason =
+          `429 from ${endpoint}: over IBKR's request limits (penalty box); sending nothing for ${pauseMs} ms` +
+          (this.limiter.consecutiveRateLimits() > 1 ? ', again: repeat offenders may be blocked' : '');
+        // Degraded for the pause: the data held is aging and nothing can refresh it.
+        this.problem = { kind: 'rate_limited', reason, status: 429 };
+        this.lastReason = reason;
+        this.setConnection('degraded');
+        this.events.emit('rate_limited', reason, { endpoint, pauseMs }, 429);
       },
     });
     this.session = new SessionKeeper({
