@@ -11,6 +11,7 @@ export function brokerFromConfig(config: BridgeConfig, logger: Logger): Broker {
       baseUrl: config.IB_PORTAL_URL,
       account: config.IB_ACCOUNT,
       caFile: config.IB_PORTAL_CA_FILE,
+      certSha256: config.IB_PORTAL_CERT_SHA256,
       insecureTls: config.IB_PORTAL_INSECURE_TLS,
       logger: logger.child({ component: 'portal' }),
     });

@@ -8,6 +8,11 @@ export interface PortalBrokerOptions {
   account?: string;
   /** IB_PORTAL_CA_FILE: PEM of the gateway's certificate (or its CA) to trust. */
   caFile?: string;
+  /**
+   * IB_PORTAL_CERT_SHA256: SHA-256 fingerprint of the gateway's certificate, trusted whatever its dates and names (the
+   * gateway's bundled certificate is expired and names no host).
+   */
+  certSha256?: string;
   /** IB_PORTAL_INSECURE_TLS=true: skip certificate verification (warned once). */
   insecureTls?: boolean;
   /** POST /tickle period; the gateway drops a session after ~6 minutes of silence. Default 60 s. */
@@ -39,9 +44,9 @@ export interface PortalBrokerOptions {
 }
 
 export type ResolvedPortalOptions = Required<
-  Omit<PortalBrokerOptions, 'account' | 'caFile' | 'clock' | 'logger' | 'rateLimit' | 'staleAfterMs'>
+  Omit<PortalBrokerOptions, 'account' | 'caFile' | 'certSha256' | 'clock' | 'logger' | 'rateLimit' | 'staleAfterMs'>
 > &
-  Pick<PortalBrokerOptions, 'account' | 'caFile' | 'rateLimit'> & { staleAfterMs: number };
+  Pick<PortalBrokerOptions, 'account' | 'caFile' | 'certSha256' | 'rateLimit'> & { staleAfterMs: number };
 
 export const DEFAULT_PORTAL_URL = 'https://localhost:5000';
 
@@ -51,6 +56,7 @@ export function resolvePortalOptions(options: PortalBrokerOptions): ResolvedPort
     baseUrl: options.baseUrl ?? DEFAULT_PORTAL_URL,
     account: options.account || undefined,
     caFile: options.caFile || undefined,
+    certSha256: options.certSha256 || undefined,
     insecureTls: options.insecureTls === true,
     tickleIntervalMs: positive('tickleIntervalMs', options.tickleIntervalMs, 60_000),
     snapshotPollIntervalMs,

@@ -2,7 +2,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { createMarketModel, type MarketModel, type ModelGreeks, type Portfolio } from '../model';
-import { selfSignedCertificate } from './certificate';
+import { gatewayBundledCertificate, selfSignedCertificate } from './certificate';
 import { CONTROL_PREFIX, runControlAction } from './controlRoutes';
 import {
   inOutageWindow,
@@ -38,6 +38,11 @@ export interface FakeClientPortalOptions {
   outageDropsBrokerageSession?: boolean;
   /** Fresh key pair instead of the process-wide cached one. */
   freshCertificate?: boolean;
+  /**
+   * 'localhost' (default): valid for localhost/127.0.0.1. 'gatewayBundled': like the real gateway's own, self-signed,
+   * expired, CN "Client Portal Web API" with no alternative names.
+   */
+  certificate?: 'localhost' | 'gatewayBundled';
   /** Serve POST /__control/<action> (docs/portal.md) for a fake running as its own process. Default false. */
   controlEndpoint?: boolean;
 }
@@ -242,7 +247,10 @@ export async function startFakeClientPortal(options: FakeClientPortalOptions): P
   let caPem: string | undefined;
   let server: Server;
   if (options.tls) {
-    const certificate = selfSignedCertificate(options.freshCertificate);
+    const certificate =
+      options.certificate === 'gatewayBundled'
+        ? gatewayBundledCertificate()
+        : selfSignedCertificate(options.freshCertificate);
     caPem = certificate.certPem;
     server = createHttpsServer({ cert: certificate.certPem, key: certificate.keyPem }, listener);
   } else {
