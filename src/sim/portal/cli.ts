@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { integer } from '../cliOptions';
+import { X509Certificate } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,10 @@ async function main(): Promise<void> {
     .option('--http', 'plain HTTP instead of HTTPS')
     .option('--portfolio <file>', 'portfolio JSON file (default: the built-in portfolio)')
     .option('--ca-out <file>', 'where to write the certificate PEM (for IB_PORTAL_CA_FILE)')
+    .option(
+      '--gateway-certificate',
+      "serve a certificate like the real gateway's own (expired, CN Client Portal Web API, no host names): pin it",
+    )
     .option('--logged-out', 'start without a session (every call 401 until POST /__control/login)')
     .option('--idle-timeout-ms <n>', 'session expiry without /tickle', integer('--idle-timeout-ms', 1, 2 ** 31 - 1))
     .option('--outage-window <HH:MM>', 'nightly /iserver outage start, in --time-zone')
@@ -35,6 +40,7 @@ async function main(): Promise<void> {
     http?: boolean;
     portfolio?: string;
     caOut?: string;
+    gatewayCertificate?: boolean;
     loggedOut?: boolean;
     idleTimeoutMs?: number;
     outageWindow?: string;
@@ -60,6 +66,7 @@ async function main(): Promise<void> {
 
   const fake = await startFakeClientPortal({
     tls: !opts.http,
+    certificate: opts.gatewayCertificate ? 'gatewayBundled' : 'localhost',
     port: opts.port,
     seed: opts.seed,
     portfolio,
@@ -77,7 +84,9 @@ async function main(): Promise<void> {
   if (fake.caPem) {
     const caFile = opts.caOut ?? join(tmpdir(), `fake-client-portal-${fake.port}.pem`);
     writeFileSync(caFile, fake.caPem);
-    console.log(`certificate written to ${caFile}: IB_PORTAL_URL=${fake.url} IB_PORTAL_CA_FILE=${caFile}`);
+    const fingerprint = new X509Certificate(fake.caPem).fingerprint256;
+    if (opts.gatewayCertificate) console.log(`IB_PORTAL_URL=${fake.url} IB_PORTAL_CERT_SHA256=${fingerprint}`);
+    else console.log(`certificate written to ${caFile}: IB_PORTAL_URL=${fake.url} IB_PORTAL_CA_FILE=${caFile}`);
   }
   if (opts.control) console.log(`faults: POST ${fake.url}/__control/<action> (see docs/portal.md)`);
 
