@@ -2,6 +2,8 @@ import type { BrokerSnapshot, MarketDataType, OptionGreeks, Position } from '../
 import type { AggregatedGreeks, ExcludedPosition, ExclusionReason, GreeksTotals, UnderlyingBreakdown } from './types';
 import { effectiveMultiplier, isDeltaOneSecType, isOptionSecType } from './instruments';
 import { GREEKS_UNITS } from './units';
+import { betaWeight } from './benchmark';
+import { currencyUnitsText, moneyCurrencyOf, pnlUnitsText, rateToBase } from './currency';
 
 export interface AggregateOptions {
   /** Epoch ms used to judge the age of each Greek and price. */
@@ -12,6 +14,7 @@ export interface AggregateOptions {
   betas?: Record<string, number>;
   /** Benchmark symbol, e.g. "SPY"; the benchmark itself has beta 1 unless configured otherwise. */
   betaBenchmark?: string | null;
+  /** Benchmark price in the base currency; when absent, the snapshot's streamed benchmark price is used. */
   benchmarkPrice?: number | null;
 }
 
@@ -76,9 +79,13 @@ function addContribution(
   theta: number,
   price: number,
   priceAt: number,
+  rateToBase: number,
 ): void {
-  const dollarDelta = delta * price;
-  const dollarGamma = gamma * price * price * CASH_GAMMA_MOVE;
+  // Money figures in the account's base currency; delta and gamma are counts of the underlying.
+  const dollarDelta = delta * price * rateToBase;
+  const dollarGamma = gamma * price * price * CASH_GAMMA_MOVE * rateToBase;
+  vega *= rateToBase;
+  theta *= rateToBase;
   const b = group.breakdown;
   b.delta += delta;
   b.gamma += gamma;
@@ -111,12 +118,6 @@ function excludedEntry(position: Position, reason: ExclusionReason, ageMs?: numb
   return entry;
 }
 
-function betaFor(underlying: string, options: AggregateOptions): number | null {
-  const configured = options.betas?.[underlying];
-  if (typeof configured === 'number' && Number.isFinite(configured)) return configured;
-  return options.betaBenchmark && underlying === options.betaBenchmark ? 1 : null;
-}
-
 /**
  * Net Greeks of one account's snapshot. Pure: the same snapshot and options always give the same result.
  * Options without fresh, computed Greeks (and positions without a usable price) are excluded from every total
@@ -131,6 +132,8 @@ export function aggregateGreeks(snapshot: BrokerSnapshot, options: AggregateOpti
   let optionCount = 0;
   let coveredOptionCount = 0;
   let marketDataType: MarketDataType | 'mixed' | null = null;
+  const money = moneyCurrencyOf(snapshot.exchangeRates);
+  const convertedCurrencies = new Set<string>();
 
   const groupOf = (underlying: string): GroupState => {
     let group = groups.get(underlying);
@@ -174,10 +177,16 @@ export function aggregateGreeks(snapshot: BrokerSnapshot, options: AggregateOpti
       excluded.push(excludedEntry(position, 'no_underlying_price', now - greeks.computedAt));
       continue;
     }
+    const rate = rateToBase(position.currency, money);
+    if (rate === null) {
+      excluded.push(excludedEntry(position, 'no_exchange_rate'));
+      continue;
+    }
+    convertedCurrencies.add(position.currency);
     const scale = position.quantity * effectiveMultiplier(position.multiplier);
     // classifyGreeks has checked all four are finite numbers.
     const { delta, gamma, vega, theta } = greeks as { delta: number; gamma: number; vega: number; theta: number };
-    addContribution(group, totals, delta * scale, gamma * scale, vega * scale, theta * scale, price, priceAt);
+    addContribution(group, totals, delta * scale, gamma * scale, vega * scale, theta * scale, price, priceAt, rate);
     coveredOptionCount++;
     group.breakdown.coveredOptionCount++;
     marketDataType =
@@ -206,6 +215,12 @@ export function aggregateGreeks(snapshot: BrokerSnapshot, options: AggregateOpti
       excluded.push(excludedEntry(position, 'no_underlying_price', quote ? now - quote.at : undefined));
       continue;
     }
+    const rate = rateToBase(position.currency, money);
+    if (rate === null) {
+      excluded.push(excludedEntry(position, 'no_exchange_rate'));
+      continue;
+    }
+    convertedCurrencies.add(position.currency);
     addContribution(
       group,
       totals,
@@ -215,25 +230,20 @@ export function aggregateGreeks(snapshot: BrokerSnapshot, options: AggregateOpti
       0,
       price,
       priceAt,
+      rate,
     );
   }
 
-  const benchmarkPrice = options.benchmarkPrice;
-  const canBetaWeight = Boolean(options.betaBenchmark) && isUsablePrice(benchmarkPrice);
-  let betaWeightedDelta: number | null = canBetaWeight ? 0 : null;
-  const byUnderlying: UnderlyingBreakdown[] = [];
-  for (const group of groups.values()) {
-    const breakdown = group.breakdown;
-    const beta = canBetaWeight ? betaFor(breakdown.underlying, options) : null;
-    if (beta !== null) {
-      breakdown.betaWeightedDelta = (breakdown.dollarDelta * beta) / (benchmarkPrice as number);
-      if (betaWeightedDelta !== null) betaWeightedDelta += breakdown.betaWeightedDelta;
-    } else if (group.hasContribution) {
-      // An underlying without a beta would otherwise be silently counted as beta 0.
-      betaWeightedDelta = null;
-    }
-    byUnderlying.push(breakdown);
-  }
+  const byUnderlying = [...groups.values()].map((group) => group.breakdown);
+  const weighting = betaWeight([...groups.values()], {
+    betaBenchmark: options.betaBenchmark ?? null,
+    betas: options.betas,
+    benchmarkPrice: options.benchmarkPrice,
+    quote: snapshot.benchmark,
+    money,
+    now,
+    maxAgeMs,
+  });
   byUnderlying.sort((a, b) => (a.underlying < b.underlying ? -1 : a.underlying > b.underlying ? 1 : 0));
 
   const pnl = snapshot.pnl
@@ -246,8 +256,8 @@ export function aggregateGreeks(snapshot: BrokerSnapshot, options: AggregateOpti
     takenAt: snapshot.takenAt,
     marketDataType,
     totals,
-    betaWeightedDelta,
-    betaBenchmark: canBetaWeight ? (options.betaBenchmark as string) : null,
+    betaWeightedDelta: weighting.total,
+    betaBenchmark: weighting.benchmark,
     pnl,
     positionCount,
     optionCount,
@@ -255,6 +265,11 @@ export function aggregateGreeks(snapshot: BrokerSnapshot, options: AggregateOpti
     coverage: optionCount === 0 ? 1 : coveredOptionCount / optionCount,
     excluded,
     byUnderlying,
-    units: { ...GREEKS_UNITS },
+    units: {
+      ...GREEKS_UNITS,
+      currency: currencyUnitsText(money, convertedCurrencies),
+      pnl: pnlUnitsText(money),
+      ...(weighting.reason !== null ? { betaWeightedDeltaReason: weighting.reason } : {}),
+    },
   };
 }

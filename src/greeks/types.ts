@@ -1,7 +1,7 @@
 import type { ApiMode, MarketDataType } from '../broker/types';
 
 /** Why an option position was left out of the totals. It is listed, never counted as 0. */
-export type ExclusionReason = 'missing' | 'stale' | 'not_computed' | 'no_underlying_price';
+export type ExclusionReason = 'missing' | 'stale' | 'not_computed' | 'no_underlying_price' | 'no_exchange_rate';
 
 export interface ExcludedPosition {
   conId: number;
@@ -46,6 +46,11 @@ export interface GreeksUnits {
   dollarDelta: string;
   dollarGamma: string;
   betaWeightedDelta: string;
+  /** The currency of vega, theta, dollarDelta, dollarGamma and P&L, and the exchange rates used. */
+  currency: string;
+  pnl: string;
+  /** Present when betaWeightedDelta is null: why (code, colon, explanation). */
+  betaWeightedDeltaReason?: string;
 }
 
 /** The aggregation result for one account at one instant. Pure data, JSON-serialisable. */

@@ -14,4 +14,7 @@ export const GREEKS_UNITS: GreeksUnits = Object.freeze({
   dollarDelta: 'currency of underlying exposure: Σ Δ·q·m·S (P&L of a 1 % move ≈ dollarDelta × 0.01)',
   dollarGamma: 'currency change of dollar delta per 1 % move (cash gamma): Σ Γ·q·m·S²·0.01',
   betaWeightedDelta: 'benchmark share-equivalents: Σ Δ·q·m·β·S / S_B, β per underlying from configuration',
+  // Each row replaces these two with the base currency it found and the exchange rates it used.
+  currency: "the account's base currency; positions in other currencies converted at IBKR's exchange rates",
+  pnl: "account P&L as IBKR reports it, in the account's base currency",
 });

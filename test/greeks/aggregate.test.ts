@@ -237,7 +237,8 @@ describe('aggregateGreeks', () => {
       benchmarkPrice: null,
     });
     expect(noBenchmarkPrice.betaWeightedDelta).toBeNull();
-    expect(noBenchmarkPrice.betaBenchmark).toBeNull();
+    expect(noBenchmarkPrice.betaBenchmark).toBe('SPY');
+    expect(noBenchmarkPrice.units.betaWeightedDeltaReason).toMatch(/^no_benchmark_price: /);
   });
 
   it('returns zeros, full coverage and no market-data type for an empty or all-closed portfolio', () => {
@@ -277,7 +278,8 @@ describe('aggregateGreeks', () => {
     expect(mixed.marketDataType).toBe('mixed');
     expect(mixed).toMatchObject({ account: 'DU1', mode: 'SOCKET', takenAt: NOW });
     expect(mixed.pnl).toEqual({ daily: 12.5, unrealized: -40, realized: null });
-    expect(mixed.units).toEqual(GREEKS_UNITS);
+    const { currency: _currency, pnl: _pnl, ...formulas } = GREEKS_UNITS;
+    expect(mixed.units).toMatchObject(formulas);
     expect(mixed.units.dollarGamma).toMatch(/1 %/);
     expect(JSON.parse(JSON.stringify(mixed))).toEqual(mixed);
   });

@@ -6,6 +6,8 @@ export interface PortalBrokerOptions {
   baseUrl?: string;
   /** IB_ACCOUNT: the account to follow; default every account the gateway lists. */
   account?: string;
+  /** BETA_BENCHMARK: a US stock or ETF whose price is polled with the positions' conids, held or not. */
+  betaBenchmark?: string | null;
   /** IB_PORTAL_CA_FILE: PEM of the gateway's certificate (or its CA) to trust. */
   caFile?: string;
   /**
@@ -55,6 +57,7 @@ export function resolvePortalOptions(options: PortalBrokerOptions): ResolvedPort
   return {
     baseUrl: options.baseUrl ?? DEFAULT_PORTAL_URL,
     account: options.account || undefined,
+    betaBenchmark: options.betaBenchmark || null,
     caFile: options.caFile || undefined,
     certSha256: options.certSha256 || undefined,
     insecureTls: options.insecureTls === true,

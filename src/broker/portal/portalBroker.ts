@@ -3,13 +3,16 @@ import type {
   BrokerEventListener,
   BrokerSnapshot,
   ConnectionState,
+  ExchangeRates,
   OptionGreeks,
   Position,
   PriceQuote,
 } from '../types';
+import { lookUpBenchmarkConId } from './benchmarkLookup';
 import { PortalEventHub, silentLogger, type Clock, type PortalLogger } from './events';
 import { SNAPSHOT_FIELDS } from './fieldParsing';
 import { PortalHttpClient, PortalRequestError } from './httpClient';
+import { loadLedgerRates } from './ledger';
 import { combinedType, MarketDataStore } from './marketData';
 import { resolvePortalOptions, type PortalBrokerOptions, type ResolvedPortalOptions } from './options';
 import { loadPositions } from './positions';
@@ -73,6 +76,9 @@ class PortalBroker implements Broker {
   private knownAccounts: string[] = [];
   private trackedAccounts: string[] = [];
   private readonly positionsByAccount = new Map<string, Position[]>();
+  private readonly ratesByAccount = new Map<string, ExchangeRates>();
+  /** undefined: not looked up in this session yet; null: the gateway knows no such stock. */
+  private benchmarkConId: number | null | undefined;
   private positionsDueAt = 0;
   /** conid → wall-clock ms of its pre-flight in this brokerage session. */
   private readonly requestedConIds = new Map<number, number>();
@@ -182,7 +188,16 @@ class PortalBroker implements Broker {
       underlyingPrices,
       pnl: null,
       marketDataType: this.store.prevailingType(),
+      exchangeRates: this.ratesByAccount.get(account) ?? { baseCurrency: null, rates: {} },
+      ...(this.options.betaBenchmark ? { benchmark: this.benchmarkQuote(this.options.betaBenchmark) } : {}),
     };
+  }
+
+  private benchmarkQuote(symbol: string): BrokerSnapshot['benchmark'] {
+    const quote = typeof this.benchmarkConId === 'number' ? this.store.price(this.benchmarkConId) : undefined;
+    if (!quote || this.connection !== 'ready') return null;
+    // /trsrv/stocks is asked for the US listing, which is quoted in USD.
+    return { symbol, currency: 'USD', price: quote.price, at: quote.at, marketDataType: quote.marketDataType };
   }
 
   async reconnect(reason: string): Promise<void> {
@@ -252,6 +267,7 @@ class PortalBroker implements Broker {
     }
     if (!this.portfolioPrimed) await this.primePortfolio();
     if (!this.iserverPrimed) await this.primeIserver();
+    if (this.options.betaBenchmark && this.benchmarkConId === undefined) await this.lookUpBenchmark();
     if (Date.now() >= this.positionsDueAt) await this.refreshPositions();
     const { preflight, acknowledgementMissing } = await this.pollMarketData();
     if (acknowledgementMissing.length > 0) return this.fail(acknowledgementProblem(acknowledgementMissing));
@@ -399,6 +415,7 @@ class PortalBroker implements Broker {
         this.events.emit('bad_input', `position row rejected: ${rejected.reason}`, { account, conId: rejected.conId });
       }
     }
+    for (const account of this.trackedAccounts) await this.refreshExchangeRates(account);
     // Wall-clock: the injected clock may stand still in tests, the refresh timer must not.
     this.positionsDueAt = Date.now() + this.options.positionsRefreshIntervalMs;
   }
@@ -494,7 +511,7 @@ class PortalBroker implements Broker {
     return waiting;
   }
 
-  /** Every option conid (with whether it is one) and every underlying the tracked positions need data for. */
+  /** Every option conid (with whether it is one), every underlying and the benchmark that need market data. */
   private marketDataConIds(): { conId: number; option: boolean }[] {
     const byConId = new Map<number, boolean>();
     for (const account of this.trackedAccounts) {
@@ -505,7 +522,49 @@ class PortalBroker implements Broker {
         }
       }
     }
+    // The beta benchmark is streamed whether held or not.
+    if (typeof this.benchmarkConId === 'number' && !byConId.has(this.benchmarkConId)) {
+      byConId.set(this.benchmarkConId, false);
+    }
     return [...byConId].map(([conId, option]) => ({ conId, option }));
+  }
+
+  /** The ledger's rates; a ledger the gateway will not give leaves the last rates (or none) and says so once. */
+  private async refreshExchangeRates(account: string): Promise<void> {
+    try {
+      const ledger = await loadLedgerRates(this.http, account);
+      this.ratesByAccount.set(account, ledger.rates);
+      for (const reason of ledger.rejected) this.reportOnce(`${account}:${reason}`, 'bad_input', reason, { account });
+    } catch (error) {
+      if (!isRefusedAnswer(error)) throw error;
+      this.reportOnce(`${account}:ledger`, 'error', `exchange rates unavailable: ${error.message}`, { account });
+    }
+  }
+
+  private async lookUpBenchmark(): Promise<void> {
+    const symbol = this.options.betaBenchmark as string;
+    try {
+      this.benchmarkConId = await lookUpBenchmarkConId(this.http, symbol);
+    } catch (error) {
+      if (!isRefusedAnswer(error)) throw error;
+      this.benchmarkConId = null;
+    }
+    if (this.benchmarkConId === null) {
+      this.reportOnce(`benchmark:${symbol}`, 'error', `beta benchmark ${symbol} not found by /trsrv/stocks`, {
+        symbol,
+      });
+    }
+  }
+
+  private reportOnce(
+    key: string,
+    type: 'bad_input' | 'error',
+    message: string,
+    details: Record<string, unknown>,
+  ): void {
+    if (this.reportedRejections.has(key)) return;
+    this.reportedRejections.add(key);
+    this.events.emit(type, message, details);
   }
 
   // ---- tickle ----
@@ -537,6 +596,7 @@ class PortalBroker implements Broker {
     this.portfolioPrimed = false;
     this.iserverPrimed = false;
     this.positionsDueAt = 0;
+    this.benchmarkConId = undefined;
   }
 
   private clearTimers(): void {
@@ -575,6 +635,19 @@ function acknowledgementProblem(conIds: number[]): SessionProblem {
       'acknowledgement is not signed. Log in to the Client Portal web site as this user and sign it; data then flows ' +
       'without a restart',
   };
+}
+
+/** An answer the gateway gave but the adapter cannot use (not a lost session, network or rate limit). */
+function isRefusedAnswer(error: unknown): error is PortalRequestError {
+  if (!(error instanceof PortalRequestError)) return false;
+  if (error.kind === 'invalid_json') return true;
+  return (
+    error.kind === 'http' &&
+    error.status !== undefined &&
+    error.status >= 400 &&
+    error.status < 500 &&
+    error.status !== 401
+  );
 }
 
 /** Thrown after fail() already recorded the problem, so the loop only waits. */

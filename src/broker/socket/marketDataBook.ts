@@ -1,5 +1,6 @@
+import { SecType, type Contract } from '@stoqey/ib';
 import { effectiveMultiplier, isDeltaOneSecType, isOptionSecType } from '../../greeks/instruments';
-import type { MarketDataType, OptionGreeks, Position, PriceQuote } from '../types';
+import type { BenchmarkQuote, MarketDataType, OptionGreeks, Position, PriceQuote } from '../types';
 import { delayedEquivalent, marketDataContract, marketDataTypeCode, marketDataTypeFromCode } from './contractMapping';
 import type { ContractResolver } from './contractResolver';
 import type { EventHub } from './eventHub';
@@ -16,6 +17,8 @@ interface Subscription {
   /** |quantity × multiplier|: the biggest exposures get lines first when the budget is short. */
   priority: number;
   status: SubscriptionStatus;
+  /** Asked for by symbol instead of conId (the beta benchmark, which need not be held). */
+  contract?: Contract;
   reqId: number | null;
   requestedType: MarketDataType | null;
   reportedType: MarketDataType | null;
@@ -61,6 +64,12 @@ const PRICE_FIELDS: Readonly<Record<number, 'bid' | 'ask' | 'last' | 'close'>> =
   68: 'last',
   75: 'close',
 };
+
+/** The beta benchmark's line is kept under this key: IB conIds are positive, so it never meets a position. */
+const BENCHMARK_KEY = -1;
+/** BETA_BENCHMARK names a US-listed stock or ETF (e.g. SPY), asked for through SMART in USD. */
+const BENCHMARK_EXCHANGE = 'SMART';
+const BENCHMARK_CURRENCY = 'USD';
 
 const NOT_SUBSCRIBED_CODES: ReadonlySet<number> = new Set([354, 10168]);
 const MAX_TICKERS_REACHED = 101;
@@ -110,8 +119,10 @@ export class MarketDataBook {
     private readonly ids: RequestIds,
     private readonly resolver: ContractResolver,
     private readonly events: EventHub,
+    benchmarkSymbol: string | null = null,
   ) {
     this.requestedType = initialType;
+    if (benchmarkSymbol) this.subscriptions.set(BENCHMARK_KEY, newBenchmarkSubscription(benchmarkSymbol, initialType));
   }
 
   currentType(): MarketDataType {
@@ -141,7 +152,7 @@ export class MarketDataBook {
       seen.add(position.conId);
     }
     for (const subscription of this.subscriptions.values()) {
-      if (seen.has(subscription.conId)) continue;
+      if (seen.has(subscription.conId) || subscription.conId === BENCHMARK_KEY) continue;
       this.cancel(subscription);
       this.subscriptions.delete(subscription.conId);
     }
@@ -329,6 +340,21 @@ export class MarketDataBook {
     return { conId, price, at: s.priceAt, marketDataType: s.valueType };
   }
 
+  /** The beta benchmark's current price; null while it has none, undefined when no benchmark is configured. */
+  benchmarkSnapshot(sessionLive: boolean): BenchmarkQuote | null | undefined {
+    const subscription = this.subscriptions.get(BENCHMARK_KEY);
+    if (!subscription) return undefined;
+    const quote = this.priceSnapshot(BENCHMARK_KEY, sessionLive);
+    if (!quote) return null;
+    return {
+      symbol: subscription.position.localSymbol,
+      currency: subscription.position.currency,
+      price: quote.price,
+      at: quote.at,
+      marketDataType: quote.marketDataType,
+    };
+  }
+
   stats(): MarketDataStats {
     const overBudget: number[] = [];
     const failed: number[] = [];
@@ -405,7 +431,8 @@ export class MarketDataBook {
     subscription.reportedType = null;
     subscription.sawModelTick = false;
     this.byReqId.set(reqId, subscription);
-    const contract = marketDataContract(subscription.position, this.resolver.get(subscription.conId));
+    const contract =
+      subscription.contract ?? marketDataContract(subscription.position, this.resolver.get(subscription.conId));
     session.send((api) => api.reqMktData(reqId, contract, '', false, false));
   }
 
@@ -480,5 +507,26 @@ function newSubscription(
     last: null,
     close: null,
     priceAt: 0,
+  };
+}
+
+/**
+ * A price line for the benchmark by symbol. It comes last when the budget is short: a held position's price feeds
+ * every total, the benchmark only the beta-weighted figure (which then says it has no price).
+ */
+function newBenchmarkSubscription(symbol: string, type: MarketDataType): Subscription {
+  const position: Position = {
+    account: '',
+    conId: BENCHMARK_KEY,
+    localSymbol: symbol,
+    underlying: symbol,
+    secType: 'STK',
+    multiplier: 1,
+    quantity: 0,
+    currency: BENCHMARK_CURRENCY,
+  };
+  return {
+    ...newSubscription(position, 'price', -1, type),
+    contract: { symbol, secType: SecType.STK, exchange: BENCHMARK_EXCHANGE, currency: BENCHMARK_CURRENCY },
   };
 }

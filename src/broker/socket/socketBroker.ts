@@ -13,6 +13,7 @@ import { ConnectionSupervisor, type SessionHooks } from './connectionSupervisor'
 import { parsePositionEvent, withResolvedContract } from './contractMapping';
 import { ContractResolver } from './contractResolver';
 import { EventHub } from './eventHub';
+import { ExchangeRateBook } from './exchangeRateBook';
 import { MarketDataBook, type MarketDataStats } from './marketDataBook';
 import { resolveSocketBrokerOptions, type ResolvedSocketBrokerOptions, type SocketBrokerOptions } from './options';
 import { PnlBook } from './pnlBook';
@@ -41,6 +42,7 @@ class TwsSocketBroker implements SocketBroker {
   private readonly resolver: ContractResolver;
   private readonly marketData: MarketDataBook;
   private readonly pnl: PnlBook;
+  private readonly exchangeRates: ExchangeRateBook;
   private readonly supervisor: ConnectionSupervisor;
   private managedAccounts: string[] = [];
 
@@ -54,8 +56,10 @@ class TwsSocketBroker implements SocketBroker {
       this.ids,
       this.resolver,
       this.events,
+      options.betaBenchmark,
     );
     this.pnl = new PnlBook(this.ids, this.events);
+    this.exchangeRates = new ExchangeRateBook(this.events);
     this.supervisor = new ConnectionSupervisor(options, this.events, this.sessionHooks());
   }
 
@@ -102,6 +106,8 @@ class TwsSocketBroker implements SocketBroker {
       underlyingPrices,
       pnl: this.pnl.get(account),
       marketDataType: this.marketData.currentType(),
+      exchangeRates: this.exchangeRates.get(account),
+      ...(this.options.betaBenchmark ? { benchmark: this.marketData.benchmarkSnapshot(live) ?? null } : {}),
     };
   }
 
@@ -125,6 +131,8 @@ class TwsSocketBroker implements SocketBroker {
     return {
       attach: (session) => this.attachDataHandlers(session),
       ready: (session) => {
+        // Before the positions, so the rates are known by the time the position list is complete.
+        this.exchangeRates.subscribe(session, this.ratesAccount());
         this.requestPositions(session);
         this.marketData.onSessionReady(session);
         this.pnl.subscribe(session, this.pnlAccounts());
@@ -138,6 +146,7 @@ class TwsSocketBroker implements SocketBroker {
       connectivityLost: () => this.marketData.onConnectivityLost(),
       connectivityRestored: (session, dataLost) => {
         if (!dataLost) return;
+        this.exchangeRates.subscribe(session, this.ratesAccount());
         this.requestPositions(session);
         this.marketData.onDataLost(session);
         this.pnl.subscribe(session, this.pnlAccounts());
@@ -152,6 +161,11 @@ class TwsSocketBroker implements SocketBroker {
         this.options.logger.debug({ reqId, code }, `error for an unknown or finished request: ${message}`);
       },
     };
+  }
+
+  /** TWS serves account values for one account per client: the followed one, else the first managed. */
+  private ratesAccount(): string | null {
+    return this.options.account ?? this.managedAccounts[0] ?? null;
   }
 
   private pnlAccounts(): string[] {
@@ -206,6 +220,9 @@ class TwsSocketBroker implements SocketBroker {
       this.resolver.onContractDetails(reqId, details),
     );
     on(EventName.contractDetailsEnd, (reqId: number) => this.resolver.onContractDetailsEnd(reqId));
+    on(EventName.updateAccountValue, (key: unknown, value: unknown, currency: unknown, account: unknown) =>
+      this.exchangeRates.onAccountValue(key, value, currency, account),
+    );
     on(EventName.pnl, (reqId: number, daily: unknown, unrealized: unknown, realized: unknown) =>
       this.pnl.onPnl(reqId, daily, unrealized, realized),
     );

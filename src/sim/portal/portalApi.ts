@@ -1,4 +1,5 @@
 import { isOption, type MarketModel, type ModelGreeks, type PositionRow } from '../model';
+import { ledgerBody, stocksBody } from './accountBooks';
 import { positionRow, snapshotRow, type AvailabilityCode, type FieldDelays } from './rowFormat';
 import type { FakeSession } from './sessionState';
 
@@ -78,6 +79,7 @@ export class PortalApi {
     }
     if (!this.session.loggedIn) return noSession();
     if (path.startsWith('/portfolio')) return this.portfolio(request);
+    if (path === '/trsrv/stocks') return json(stocksBody(this.model, request.query.get('symbols') ?? ''));
     if (path.startsWith('/iserver')) {
       if (outage) return json({ error: 'Service Unavailable' }, 503);
       return this.iserver(request);
@@ -117,6 +119,8 @@ export class PortalApi {
       this.session.portfolioAccountsQueried = true;
       return json(this.model.accounts().map((account) => this.accountRow(account.id, account.baseCurrency)));
     }
+    const ledger = /^\/portfolio\/([^/]+)\/ledger$/.exec(path);
+    if (ledger) return this.ledger(decodeURIComponent(ledger[1]));
     const match = /^\/portfolio2?\/([^/]+)\/positions(?:\/(\d+|invalidate))?$/.exec(path);
     if (!match) return json({ error: `no route ${method} ${path}` }, 404);
     const account = decodeURIComponent(match[1]);
@@ -142,6 +146,15 @@ export class PortalApi {
       this.positionCache.set(account, cached);
     }
     return json(cached.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE).map((row) => positionRow(this.model, row, t)));
+  }
+
+  private ledger(accountId: string): ApiResponse {
+    const account = this.model.accounts().find((candidate) => candidate.id === accountId);
+    if (!account) return json({ error: `Account ${accountId} not found` }, 400);
+    if (this.settings.enforceCallOrder && !this.session.portfolioAccountsQueried) {
+      return json({ error: 'Please query /portfolio/accounts first' }, 400);
+    }
+    return json(ledgerBody(this.model, account, this.clock()));
   }
 
   private accountRow(id: string, currency: string): Record<string, unknown> {

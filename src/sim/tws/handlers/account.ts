@@ -1,4 +1,4 @@
-import { PositionRow } from '../../model';
+import { Account, PositionRow } from '../../model';
 import { accountIds, SimContext } from '../context';
 import { Frame, replies } from '../protocol/replies';
 import { ClientSession } from '../session';
@@ -41,7 +41,20 @@ function accountValueFrames(ctx: SimContext, account: string): Frame[] {
     replies.updateAccountValue('GrossPositionValue', money(valuation.grossPositionValue), currency, account),
     replies.updateAccountValue('UnrealizedPnL', money(valuation.unrealizedPnl), currency, account),
     replies.updateAccountValue('RealizedPnL', money(valuation.realizedPnl), currency, account),
+    ...exchangeRateFrames(settings, account),
   ];
+}
+
+/** "The exchange rate of the currency to your base currency": 1 for BASE and the base, the configured rate for others. */
+function exchangeRateFrames(settings: Account, account: string): Frame[] {
+  const rates: Array<[string, number]> = [
+    ['BASE', 1],
+    [settings.baseCurrency, 1],
+    ...Object.entries(settings.exchangeRates).filter(([currency]) => currency !== settings.baseCurrency),
+  ];
+  return rates.map(([currency, rate]) =>
+    replies.updateAccountValue('ExchangeRate', rate === 1 ? '1.00' : String(rate), currency, account),
+  );
 }
 
 /** Summary tags the simulator can answer, and how. */
