@@ -32,6 +32,10 @@ async function main(): Promise<void> {
       integer('--penalty-box-ms', 0, 2 ** 31 - 1),
       0,
     )
+    .option(
+      '--field-delays <ms,ms,ms,ms>',
+      'after a pre-flight: prices, delta/IV, the lag of gamma/theta/vega, the per-conid spread (default 500,2000,1000,1500)',
+    )
     .option('--no-control', 'do not serve POST /__control/<action>');
   program.parse(process.argv);
   const opts = program.opts<{
@@ -47,10 +51,16 @@ async function main(): Promise<void> {
     outageMinutes: number;
     timeZone: string;
     penaltyBoxMs: number;
+    fieldDelays?: string;
     control: boolean;
   }>();
   if (opts.outageWindow && !/^\d{1,2}:\d{2}$/.test(opts.outageWindow)) {
     console.error('fake-client-portal: --outage-window must be HH:MM');
+    process.exit(2);
+  }
+  const delays = opts.fieldDelays?.split(',').map(Number);
+  if (delays && (delays.length !== 4 || delays.some((value) => !Number.isInteger(value) || value < 0))) {
+    console.error('fake-client-portal: --field-delays must be four whole numbers of ms >= 0, e.g. 500,2000,1000,1500');
     process.exit(2);
   }
   let portfolio;
@@ -76,6 +86,13 @@ async function main(): Promise<void> {
       ...(opts.idleTimeoutMs ? { idleTimeoutMs: opts.idleTimeoutMs } : {}),
     },
     rateLimit: { penaltyBoxMs: opts.penaltyBoxMs },
+    ...(delays
+      ? {
+          api: {
+            fieldDelays: { pricesMs: delays[0], greeksMs: delays[1], secondOrderLagMs: delays[2], spreadMs: delays[3] },
+          },
+        }
+      : {}),
     outageWindow: opts.outageWindow
       ? { start: opts.outageWindow, durationMinutes: opts.outageMinutes, timeZone: opts.timeZone }
       : undefined,
