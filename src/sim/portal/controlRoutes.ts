@@ -66,6 +66,12 @@ export function runControlAction(
         control.setAvailability(code);
         break;
       }
+      case 'freeze': {
+        const conId = number('conid');
+        if (!Number.isInteger(conId) || conId <= 0) throw new Error('conid must be a positive integer');
+        control.freezeConId(conId, params.get('on') !== 'false');
+        break;
+      }
       case 'state':
         return { status: 200, body: { ...control.sessionState(), rateLimited: control.rateLimitedCount() } };
       default:

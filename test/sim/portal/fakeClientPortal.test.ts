@@ -229,6 +229,32 @@ describe('fake Client Portal: its own table of IBKR limits', () => {
   });
 });
 
+describe('fake Client Portal control over HTTP', () => {
+  it('freezes a conid on POST /__control/freeze and refuses a malformed conid with a one-line reason', async () => {
+    const fake = await startFakeClientPortal({ tls: false, seed: 5, controlEndpoint: true });
+    try {
+      const control = (query: string) =>
+        new Promise<{ status: number; text: string }>((resolve, reject) => {
+          const req = httpRequest(new URL(`/__control/freeze?${query}`, fake.url), { method: 'POST' }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (chunk: Buffer) => chunks.push(chunk));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+          });
+          req.on('error', reject);
+          req.end();
+        });
+      expect((await control('conid=265598')).status).toBe(200);
+      expect((await control('conid=265598&on=false')).status).toBe(200);
+      expect(await control('conid=1.5')).toEqual({
+        status: 400,
+        text: JSON.stringify({ error: 'conid must be a positive integer' }),
+      });
+    } finally {
+      await fake.close();
+    }
+  });
+});
+
 describe('fake Client Portal command', () => {
   it('serves until SIGTERM and then exits 0', async () => {
     const root = join(__dirname, '..', '..', '..');
