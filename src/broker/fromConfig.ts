@@ -12,6 +12,7 @@ export function brokerFromConfig(config: BridgeConfig, logger: Logger): Broker {
       account: config.IB_ACCOUNT,
       betaBenchmark: config.BETA_BENCHMARK ?? null,
       caFile: config.IB_PORTAL_CA_FILE,
+      certSha256: config.IB_PORTAL_CERT_SHA256,
       insecureTls: config.IB_PORTAL_INSECURE_TLS,
       logger: logger.child({ component: 'portal' }),
     });

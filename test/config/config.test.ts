@@ -43,6 +43,14 @@ describe('configuration', () => {
     expect(config.IB_HOST).toBe('127.0.0.1');
   });
 
+  it('reads IB_PORTAL_CERT_SHA256 and refuses what is no SHA-256 fingerprint', () => {
+    const fingerprint = Array.from({ length: 32 }, (_, index) => index.toString(16).padStart(2, '0')).join(':');
+    expect(loadConfig({ IB_PORTAL_CERT_SHA256: fingerprint }).IB_PORTAL_CERT_SHA256).toBe(fingerprint);
+    expect(() => loadConfig({ IB_PORTAL_CERT_SHA256: 'AB:CD' })).toThrow(
+      /IB_PORTAL_CERT_SHA256="AB:CD" must be a SHA-256 fingerprint/,
+    );
+  });
+
   const unwritable = (() => {
     const dir = mkdtempSync(join(tmpdir(), 'bridge-ro-'));
     chmodSync(dir, 0o500);
