@@ -50,7 +50,7 @@ export interface StackOptions {
   mode?: 'SOCKET' | 'PORTAL';
   /** Workers reach Postgres through a TCP proxy the scenario can cut, hang or slow down (faultProxy.ts). */
   proxyDatabase?: boolean;
-  /** Another Temporal server than the run's (scenario 3 owns one). */
+  /** Another Temporal server than the run's (the temporal-restart scenario owns one). */
   temporalAddress?: string;
   /** An empty database (no schema): the workers' own migration must create the tables. */
   unmigrated?: boolean;

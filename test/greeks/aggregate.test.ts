@@ -188,7 +188,7 @@ describe('aggregateGreeks', () => {
     expect(without.totals.delta).toBe(0);
   });
 
-  it('reproduces the worked example of greeks-and-peers.md §2.3, including beta weighting', () => {
+  it('reproduces a hand-worked SPY example (two calls and 100 shares), including beta weighting', () => {
     const calls = position({ underlying: 'SPY', secType: 'OPT', right: 'C', quantity: 2 });
     const shares = position({ underlying: 'SPY', secType: 'STK', quantity: 100, multiplier: 0 });
     const book = snapshot(

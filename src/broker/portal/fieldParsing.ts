@@ -52,7 +52,7 @@ function quote(raw: string): string {
   return JSON.stringify(raw.length > 40 ? `${raw.slice(0, 40)}…` : raw);
 }
 
-/** Snapshot field codes the adapter requests (ibkr-protocols.md §8.4). 7310 is theta and 7311 is vega. */
+/** Snapshot field codes the adapter requests (IBKR Client Portal Web API, market data snapshot field list). 7310 is theta and 7311 is vega. */
 export const FIELD = {
   last: '31',
   bid: '84',
