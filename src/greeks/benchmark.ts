@@ -1,5 +1,6 @@
 import type { BenchmarkQuote } from '../broker/types';
 import { rateToBase, type MoneyCurrency } from './currency';
+import { implausibleContribution, implausiblePrice } from './plausibility';
 import type { UnderlyingBreakdown } from './types';
 
 /**
@@ -65,7 +66,9 @@ export function benchmarkPriceInBase(input: BetaWeightingInput): BenchmarkPrice 
       reason: `no_exchange_rate: no IBKR exchange rate from ${quote.currency} (${symbol}) to the base currency`,
     };
   }
-  return { price: quote.price * rate };
+  const price = quote.price * rate;
+  const implausible = implausiblePrice(`the price of ${symbol}`, price);
+  return implausible === null ? { price } : { reason: `implausible_benchmark_price: ${implausible}` };
 }
 
 /** Beta of one underlying: configured, else 1 for the benchmark itself, else unknown. */
@@ -96,6 +99,16 @@ export function betaWeight(exposures: readonly UnderlyingExposure[], input: Beta
     }
     breakdown.betaWeightedDelta = (breakdown.dollarDelta * beta) / priced.price;
     total += breakdown.betaWeightedDelta;
+  }
+  // A tiny (garbled) benchmark price would make the quotient overflow and the row unstorable.
+  const overflow = implausibleContribution({ betaWeightedDelta: total });
+  if (overflow !== null) {
+    for (const { breakdown } of exposures) breakdown.betaWeightedDelta = null;
+    return {
+      total: null,
+      benchmark,
+      reason: `implausible_benchmark_price: ${overflow} at a ${benchmark} price of ${priced.price}`,
+    };
   }
   if (withoutBeta.length > 0) {
     const names = withoutBeta.sort().join(', ');

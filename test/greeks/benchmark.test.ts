@@ -123,6 +123,16 @@ describe('beta-weighted delta from the streamed benchmark price', () => {
     expect(noBeta.units.betaWeightedDeltaReason).toBe('no_beta: no beta configured in BETAS for MSFT');
     expect(noBeta.byUnderlying.find((b) => b.underlying === 'AAPL')!.betaWeightedDelta).toBeCloseTo(48, 9);
 
+    const absurd = aggregateGreeks(book({ ...SPY_AT_500, price: 1e160 }), options);
+    expect(absurd.betaWeightedDelta).toBeNull();
+    expect(absurd.units.betaWeightedDeltaReason).toMatch(/^implausible_benchmark_price: the price of SPY 1e\+160 /);
+
+    // 36,000 / 1e-300 overflows: the figure is null with its reason and every per-underlying share is cleared.
+    const tiny = aggregateGreeks(book({ ...SPY_AT_500, price: 1e-300 }), options);
+    expect(tiny.betaWeightedDelta).toBeNull();
+    expect(tiny.units.betaWeightedDeltaReason).toMatch(/^implausible_benchmark_price: betaWeightedDelta contribution/);
+    expect(tiny.byUnderlying.map((b) => b.betaWeightedDelta)).toEqual([null, null]);
+
     const off = aggregateGreeks(book(SPY_AT_500), { now: NOW, maxAgeMs: MAX_AGE });
     expect(off.betaWeightedDelta).toBeNull();
     expect(off.betaBenchmark).toBeNull();
