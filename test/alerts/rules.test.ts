@@ -176,7 +176,8 @@ describe('alert configuration', () => {
       'config error: alert rule "betaWeightedDelta" watches betaWeightedDelta but BETA_BENCHMARK is not set',
     ]);
     expect(configProblems({ ALERT_WEBHOOK_URL: 'ftp://example.com/hook' })).toEqual([
-      'config error: ALERT_WEBHOOK_URL="ftp://example.com/hook" must be a URL starting with https:// or http://',
+      // A webhook's path may be its token: the error shows where the URL points, never its path.
+      'config error: ALERT_WEBHOOK_URL="ftp://example.com/***" must be a URL starting with https:// or http://',
     ]);
   });
 
