@@ -5,7 +5,9 @@ import { createActivities, toBufferRecords } from '../activities';
 import type { ActivityDeps } from '../activities/ports';
 import type { BrokerEvent } from '../broker/types';
 import type { ApiLogRow } from '../db/types';
+import type { BufferReport } from '../workflows/types';
 import { AdvisoryLockSession } from './session';
+import { startBufferReplayer } from './bufferReplayer';
 
 export interface BridgeWorkerOptions extends Omit<ActivityDeps, 'session'> {
   connection: NativeConnection;
@@ -17,6 +19,14 @@ export interface BridgeWorkerOptions extends Omit<ActivityDeps, 'session'> {
   workerId?: string;
   shutdownGraceMs?: number;
   onBrokerEventWritten?: (event: BrokerEvent) => void;
+  /** Stable id of the fallback buffer's directory (bufferIdentity); the workflow counts its rows under it. */
+  bufferId?: string;
+  /** Tells the workflow(s) this worker serves how many rows its buffer holds (a `bufferReport` signal). */
+  reportBufferedRows?: (report: BufferReport) => Promise<void>;
+  /** Resolves when Postgres answers; the buffer is replayed only then. */
+  probeDatabase?: () => Promise<void>;
+  /** How often this worker looks at its own buffer, replays it and reports it. Default 5000. */
+  bufferReplayIntervalMs?: number;
 }
 
 export interface BridgeWorkers {
@@ -40,9 +50,11 @@ export async function createBridgeWorkers(options: BridgeWorkerOptions): Promise
     clientId: options.clientId,
     queue: sessionQueue,
     workerId,
+    bufferId: options.bufferId,
     broker: options.broker,
   });
   const activities = createActivities({ ...options, session });
+  const bufferId = options.bufferId ?? workerId;
   const stopEvents = forwardBrokerEvents(options, workerId);
   const common = {
     connection: options.connection,
@@ -64,10 +76,7 @@ export async function createBridgeWorkers(options: BridgeWorkerOptions): Promise
     sessionQueue,
     session,
     run() {
-      running ??= Promise.all([shared.run(), own.run()]).then(async () => {
-        stopEvents();
-        await session.release();
-      });
+      running ??= runAll();
       return running;
     },
     async shutdown() {
@@ -77,6 +86,45 @@ export async function createBridgeWorkers(options: BridgeWorkerOptions): Promise
       await running;
     },
   };
+
+  async function runAll(): Promise<void> {
+    const replayer = startBufferReplayer({
+      buffer: options.buffer,
+      store: options.store,
+      probe: options.probeDatabase ?? (() => Promise.resolve()),
+      intervalMs: options.bufferReplayIntervalMs ?? 5000,
+      holdsSession: () => session.holds(),
+      report: options.reportBufferedRows
+        ? (rows) => options.reportBufferedRows!({ bufferId, rows, at: Date.now() })
+        : undefined,
+      onReplayed: (result) =>
+        options.store
+          .insertApiLogs([
+            {
+              key: `${bufferId}:replay:${Date.now()}`,
+              at: Date.now(),
+              account: null,
+              mode: options.broker.mode,
+              event: 'replay_done',
+              code: null,
+              message: `replayed ${result.replayed} buffered row(s) into Postgres (${result.duplicates} already there)`,
+              details: { ...result, bufferId, by: 'worker' },
+            },
+          ])
+          .then(
+            () => undefined,
+            () => undefined,
+          ),
+      onCount: (rows) => options.observer?.bufferSize(rows),
+    });
+    try {
+      await Promise.all([shared.run(), own.run()]);
+    } finally {
+      stopEvents();
+      await replayer.stop();
+      await session.release();
+    }
+  }
 }
 
 /** Every broker lifecycle event becomes an api_logs row; when Postgres refuses, the buffer keeps it. */

@@ -1,0 +1,28 @@
+import { TimeoutFailure } from '@temporalio/common';
+import type { GapReason } from './types';
+
+/**
+ * The reason of a slot whose cycle activity failed without rows to buffer. The cycle activity's only waits are the
+ * database and the local disk (the broker's snapshot is in memory), so an attempt that times out was held up by the
+ * database; anything else is an error of the cycle itself, not a statement about the gateway.
+ */
+export function failedCycleReason(cause: unknown): GapReason {
+  if (cause instanceof TimeoutFailure) return 'db_unavailable';
+  return 'cycle_failed';
+}
+
+/**
+ * Why slots whose time passed were not run. `wokeLateByMs` is how long after its due time the workflow task that
+ * noticed them ran (the timer's due time, or the end of the activity it waited for): when that exceeds one interval,
+ * Temporal did not deliver the workflow its task, so the slots fell while Temporal was unavailable. `afterSessionLoss`
+ * marks the slots spent noticing that the session worker was gone. Otherwise the workflow's own work ran long.
+ */
+export function lateSlotsReason(input: {
+  wokeLateByMs: number;
+  intervalMs: number;
+  afterSessionLoss: boolean;
+}): GapReason {
+  if (input.afterSessionLoss) return 'worker_unavailable';
+  if (input.wokeLateByMs >= input.intervalMs) return 'temporal_unavailable';
+  return 'overrun';
+}
