@@ -19,7 +19,14 @@ import { createBridgeWorkers, type BridgeWorkers } from '../../src/worker/create
 import type { ibkrBridge } from '../../src/workflows/bridge';
 import { DEFAULT_SETTINGS, type BridgeSettings } from '../../src/workflows/types';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { startTcpProxy, viaProxy, type TcpProxy } from '../support/tcpProxy';
+import { startTcpProxy, type TcpProxy } from '../support/tcpProxy';
+import {
+  startTcpProxy as startHangableProxy,
+  viaPort,
+  type TcpProxy as HangableProxy,
+} from '../buffer/support/tcpProxy';
+import { bufferIdentity } from '../../src/worker/bufferIdentity';
+import { BridgeMetrics } from '../../src/observability/metrics';
 import { bundleWorkflows, connectTestEnv, uniqueName } from '../support/temporal';
 
 /** Settings at test speed: a cycle every 500 ms, and a reset window far away unless a test asks for one. */
@@ -48,6 +55,9 @@ export class BridgeStack {
   broker!: Broker;
   database!: TestDatabase;
   proxy!: TcpProxy;
+  /** A second hop between the worker and `proxy` that can stop forwarding without closing: a database that hangs. */
+  hangable!: HangableProxy;
+  metrics = new BridgeMetrics();
   db!: Db;
   sql!: PgClient;
   workers!: BridgeWorkers;
@@ -60,6 +70,8 @@ export class BridgeStack {
     private readonly env: TestWorkflowEnvironment,
     private readonly bundle: WorkflowBundleWithSourceMap,
     private readonly mode: 'SOCKET' | 'PORTAL' = 'SOCKET',
+    /** The worker's database timeouts; `defaults` keeps createDb's own (what a deployed worker runs with). */
+    private readonly dbTimeouts: 'test' | 'defaults' = 'test',
   ) {}
 
   async start(): Promise<this> {
@@ -68,10 +80,10 @@ export class BridgeStack {
     await migrate(this.database.url);
     const target = new URL(this.database.url);
     this.proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+    this.hangable = await startHangableProxy('127.0.0.1', this.proxy.port);
     this.db = createDb({
-      url: viaProxy(this.database.url, this.proxy),
-      statementTimeoutMs: 1000,
-      connectionTimeoutMs: 1000,
+      url: viaPort(this.database.url, this.hangable.port),
+      ...(this.dbTimeouts === 'test' ? { statementTimeoutMs: 1000, connectionTimeoutMs: 1000 } : {}),
     });
     this.sql = new PgClient({ connectionString: this.database.url });
     await this.sql.connect();
@@ -91,6 +103,10 @@ export class BridgeStack {
       aggregateOptions: () => ({ maxAgeMs: 15_000 }),
       reconnectTimeoutMs: 10_000,
       shutdownGraceMs: 2000,
+      observer: this.metrics,
+      bufferId: await bufferIdentity(this.bufferDir),
+      probeDatabase: () => this.db.ping(),
+      bufferReplayIntervalMs: 500,
     });
     this.running = this.workers.run();
     return this;
@@ -160,6 +176,7 @@ export class BridgeStack {
     await this.broker?.stop();
     await this.db?.close();
     await this.sql?.end();
+    await this.hangable?.close();
     await this.proxy?.close();
     await this.simulator?.close();
     await this.portal?.close();
@@ -188,14 +205,17 @@ export async function eventually<T>(
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Registers a whole stack for the calling test file (started before its tests, stopped after) and returns it. */
-export function useBridgeStack(mode: 'SOCKET' | 'PORTAL' = 'SOCKET'): {
+export function useBridgeStack(
+  mode: 'SOCKET' | 'PORTAL' = 'SOCKET',
+  dbTimeouts: 'test' | 'defaults' = 'test',
+): {
   stack: BridgeStack;
   env: TestWorkflowEnvironment;
 } {
   const context = {} as { stack: BridgeStack; env: TestWorkflowEnvironment };
   beforeAll(async () => {
     context.env = await connectTestEnv();
-    context.stack = await new BridgeStack(context.env, await bundleWorkflows(), mode).start();
+    context.stack = await new BridgeStack(context.env, await bundleWorkflows(), mode, dbTimeouts).start();
   });
   afterAll(async () => {
     await context.stack?.stop();
