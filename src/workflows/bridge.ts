@@ -239,6 +239,8 @@ export async function ibkrBridge(input: BridgeInput): Promise<never> {
         if (noSilentHoles) {
           // Postgres took this row: time to put the buffered ones back, outside this try (a failed replay is no gap).
           replayDue = state.bufferedRows > 0;
+          // An empty buffer ends a replay failure, whoever replayed it (the worker replays on its own too).
+          if (!replayDue) state.replayFailure = null;
         } else if (state.bufferedRows > 0) {
           const replay = await session({ heartbeatTimeout: '30s', startToCloseTimeout: '10m' }).replayBuffer();
           state.bufferedRows = replay.remainingRows;

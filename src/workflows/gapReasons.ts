@@ -11,10 +11,14 @@ export function failedCycleReason(cause: unknown): GapReason {
   return 'cycle_failed';
 }
 
+/** A workflow task this many intervals late means Temporal did not deliver it. */
+export const TEMPORAL_LATE_INTERVALS = 2;
+
 /**
  * Why slots whose time passed were not run. `wokeLateByMs` is how long after its due time the workflow task that
- * noticed them ran (the timer's due time, or the end of the activity it waited for): when that exceeds one interval,
- * Temporal did not deliver the workflow its task, so the slots fell while Temporal was unavailable. `afterSessionLoss`
+ * noticed them ran (the timer's due time, or the end of the activity it waited for): when that reaches two intervals,
+ * Temporal did not deliver the workflow its task, so the slots fell while Temporal was unavailable (a busy worker
+ * runs a task late by a fraction of an interval, not by two). `afterSessionLoss`
  * marks the slots spent noticing that the session worker was gone. Otherwise the workflow's own work ran long.
  */
 export function lateSlotsReason(input: {
@@ -23,6 +27,6 @@ export function lateSlotsReason(input: {
   afterSessionLoss: boolean;
 }): GapReason {
   if (input.afterSessionLoss) return 'worker_unavailable';
-  if (input.wokeLateByMs >= input.intervalMs) return 'temporal_unavailable';
+  if (input.wokeLateByMs >= TEMPORAL_LATE_INTERVALS * input.intervalMs) return 'temporal_unavailable';
   return 'overrun';
 }

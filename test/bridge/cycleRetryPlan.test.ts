@@ -61,14 +61,14 @@ describe('gap reasons say what happened', () => {
     expect(failedCycleReason(ApplicationFailure.create({ message: 'bug', type: 'TypeError' }))).toBe('cycle_failed');
   });
 
-  it('slots missed because the workflow task ran an interval or more late are Temporal’s', () => {
+  it('slots missed because the workflow task ran two intervals or more late are Temporal’s', () => {
     expect(lateSlotsReason({ wokeLateByMs: 30_000, intervalMs: 5000, afterSessionLoss: false })).toBe(
       'temporal_unavailable',
     );
-    expect(lateSlotsReason({ wokeLateByMs: 5000, intervalMs: 5000, afterSessionLoss: false })).toBe(
+    expect(lateSlotsReason({ wokeLateByMs: 10_000, intervalMs: 5000, afterSessionLoss: false })).toBe(
       'temporal_unavailable',
     );
-    expect(lateSlotsReason({ wokeLateByMs: 4999, intervalMs: 5000, afterSessionLoss: false })).toBe('overrun');
+    expect(lateSlotsReason({ wokeLateByMs: 9999, intervalMs: 5000, afterSessionLoss: false })).toBe('overrun');
     expect(lateSlotsReason({ wokeLateByMs: 30_000, intervalMs: 5000, afterSessionLoss: true })).toBe(
       'worker_unavailable',
     );

@@ -57,7 +57,7 @@ export class BridgeStack {
   proxy!: TcpProxy;
   /** A second hop between the worker and `proxy` that can stop forwarding without closing: a database that hangs. */
   hangable!: HangableProxy;
-  metrics = new BridgeMetrics();
+  workerMetrics = new BridgeMetrics();
   db!: Db;
   sql!: PgClient;
   workers!: BridgeWorkers;
@@ -103,7 +103,7 @@ export class BridgeStack {
       aggregateOptions: () => ({ maxAgeMs: 15_000 }),
       reconnectTimeoutMs: 10_000,
       shutdownGraceMs: 2000,
-      observer: this.metrics,
+      observer: this.workerMetrics,
       bufferId: await bufferIdentity(this.bufferDir),
       probeDatabase: () => this.db.ping(),
       bufferReplayIntervalMs: 500,
