@@ -9,6 +9,9 @@ import type { BufferReport } from '../workflows/types';
 import { AdvisoryLockSession } from './session';
 import { startBufferReplayer } from './bufferReplayer';
 
+/** Well under one 5 s interval, and far above the milliseconds a live worker takes to poll. */
+const STICKY_QUEUE_TIMEOUT_MS = 3000;
+
 export interface BridgeWorkerOptions extends Omit<ActivityDeps, 'session'> {
   connection: NativeConnection;
   namespace: string;
@@ -62,6 +65,9 @@ export async function createBridgeWorkers(options: BridgeWorkerOptions): Promise
     activities,
     shutdownGraceTime: options.shutdownGraceMs ?? 10_000,
     maxConcurrentActivityTaskExecutions: 4,
+    // A killed worker's sticky queue holds the workflow's next task this long before any worker may take it (SDK
+    // default 10 s): two intervals of silence, which the workflow would rightly read as Temporal being away.
+    stickyQueueScheduleToStartTimeout: STICKY_QUEUE_TIMEOUT_MS,
   };
   const shared = await Worker.create({
     ...common,

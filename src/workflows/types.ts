@@ -45,7 +45,8 @@ export const DEFAULT_SETTINGS: Omit<BridgeSettings, 'account'> = {
   reset: { time: '23:45', timeZone: 'America/New_York', durationMs: 15 * 60_000 },
   maxCyclesPerRun: 300,
   maxHistoryEventsPerRun: 3000,
-  sessionScheduleToStartMs: 15_000,
+  // A live session worker picks a task up in milliseconds; a dead one costs this much before the failover starts.
+  sessionScheduleToStartMs: 4000,
   cycleTimeoutMs: 1500,
   cycleAttempts: 2,
   cycleRetryMs: 500,
