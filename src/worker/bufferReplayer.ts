@@ -33,6 +33,7 @@ export interface BufferReplayer {
  */
 export function startBufferReplayer(options: BufferReplayerOptions): BufferReplayer {
   let reported: number | null = null;
+  let lastReportProblem: string | null = null;
   let stopped = false;
   let running: Promise<number> | null = null;
   let failing = false;
@@ -60,8 +61,12 @@ export function startBufferReplayer(options: BufferReplayerOptions): BufferRepla
       try {
         await options.report(rows);
         reported = rows;
+        lastReportProblem = null;
       } catch (err) {
-        options.log?.('warn', `buffered rows not reported to the workflow: ${(err as Error).message}`);
+        // Once per distinct problem (e.g. no workflow started yet): the next look tries again.
+        const message = `buffered rows not reported to the workflow: ${(err as Error).message}`;
+        if (message !== lastReportProblem) options.log?.('warn', message);
+        lastReportProblem = message;
       }
     }
     return rows;
