@@ -18,7 +18,7 @@ export const TEMPORAL_LATE_INTERVALS = 2;
  * Why slots whose time passed were not run. `wokeLateByMs` is how long after its due time the workflow task that
  * noticed them ran (the timer's due time, or the end of the activity it waited for): when that reaches two intervals,
  * Temporal did not deliver the workflow its task, so the slots fell while Temporal was unavailable (a busy worker
- * runs a task late by a fraction of an interval, not by two). `afterSessionLoss`
+ * runs a task late by a fraction of an interval, not by two). No worker polling at all looks the same from here. `afterSessionLoss`
  * marks the slots spent noticing that the session worker was gone. Otherwise the workflow's own work ran long.
  */
 export function lateSlotsReason(input: {
