@@ -119,4 +119,32 @@ describe('replays and gap reasons over the real stack', () => {
     // The gateway was away about three seconds past the window: five or six 500 ms slots.
     expect(Number(overrun?.details?.slots)).toBeGreaterThanOrEqual(5);
   });
+
+  it('names the slots that passed while no workflow task ran temporal_unavailable', async () => {
+    const handle = await ctx.stack.startWorkflow(fastSettings({ sessionScheduleToStartMs: 2000 }));
+    const id = handle.workflowId;
+    await eventually(
+      async () => slotsOf(await ctx.stack.rows(), id),
+      (s) => s.length >= 3,
+      20_000,
+      'rows',
+    );
+    const downFrom = Date.now();
+    // Nothing polls the task queue for 4 s (eight 500 ms slots): the workflow's next task runs that much late.
+    await ctx.stack.restartWorkers(4000);
+    const downUntil = Date.now();
+    await eventually(
+      () => handle.query(statusQuery),
+      (s) => s.lastCycle?.outcome === 'written' && s.lastCycle.slotAt > downUntil,
+      40_000,
+      'rows again',
+    );
+    await handle.terminate('test done');
+    const gaps = gapsSince(await ctx.stack.apiEvents(), downFrom - 500);
+    const temporal = gaps.filter((e) => e.details?.reason === 'temporal_unavailable');
+    expect(temporal.length).toBeGreaterThanOrEqual(1);
+    // At least the silence less the two intervals a task may be late before it counts.
+    expect(temporal.reduce((n, e) => n + Number(e.details?.slots), 0)).toBeGreaterThanOrEqual(6);
+    expect(gaps.map((e) => e.details?.reason)).not.toContain('overrun');
+  });
 });

@@ -88,7 +88,22 @@ export class BridgeStack {
     this.sql = new PgClient({ connectionString: this.database.url });
     await this.sql.connect();
     this.broker = await this.createBroker();
-    this.workers = await createBridgeWorkers({
+    this.workers = await this.createWorkers();
+    this.running = this.workers.run();
+    return this;
+  }
+
+  /** Stops this stack's workers (nothing polls the task queues) for `downMs`, then starts new ones. */
+  async restartWorkers(downMs: number): Promise<void> {
+    await this.workers.shutdown();
+    await this.running?.catch(() => undefined);
+    await sleep(downMs);
+    this.workers = await this.createWorkers();
+    this.running = this.workers.run();
+  }
+
+  private async createWorkers(): Promise<BridgeWorkers> {
+    return createBridgeWorkers({
       connection: this.env.nativeConnection,
       namespace: 'default',
       taskQueue: this.taskQueue,
@@ -108,8 +123,6 @@ export class BridgeStack {
       probeDatabase: () => this.db.ping(),
       bufferReplayIntervalMs: 500,
     });
-    this.running = this.workers.run();
-    return this;
   }
 
   /** SOCKET: the real @stoqey/ib client on the TWS simulator. PORTAL: the HTTPS adapter on the fake Client Portal. */
