@@ -31,7 +31,8 @@ ENV NODE_ENV=production \
 # Code stays root-owned and read-only to the process; only the fallback buffer is writable.
 COPY --from=build /app /app
 COPY deploy/worker/healthcheck.cjs ./deploy/worker/healthcheck.cjs
-RUN mkdir -p /var/lib/bridge/fallback && chown node:node /var/lib/bridge/fallback
+# The buffer holds account data: the worker's user alone may read it (a new volume copies this mode).
+RUN mkdir -p /var/lib/bridge/fallback && chown node:node /var/lib/bridge/fallback && chmod 0700 /var/lib/bridge/fallback
 USER node
 VOLUME ["/var/lib/bridge/fallback"]
 EXPOSE 9464

@@ -1,5 +1,5 @@
 /**
- * The bridge's benchmark (issue 9): cycle cost, Temporal overhead against an in-process loop, cadence,
+ * The bridge's benchmark: cycle cost, Temporal overhead against an in-process loop, cadence,
  * history, memory, insert latency at scale and reconnect time, with the real parts.
  *
  *   npm run bench [-- --quick] [-- --json] [-- --sizes 60,500,2000] [-- --long-cycles N] [-- --cycles N]

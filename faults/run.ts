@@ -1,7 +1,8 @@
 /**
- * The fault suite (issue 10): each scenario runs the real worker processes against the real Temporal dev
+ * The fault suite: each scenario runs the real worker processes against the real Temporal dev
  * server, PostgreSQL, the TWS simulator and the fake Client Portal, injects one kind of failure, and ends
- * with expected / stored / lost / duplicated snapshot counts and the api_logs sequence it observed.
+ * with the grid figures (grid, stored, missing by reason, unexplained, availability, recovery), the targets met or
+ * missed, and the api_logs sequence it observed.
  *
  *   npm run faults [-- --quick] [-- --json] [-- --only postgres-outage,worker-kills] [-- --seed N]
  *
@@ -69,13 +70,22 @@ async function main(): Promise<number> {
   const failed = results.filter((r) => !r.passed).length;
   process.stdout.write(`${results.length - failed} passed, ${failed} failed in ${minutes} min\n`);
   if (options.json) {
-    const summary = results.map(({ scenario, expected, stored, lost, duplicated, passed }) => ({
-      scenario,
-      expected,
-      stored,
-      lost,
-      duplicated,
-      passed,
+    const summary = results.map((r) => ({
+      scenario: r.scenario,
+      intervalMs: r.intervalMs,
+      grid: r.grid,
+      stored: r.stored,
+      missing: r.missing,
+      missingByReason: r.missingByReason,
+      unexplained: r.unexplained,
+      availability: r.availability,
+      recoveryP50Ms: r.recoveryP50Ms,
+      recoveryMaxMs: r.recoveryMaxMs,
+      duplicated: r.duplicated,
+      outsideOwnSlot: r.outsideOwnSlot,
+      falseGaps: r.falseGaps,
+      targets: r.targets,
+      passed: r.passed,
     }));
     process.stdout.write(
       `${JSON.stringify({ quick: options.quick, minutes, scenarios: summary, details: results })}\n`,

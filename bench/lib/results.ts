@@ -7,7 +7,7 @@ import type { CycleSample } from './cycleRecorder';
 import { STAGES, type Stage } from './historyBreakdown';
 import type { TemporalPhaseResult } from './temporalPhase';
 
-/** Figures of one portfolio size. The keys named in issue 9 are stable; the others may grow. */
+/** Figures of one portfolio size. The keys documented in docs/performance.md are stable; the others may grow. */
 export interface SizeResult {
   positions: number;
   work_p50_ms: number | null;
@@ -184,7 +184,7 @@ export interface TargetCheck {
   met: boolean;
 }
 
-/** The targets of issue 9; the bench reports them and never fails on them. */
+/** The performance targets (docs/performance.md); the bench reports them and never fails on them. */
 export function checkTargets(results: SizeResult[], longRun: { rss_growth_pct: number | null; cycles: number } | null) {
   const checks: TargetCheck[] = [];
   const add = (positions: number | null, target: string, value: number | null, met: (v: number) => boolean) =>

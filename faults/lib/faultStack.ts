@@ -9,11 +9,14 @@ import { startFakeClientPortal, type FakeClientPortal } from '../../src/sim/port
 import { startTwsSimulator, type TwsSimulator } from '../../src/sim/tws';
 import type { ibkrBridge } from '../../src/workflows/bridge';
 import { statusQuery } from '../../src/workflows/messages';
-import type { BridgeSettings, BridgeStatus } from '../../src/workflows/types';
+import { DEFAULT_SETTINGS, type BridgeSettings, type BridgeStatus } from '../../src/workflows/types';
 import { eventually, fastSettings, sleep } from '../../test/bridge/stack';
-import { startTcpProxy, viaProxy, type TcpProxy } from '../../test/support/tcpProxy';
+import { viaProxy } from '../../test/support/tcpProxy';
 import type { FaultContext } from './environment';
-import { apiLogSequence, snapshotLedger, type SnapshotLedger } from './ledger';
+import { createEmptyDatabase } from './emptyDatabase';
+import { startFaultProxy, type FaultProxy } from './faultProxy';
+import type { FaultWindow } from './gridFigures';
+import { apiLogSequence, snapshotLedger, type SnapshotLedger, type WorkflowRun } from './ledger';
 import type { ScenarioReport } from './report';
 import { WorkerProcess, type WorkerEnv } from './workerProcess';
 
@@ -22,13 +25,35 @@ export const BRIDGE_CLIENT_ID = 10;
 /** How long a cycle may take on a loaded machine (its activity, the workflow task, the commit). */
 const CYCLE_SLACK_MS = 3000;
 
+/**
+ * The settings of a scenario's workflow. The quick suite runs the tests' fast grid (0.5 s); the full run uses the
+ * production defaults (5 s, the default cycle timeouts and retries), the interval the targets are set for. In both
+ * the reset window is placed twelve hours from now, so no run depends on the time of day it starts at.
+ */
+export function scenarioSettings(
+  quick: boolean,
+  overrides: Partial<BridgeSettings> = {},
+  now = Date.now(),
+): BridgeSettings {
+  const resetAt = new Date(now + 12 * 3600_000).toISOString().slice(11, 16);
+  if (quick) return fastSettings({ reset: { time: resetAt, timeZone: 'UTC', durationMs: 1000 }, ...overrides });
+  return {
+    ...DEFAULT_SETTINGS,
+    account: MAIN_ACCOUNT,
+    reset: { ...DEFAULT_SETTINGS.reset, time: resetAt, timeZone: 'UTC' },
+    ...overrides,
+  };
+}
+
 export interface StackOptions {
   name: string;
   mode?: 'SOCKET' | 'PORTAL';
-  /** Workers reach Postgres through a TCP proxy the scenario can cut. */
+  /** Workers reach Postgres through a TCP proxy the scenario can cut, hang or slow down (faultProxy.ts). */
   proxyDatabase?: boolean;
-  /** Another Temporal server than the run's (scenario 3 owns one). */
+  /** Another Temporal server than the run's (the temporal-restart scenario owns one). */
   temporalAddress?: string;
+  /** An empty database (no schema): the workers' own migration must create the tables. */
+  unmigrated?: boolean;
   /** The database the workers use, when a scenario needs its own role (e.g. one with a password). */
   workerDatabaseUrl?: (url: string) => string;
 }
@@ -40,12 +65,15 @@ export interface StackOptions {
 export class FaultStack {
   database!: ScratchDatabase;
   sql!: PgClient;
-  proxy?: TcpProxy;
+  proxy?: FaultProxy;
   simulator!: TwsSimulator;
   portal?: FakeClientPortal;
   client!: Client;
   readonly workers: WorkerProcess[] = [];
+  /** Faults injected so far, for the recovery figures. */
+  readonly faults: FaultWindow[] = [];
   readonly taskQueue: string;
+  private readonly runs = new Map<string, { settings: BridgeSettings; readyAt: number; firstRunId: string }>();
   readonly dir: string;
   private connection?: Connection;
   private caFile?: string;
@@ -71,12 +99,14 @@ export class FaultStack {
   }
 
   private async init(): Promise<void> {
-    this.database = await this.ctx.database(this.options.name);
+    this.database = this.options.unmigrated
+      ? await createEmptyDatabase(this.ctx.postgresUrl, this.options.name)
+      : await this.ctx.database(this.options.name);
     this.sql = new PgClient({ connectionString: this.database.url });
     await this.sql.connect();
     if (this.options.proxyDatabase) {
       const target = new URL(this.database.url);
-      this.proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+      this.proxy = await startFaultProxy(target.hostname, Number(target.port || 5432));
     }
     this.simulator = await startTwsSimulator({ port: 0, seed: 17, settings: { tickIntervalMs: 250 } });
     if (this.options.mode === 'PORTAL') {
@@ -131,16 +161,50 @@ export class FaultStack {
     return this.workers.filter((worker) => worker.alive());
   }
 
+  /** Every buffer directory a worker of this stack used, each once (a restarted worker keeps its directory). */
   bufferDirs(): string[] {
-    return this.workers.map((worker) => worker.env.FALLBACK_DIR);
+    return [...new Set(this.workers.map((worker) => worker.env.FALLBACK_DIR))];
   }
 
-  startWorkflow(overrides: Partial<BridgeSettings> = {}): Promise<WorkflowHandle<typeof ibkrBridge>> {
-    return this.client.workflow.start<typeof ibkrBridge>('ibkrBridge', {
+  /** Starts the bridge workflow; its grid is counted from this moment (the workers are healthy by now). */
+  async startWorkflow(overrides: Partial<BridgeSettings> = {}): Promise<WorkflowHandle<typeof ibkrBridge>> {
+    const settings = scenarioSettings(this.ctx.quick, overrides);
+    const readyAt = Date.now();
+    const handle = await this.client.workflow.start<typeof ibkrBridge>('ibkrBridge', {
       taskQueue: this.taskQueue,
       workflowId: `faults-${this.options.name}-${randomBytes(4).toString('hex')}`,
-      args: [{ settings: fastSettings(overrides) }],
+      args: [{ settings }],
     });
+    this.runs.set(handle.workflowId, { settings, readyAt, firstRunId: handle.firstExecutionRunId });
+    return handle;
+  }
+
+  /** The settings a workflow of this stack was started with. */
+  settingsOf(handle: WorkflowHandle): BridgeSettings {
+    const run = this.runs.get(handle.workflowId);
+    if (!run) throw new Error(`workflow ${handle.workflowId} was not started by this stack`);
+    return run.settings;
+  }
+
+  /**
+   * When the workflow's grid began: its first workflow task, whose time is the workflow's `Date.now()` and so its
+   * `gridStart`. No slot exists before it, however long the start took on a loaded machine. Null if unknown.
+   */
+  private async gridStartOf(workflowId: string, firstRunId: string): Promise<number | null> {
+    try {
+      const history = await this.client.workflow.getHandle(workflowId, firstRunId).fetchHistory();
+      const time = history.events?.find((event) => event.workflowTaskStartedEventAttributes)?.eventTime;
+      if (!time) return null;
+      const seconds = typeof time.seconds === 'number' ? time.seconds : Number(String(time.seconds ?? 0));
+      return seconds * 1000 + Math.floor((time.nanos ?? 0) / 1e6);
+    } catch {
+      return null;
+    }
+  }
+
+  /** Records a fault from `start` to `end` (a kill: the same instant), for the recovery figures. */
+  markFault(label: string, start: number, end = start): void {
+    this.faults.push({ label, start, end });
   }
 
   status(handle: WorkflowHandle): Promise<BridgeStatus> {
@@ -202,19 +266,25 @@ export class FaultStack {
   }
 
   /** Stops the workflow, then counts its snapshots and adds them and the api_logs sequence to the report. */
-  async finish(
-    handle: WorkflowHandle,
-    report: ScenarioReport,
-    intervalMs = fastSettings().intervalMs,
-    label = '',
-  ): Promise<SnapshotLedger> {
+  async finish(handle: WorkflowHandle, report: ScenarioReport, label = ''): Promise<SnapshotLedger> {
     const endedAt = Date.now();
     await handle.terminate('fault scenario done').catch(() => undefined);
     // A cycle activity already running may still commit its row; let it land before counting.
     await sleep(1500);
+    const known = this.runs.get(handle.workflowId);
+    const settings = known?.settings ?? scenarioSettings(this.ctx.quick);
+    const gridStart = known ? await this.gridStartOf(handle.workflowId, known.firstRunId) : null;
+    // The first counted slot is the grid's first (half an interval absorbs a clock read a millisecond late).
+    const readyAt = gridStart !== null ? gridStart - settings.intervalMs / 2 : (known?.readyAt ?? endedAt);
     // The last few slots before the end may still have been in flight: they count neither way.
-    const until = endedAt - CYCLE_SLACK_MS - intervalMs;
-    const ledger = await snapshotLedger(this.sql, handle.workflowId, intervalMs, until, this.bufferDirs());
+    const run: WorkflowRun = {
+      workflowId: handle.workflowId,
+      settings,
+      readyAt,
+      until: endedAt - CYCLE_SLACK_MS - settings.intervalMs,
+      faults: this.faults,
+    };
+    const ledger = await snapshotLedger(this.sql, run, this.bufferDirs());
     report.addLedger(ledger, label);
     const logs = await apiLogSequence(this.sql);
     report.apiLogs = [report.apiLogs, label ? `${label}: ${logs.sequence}` : logs.sequence].filter(Boolean).join(' ‖ ');

@@ -1,87 +1,83 @@
 import { existsSync } from 'node:fs';
 import type { Client as PgClient } from 'pg';
 import { createFallbackBuffer } from '../../src/buffer';
+import { activeResetWindow, nextResetWindow } from '../../src/schedule/resetWindow';
+import type { BridgeSettings } from '../../src/workflows/types';
+import { gridFigures, type FaultWindow, type GridFigures, type RecordedGap, type TimeWindow } from './gridFigures';
 
-/** The snapshot count of one workflow: what the grid asked for against what the table holds. */
+/** One workflow of a scenario: what it was configured with and the span of the run that counts. */
+export interface WorkflowRun {
+  workflowId: string;
+  settings: BridgeSettings;
+  /** The stack was ready (workers healthy) when the workflow was started. */
+  readyAt: number;
+  /** The last slot that should have a row starts at or before this instant. */
+  until: number;
+  faults: FaultWindow[];
+}
+
+/** One workflow's figures, and the rows still waiting in the JSONL buffers at the end. */
 export interface SnapshotLedger {
-  /**
-   * Grid slots from the first stored row to the end of the run (`until`), minus slots recorded as skipped (and
-   * not stored anyway).
-   */
-  expected: number;
-  /** Distinct cycle keys stored in that range. */
-  stored: number;
-  /** Expected slots without a row. */
-  lost: number;
-  /** Rows beyond one per cycle key. */
-  duplicated: number;
-  /** Skipped slots by reason, as the cycles_skipped rows state them. */
-  skipped: Record<string, number>;
-  /** The first few lost slot instants (ISO), to find them in the logs. */
-  lostSlots: string[];
-  /** Rows still in the JSONL buffers (pending or quarantined) at the end. */
+  figures: GridFigures;
   bufferedLeft: number;
 }
 
-interface Gap {
-  from: number;
-  to: number;
-  reason: string;
+/** The configured reset windows that overlap [from, to]. */
+export function resetWindowsBetween(from: number, to: number, reset: BridgeSettings['reset']): TimeWindow[] {
+  const windows: TimeWindow[] = [];
+  const active = activeResetWindow(from, reset);
+  if (active) windows.push(active);
+  for (let window = nextResetWindow(from, reset); window.start <= to; window = nextResetWindow(window.start, reset))
+    windows.push(window);
+  return windows;
 }
 
-/**
- * Counts one workflow's snapshots. `until` is the last slot that should have a row (the run's end less the time
- * a cycle may take): slots after the last stored row count too, so a bridge that stops writing cannot pass.
- */
+/** Reads one workflow's rows and recorded gaps and computes its figures (faults/lib/gridFigures.ts). */
 export async function snapshotLedger(
   sql: PgClient,
-  workflowId: string,
-  intervalMs: number,
-  until: number,
+  run: WorkflowRun,
   bufferDirs: string[] = [],
 ): Promise<SnapshotLedger> {
-  const rows = await sql.query<{ cycle_key: string }>('select cycle_key from portfolio_greeks where workflow_id = $1', [
-    workflowId,
-  ]);
-  const slots = rows.rows.map((row) => Number(row.cycle_key.slice(workflowId.length + 1)));
-  const stored = new Set(slots);
-  const gapRows = await sql.query<{ details: { from: string; to: string; reason: string } }>(
+  const { workflowId } = run;
+  const rows = await sql.query<{ cycle_key: string; snapshot_at: Date }>(
+    'select cycle_key, snapshot_at from portfolio_greeks where workflow_id = $1',
+    [workflowId],
+  );
+  const stored = rows.rows.map((row) => ({
+    slotAt: Number(row.cycle_key.slice(workflowId.length + 1)),
+    snapshotAt: new Date(row.snapshot_at).getTime(),
+  }));
+  const gapRows = await sql.query<{ details: { from: string; to: string; reason: string; otherReasons?: string[] } }>(
     "select details from api_logs where event = 'cycles_skipped' and log_key like $1",
     [`${workflowId}:%`],
   );
-  const gaps: Gap[] = gapRows.rows.map(({ details }) => ({
+  const gaps: RecordedGap[] = gapRows.rows.map(({ details }) => ({
     from: Date.parse(details.from),
     to: Date.parse(details.to),
     reason: details.reason,
+    ...(details.otherReasons ? { otherReasons: details.otherReasons } : {}),
   }));
-  const skipped: Record<string, number> = {};
-  const lostSlots: number[] = [];
-  let expected = 0;
-  if (stored.size > 0) {
-    const first = Math.min(...stored);
-    const last = Math.max(Math.max(...stored), until);
-    for (let slot = first; slot <= last; slot += intervalMs) {
-      const gap = gaps.find((g) => slot < g.to && slot + intervalMs > g.from);
-      if (gap) skipped[gap.reason] = (skipped[gap.reason] ?? 0) + 1;
-      if (stored.has(slot) || !gap) expected += 1;
-      if (!stored.has(slot) && !gap) lostSlots.push(slot);
-    }
-  }
+  // Any slot of the grid anchors it; before the first row, the workflow's start is as close as the suite knows.
+  const anchor = stored.length > 0 ? Math.min(...stored.map((row) => row.slotAt)) : run.readyAt;
+  // Slots up to the newest row are past whatever the cut-off for cycles in flight says: they always count.
+  const until = Math.max(run.until, ...stored.map((row) => row.slotAt));
+  const figures = gridFigures({
+    intervalMs: run.settings.intervalMs,
+    anchor,
+    readyAt: run.readyAt,
+    until,
+    rows: stored,
+    gaps,
+    resetWindows: resetWindowsBetween(run.readyAt, until, run.settings.reset),
+    faults: run.faults,
+  });
   let bufferedLeft = 0;
   for (const dir of bufferDirs) {
     if (!existsSync(dir)) continue;
     const stats = await createFallbackBuffer({ dir }).stats();
     bufferedLeft += stats.rows + stats.quarantined;
   }
-  return {
-    expected,
-    stored: stored.size,
-    lost: lostSlots.length,
-    duplicated: slots.length - stored.size,
-    skipped,
-    lostSlots: lostSlots.slice(0, 5).map((slot) => new Date(slot).toISOString()),
-    bufferedLeft,
-  };
+  return { figures, bufferedLeft };
 }
 
 /** The api_logs events in order, runs of one event folded into `event×n` (gaps carry their reason). */

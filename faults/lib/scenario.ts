@@ -22,8 +22,11 @@ export async function runScenario(scenario: Scenario, ctx: FaultContext): Promis
   const result = report.result();
   ctx.log(
     `${scenario.id}: ${result.passed ? 'passed' : 'FAILED'} in ${result.seconds} s` +
-      ` (expected ${result.expected}, stored ${result.stored}, lost ${result.lost}, duplicated ${result.duplicated})`,
+      ` (grid ${result.grid}, stored ${result.stored}, missing ${result.missing}, unexplained ${result.unexplained},` +
+      ` duplicated ${result.duplicated}, interval ${result.intervalMs ?? '-'} ms)`,
   );
   for (const check of result.checks.filter((c) => !c.ok)) ctx.log(`  failed: ${check.what}: ${check.detail}`);
+  for (const target of result.targets.filter((t) => !t.met))
+    ctx.log(`  target missed: ${target.target}: ${target.detail}`);
   return result;
 }

@@ -86,6 +86,13 @@ export class WorkerProcess {
       .catch(() => 0);
   }
 
+  /** /readyz's status code, 0 when it does not answer. */
+  async readyz(): Promise<number> {
+    return fetch(`http://127.0.0.1:${this.httpPort}/readyz`, { signal: AbortSignal.timeout(5000) })
+      .then((response) => response.status)
+      .catch(() => 0);
+  }
+
   async metrics(): Promise<string> {
     return fetch(`http://127.0.0.1:${this.httpPort}/metrics`, { signal: AbortSignal.timeout(5000) })
       .then((response) => response.text())

@@ -1,9 +1,10 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { eventually, sleep } from '../../test/bridge/stack';
-import { FaultStack } from '../lib/faultStack';
+import { FaultStack, scenarioSettings } from '../lib/faultStack';
 import type { FaultContext } from '../lib/environment';
 import type { ScenarioReport } from '../lib/report';
 import type { Scenario } from '../lib/scenario';
+import { gatewayRecoveryTarget } from '../lib/targets';
 
 /** Short, so a row with full coverage proves Greeks computed after the fault, not cached from before it. */
 const GREEKS_MAX_AGE_MS = 3000;
@@ -109,8 +110,9 @@ export const gatewayFaults: Scenario = {
     const stack = await FaultStack.start(ctx, { name: 'gateway' });
     try {
       const worker = await stack.startWorker({ GREEKS_MAX_AGE_MS: String(GREEKS_MAX_AGE_MS) });
-      // The window opens once the first rows are in and lasts 4 s.
-      const windowStart = Math.ceil((Date.now() + 20_000) / 1000) * 1000;
+      // The window opens once the first ten rows are in (twenty seconds after them) and lasts 4 s.
+      const { intervalMs } = scenarioSettings(ctx.quick);
+      const windowStart = Math.ceil((Date.now() + 20_000 + 10 * intervalMs) / 1000) * 1000;
       const durationMs = 4000;
       const time = new Date(windowStart).toISOString().slice(11, 19);
       const handle = await stack.startWorkflow({ reset: { time, timeZone: 'UTC', durationMs } });
@@ -129,8 +131,10 @@ export const gatewayFaults: Scenario = {
       const traces: Record<string, number> = {};
       for (let n = 1; n <= faults; n += 1) {
         const fault = !ctx.quick && n % 34 === 0 ? LONG_STALL : FAULTS[Math.floor(ctx.random() * FAULTS.length)];
+        const startedAt = Date.now();
         await fault.inject(stack, ctx);
         const endedAt = Date.now();
+        stack.markFault(fault.kind, startedAt, endedAt);
         const ms = await stack.waitFreshRow(id, endedAt + GREEKS_MAX_AGE_MS, minCoverage);
         (recoveries[fault.kind] ??= []).push(ms);
         if (fault.trace) traces[fault.trace] = (traces[fault.trace] ?? 0) + 1;
@@ -156,6 +160,7 @@ export const gatewayFaults: Scenario = {
         (report.apiLogCounts.reset_window_left ?? 0) > 0 &&
         (report.apiLogCounts['cycles_skipped(reset_window)'] ?? 0) > 0;
       report.check('reset window entered, left and its gap recorded', windowLogged);
+      report.target(gatewayRecoveryTarget(report.figures()));
     } finally {
       await stack.close();
     }

@@ -3,13 +3,17 @@ import { badConfiguration } from './badConfiguration';
 import { diskFull } from './diskFull';
 import { gatewayFaults } from './gatewayFaults';
 import { malformedInput } from './malformedInput';
+import { orphanedBuffer } from './orphanedBuffer';
+import { postgresHung, postgresSlow } from './postgresDegraded';
 import { postgresOutage } from './postgresOutage';
+import { replayFailsOnce } from './replayFailsOnce';
 import { sameClientId } from './sameClientId';
 import { secrets } from './secrets';
 import { temporalRestart } from './temporalRestart';
 import { workerKills } from './workerKills';
+import { workerStartsDbDown } from './workerStartsDbDown';
 
-/** In the order of issue 10. */
+/** In the order of docs/reliability.md. */
 export const SCENARIOS: Scenario[] = [
   postgresOutage,
   workerKills,
@@ -20,4 +24,9 @@ export const SCENARIOS: Scenario[] = [
   diskFull,
   secrets,
   sameClientId,
+  postgresHung,
+  postgresSlow,
+  orphanedBuffer,
+  replayFailsOnce,
+  workerStartsDbDown,
 ];

@@ -56,7 +56,7 @@ async function underFire(
     `${(recoveryMs / 1000).toFixed(1)} s after the last bad input`,
   );
   report.check(`${label}: no NaN or infinite Greeks stored`, (await nonFiniteRows(stack, id)) === 0);
-  await stack.finish(handle, report, undefined, label);
+  await stack.finish(handle, report, label);
 }
 
 /** Scenario 5: malformed frames from the gateway (SOCKET) and malformed HTTP bodies (PORTAL), at random. */

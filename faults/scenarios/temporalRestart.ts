@@ -4,6 +4,7 @@ import { startTemporalDevServer, type DevServerHandle, type DevServerOptions } f
 import { eventually, sleep } from '../../test/bridge/stack';
 import { FaultStack } from '../lib/faultStack';
 import type { Scenario } from '../lib/scenario';
+import { temporalDownTarget } from '../lib/targets';
 
 /** Scenario 3: the Temporal dev server dies (SIGKILL) and comes back on its persistent SQLite file. */
 export const temporalRestart: Scenario = {
@@ -39,6 +40,7 @@ export const temporalRestart: Scenario = {
       );
       const resumeSeconds: number[] = [];
       for (let restart = 1; restart <= restarts; restart += 1) {
+        const downAt = Date.now();
         server.process.kill('SIGKILL');
         await new Promise((resolve) => server.process.once('exit', resolve));
         ctx.log(`  Temporal server killed (${restart}/${restarts}); down for ${downMs / 1000} s`);
@@ -46,6 +48,7 @@ export const temporalRestart: Scenario = {
         const rowsBefore = await stack.rowCount(id);
         const backAt = Date.now();
         server = await startTemporalDevServer(serverOptions);
+        stack.markFault(`Temporal server down (${restart})`, downAt, Date.now());
         await eventually(
           () => stack!.rowCount(id),
           (n) => n >= rowsBefore + 5,
@@ -68,6 +71,7 @@ export const temporalRestart: Scenario = {
       );
       report.check('worker process survived the outages', worker.alive(), `pid ${worker.pid}`);
       await stack.finish(handle, report);
+      report.target(temporalDownTarget(report.figures()));
     } finally {
       await stack?.close();
       await server.stop();

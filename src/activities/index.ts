@@ -3,10 +3,13 @@ import { aggregateGreeks } from '../greeks/aggregate';
 import { alertLogRow, postAlertWebhook, WebhookError, webhookBody } from '../alerts/delivery';
 import { underlyingFigures } from '../alerts/figures';
 import type { ApiLogRow, SnapshotRow } from '../db/types';
+import type { ExcludedPosition } from '../greeks/types';
 import { FallbackBufferError, type BufferRecord } from '../buffer';
 import type { CycleSummary, GapRecord } from '../workflows/types';
 import type { ActivityDeps } from './ports';
 import { withinDeadline } from './deadline';
+import { snapshotForCycle } from './availability';
+import { ImplausibleEpisodes } from './implausibleEpisodes';
 import {
   ALERT_WEBHOOK_FAILED,
   DB_WRITE_FAILED,
@@ -44,6 +47,7 @@ export function toBufferRecords(snapshots: SnapshotRow[], apiLogs: ApiLogRow[]):
 export function createActivities(deps: ActivityDeps): BridgeActivities {
   const clock = deps.clock ?? Date.now;
   const mode = deps.broker.mode;
+  const implausible = new ImplausibleEpisodes();
 
   function gapLogs(workflowId: string, account: string, gaps: GapRecord[]): ApiLogRow[] {
     return gaps.map((gap) => ({
@@ -55,6 +59,21 @@ export function createActivities(deps: ActivityDeps): BridgeActivities {
       code: null,
       message: `${gap.slots} cycle(s) without a snapshot: ${[gap.reason, ...(gap.otherReasons ?? [])].map((r) => r.replace(/_/g, ' ')).join(', ')}`,
       details: { ...gap, from: new Date(gap.from).toISOString(), to: new Date(gap.to).toISOString() },
+    }));
+  }
+
+  function badInputLogs(cycleKey: string, account: string, entries: ExcludedPosition[]): ApiLogRow[] {
+    return entries.map((entry) => ({
+      key: `${cycleKey}:bad_input:${entry.conId}`,
+      at: clock(),
+      account,
+      mode,
+      event: 'bad_input',
+      code: null,
+      message:
+        `${entry.localSymbol} (conId ${entry.conId}) left out of ` +
+        `${entry.excludedFrom === 'money' ? 'the money figures' : 'the totals'} as implausible: ${entry.detail}`,
+      details: { ...entry },
     }));
   }
 
@@ -93,12 +112,15 @@ export function createActivities(deps: ActivityDeps): BridgeActivities {
       const logs = gapLogs(input.workflowId, input.account, input.gaps);
       const connection = deps.broker.state();
       const bufferedRows = async () => (await deps.buffer.stats()).rows;
-      if (connection !== 'ready' && connection !== 'degraded') {
+      const taken = snapshotForCycle(deps.broker, input.account);
+      if ('unavailable' in taken) {
         await writeLogs(logs, writeDeadline);
         return {
           cycleKey: input.cycleKey,
           slotAt: input.slotAt,
           outcome: 'ib_unavailable',
+          unavailableReason: taken.unavailable.reason,
+          unavailableMessage: taken.unavailable.message,
           connection,
           latencyMs: clock() - started,
           netDelta: null,
@@ -112,8 +134,10 @@ export function createActivities(deps: ActivityDeps): BridgeActivities {
           betaWeightedDelta: null,
         };
       }
-      const snapshot = deps.broker.snapshot(input.account);
-      const aggregated = aggregateGreeks(snapshot, { ...deps.aggregateOptions(), now: clock() });
+      const aggregated = aggregateGreeks(taken.snapshot, { ...deps.aggregateOptions(), now: clock() });
+      logs.push(
+        ...badInputLogs(input.cycleKey, input.account, implausible.starting(input.account, aggregated.excluded)),
+      );
       const row: SnapshotRow = {
         cycleKey: input.cycleKey,
         workflowId: input.workflowId,
@@ -131,6 +155,7 @@ export function createActivities(deps: ActivityDeps): BridgeActivities {
         };
         const result = await withinDeadline(write(), writeDeadline, clock);
         outcome = result.inserted === 1 ? 'written' : 'duplicate';
+        implausible.commit(input.account, aggregated.excluded);
       } catch (err) {
         const failure = deps.classifyDbError(err);
         const unwritten: UnwrittenRows = { snapshots: [row], apiLogs: logs, reason: failure.reason };

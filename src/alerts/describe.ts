@@ -58,8 +58,15 @@ export function describeHumanNeeded(
   downMs: number,
   downSince: number | null,
   firing: boolean,
+  problem?: string,
 ): string {
   if (!firing) return `the gateway answers again`;
+  if (problem) {
+    return (
+      `human needed: no snapshot for ${formatDuration(downMs)} beyond what the reset window explains ` +
+      `(grace ${number(rule.graceMinutes)} min): ${problem}.`
+    );
+  }
   const weekly =
     downSince !== null && isAfterWeeklyTokenExpiry(downSince)
       ? ' The outage began after the Sunday 01:00 ET token expiry: the weekly re-authentication is due.'

@@ -178,7 +178,7 @@ function judgeHumanNeeded(rule: HumanNeededRule, state: AlertsState, observation
     clearCycles: 1,
     value: downMs / MINUTE_MS,
     threshold: rule.graceMinutes,
-    message: (firing) => describeHumanNeeded(rule, downMs, downSince, firing),
+    message: (firing) => describeHumanNeeded(rule, downMs, downSince, firing, observation.gatewayProblem),
   };
 }
 

@@ -63,6 +63,8 @@ export interface AlertObservation {
   underlyings: Record<string, Partial<RiskFigures>> | null;
   /** up: the broker answered; down: refused / unauthenticated; unknown: this observation says nothing about it. */
   gateway: 'up' | 'down' | 'unknown';
+  /** With 'down', when the bridge knows it: what is wrong (e.g. the account is not one the login manages). */
+  gatewayProblem?: string;
   bufferedRows: number;
   /** Slot of the last cycle whose row reached Postgres. */
   lastOkAt: number | null;

@@ -10,7 +10,9 @@ export function brokerFromConfig(config: BridgeConfig, logger: Logger): Broker {
     return createPortalBroker({
       baseUrl: config.IB_PORTAL_URL,
       account: config.IB_ACCOUNT,
+      betaBenchmark: config.BETA_BENCHMARK ?? null,
       caFile: config.IB_PORTAL_CA_FILE,
+      certSha256: config.IB_PORTAL_CERT_SHA256,
       insecureTls: config.IB_PORTAL_INSECURE_TLS,
       logger: logger.child({ component: 'portal' }),
     });
@@ -22,6 +24,7 @@ export function brokerFromConfig(config: BridgeConfig, logger: Logger): Broker {
     account: config.IB_ACCOUNT,
     marketDataType: config.IB_MARKET_DATA_TYPE,
     maxMarketDataLines: config.IB_MAX_MARKET_DATA_LINES,
+    betaBenchmark: config.BETA_BENCHMARK ?? null,
     logger: logger.child({ component: 'socket' }),
   });
 }

@@ -68,6 +68,28 @@ export interface PriceQuote {
   marketDataType: MarketDataType;
 }
 
+/** The beta benchmark's latest price from its own market-data line (BETA_BENCHMARK). */
+export interface BenchmarkQuote {
+  symbol: string;
+  /** Currency the benchmark is quoted in. */
+  currency: string;
+  price: number;
+  /** Epoch ms at which the adapter received the price. */
+  at: number;
+  marketDataType: MarketDataType;
+}
+
+/**
+ * IBKR's own exchange rates for one account: how many units of the account's base currency one unit of each
+ * currency is worth (SOCKET: the `ExchangeRate` account values; PORTAL: the ledger's `exchangerate`).
+ */
+export interface ExchangeRates {
+  /** The account's base currency; null until the broker has said which it is. */
+  baseCurrency: string | null;
+  /** Keyed by ISO currency code; the base currency itself is 1. */
+  rates: Record<string, number>;
+}
+
 export interface PnlFigures {
   daily: number | null;
   unrealized: number | null;
@@ -89,6 +111,16 @@ export interface BrokerSnapshot {
   pnl: PnlFigures | null;
   /** The market-data type the adapter currently requests. */
   marketDataType: MarketDataType;
+  /** The beta benchmark's price: null while it has none, absent when no benchmark is configured. */
+  benchmark?: BenchmarkQuote | null;
+  /** The account's exchange rates; absent when the adapter reports none (then no figure can be converted). */
+  exchangeRates?: ExchangeRates;
+  /**
+   * True once the position list of the current session is complete (SOCKET: positionEnd after the last connect or
+   * 1101; PORTAL: every page read since the last session start). Until then `positions` may be partial, or the
+   * previous session's, and no figure may be computed from it.
+   */
+  positionsComplete: boolean;
 }
 
 /** Lifecycle events; the persistence layer writes each to api_logs. */
@@ -112,6 +144,7 @@ export type BrokerEventType =
   | 'rate_limited'
   | 'outage'
   | 'bad_input'
+  | 'account_not_managed'
   | 'error';
 
 export interface BrokerEvent {

@@ -1,4 +1,4 @@
-import { open, readdir, rename, stat } from 'node:fs/promises';
+import { chmod, mkdir, open, readdir, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Appends go here; replay renames it to a segment first, so appends never race a replay. */
@@ -6,6 +6,36 @@ export const ACTIVE_FILE = 'active.jsonl';
 /** Lines that could not be replayed (torn, unknown format, rejected by Postgres), with the reason. */
 export const QUARANTINE_FILE = 'quarantine.jsonl';
 const SEGMENT_PATTERN = /^segment-\d{13}-\d{6}\.jsonl$/;
+
+/** The buffer holds account data and api_logs details: its directory and files are the worker user's alone. */
+export const PRIVATE_DIR_MODE = 0o700;
+export const PRIVATE_FILE_MODE = 0o600;
+const OTHERS_BITS = 0o077;
+
+/** Directories already made private (or found impossible to) by this process: the check and its warning run once. */
+const checkedDirs = new Set<string>();
+
+/**
+ * Creates the buffer directory owner-only, or takes group and other access away from one that exists (made by an
+ * older version, a volume, a umask). When that is not possible (a directory owned by another user, a file system
+ * without modes) the buffer still works, and `warn` says so once.
+ */
+export async function ensurePrivateDir(dir: string, warn: (message: string) => void): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  if (checkedDirs.has(dir)) return;
+  const mode = (await stat(dir)).mode & 0o777;
+  if ((mode & OTHERS_BITS) !== 0) {
+    try {
+      await chmod(dir, PRIVATE_DIR_MODE);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? String(err);
+      warn(
+        `fallback buffer ${dir}: directory mode is ${mode.toString(8).padStart(4, '0')} and cannot be made 0700 (${code}); other users may read buffered rows`,
+      );
+    }
+  }
+  checkedDirs.add(dir);
+}
 
 /** Segment names sort in creation order: creation time in ms, then a counter. */
 export function segmentName(now: number, counter: number): string {

@@ -1,10 +1,11 @@
-import { mkdir, stat, unlink } from 'node:fs/promises';
+import { stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   ACTIVE_FILE,
   QUARANTINE_FILE,
   countLines,
   endsWithNewline,
+  ensurePrivateDir,
   fileSize,
   fsyncDir,
   listSegments,
@@ -120,7 +121,7 @@ export function createFallbackBuffer(options: FallbackBufferOptions): FallbackBu
       if (text === '') return { rows: 0, bytes: 0 };
       return fileLock.run(async () => {
         try {
-          await mkdir(dir, { recursive: true });
+          await ensurePrivateDir(dir, (message) => log('warn', message));
           if ((await fileSize(activePath)) >= maxSegmentBytes) await sealActive();
           const size = await fileSize(activePath);
           // A crash mid-append can leave a line without its newline; start on a fresh line so that

@@ -1,10 +1,26 @@
-import { open, readFile, rename } from 'node:fs/promises';
+import { open, readFile, rename, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { fsyncDir } from './bufferFiles';
+import { PRIVATE_FILE_MODE, fsyncDir } from './bufferFiles';
+
+/**
+ * Opens a buffer file that is created 0600; one that exists with group or other access (written by an older
+ * version) is tightened. Only regular files: the path may be a link to a device (a full-disk test uses /dev/full).
+ */
+async function openPrivate(path: string, flags: 'a' | 'w'): Promise<FileHandle> {
+  const handle = await open(path, flags, PRIVATE_FILE_MODE);
+  try {
+    const file = await handle.stat();
+    if (file.isFile() && (file.mode & 0o077) !== 0) await handle.chmod(PRIVATE_FILE_MODE);
+    return handle;
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+}
 
 /** Appends text to a file and fsyncs it; on failure the file is cut back to its old length. */
 export async function appendDurably(path: string, text: string): Promise<void> {
-  const handle = await open(path, 'a');
+  const handle = await openPrivate(path, 'a');
   let sizeBefore: number | undefined;
   try {
     sizeBefore = (await handle.stat()).size;
@@ -22,7 +38,7 @@ export async function appendDurably(path: string, text: string): Promise<void> {
 /** Replaces a small file atomically (write a temp file, fsync, rename), so a crash leaves old or new. */
 export async function replaceDurably(path: string, text: string): Promise<void> {
   const temp = `${path}.tmp`;
-  const handle = await open(temp, 'w');
+  const handle = await openPrivate(temp, 'w');
   try {
     await handle.writeFile(text);
     await handle.sync();

@@ -1,3 +1,4 @@
+import { redactApiLogRow } from '../db/redactSecrets';
 import type { ApiLogRow, SnapshotRow } from '../db/types';
 
 /** Bumped when the line layout changes; replay refuses (quarantines) versions it does not know. */
@@ -5,9 +6,10 @@ export const BUFFER_FORMAT_VERSION = 1;
 
 export type BufferRecord = { kind: 'snapshot'; row: SnapshotRow } | { kind: 'api_log'; row: ApiLogRow };
 
-/** One JSONL line, newline included: {"v":1,"kind":"snapshot","row":{...}}. */
+/** One JSONL line, newline included: {"v":1,"kind":"snapshot","row":{...}}. api_logs rows are redacted first. */
 export function encodeRecord(record: BufferRecord): string {
-  return `${JSON.stringify({ v: BUFFER_FORMAT_VERSION, kind: record.kind, row: record.row })}\n`;
+  const row = record.kind === 'api_log' ? redactApiLogRow(record.row) : record.row;
+  return `${JSON.stringify({ v: BUFFER_FORMAT_VERSION, kind: record.kind, row })}\n`;
 }
 
 export type DecodedLine = { ok: true; record: BufferRecord } | { ok: false; reason: string };

@@ -5,9 +5,9 @@ import type { BridgeConfig } from '../config/schema';
 import { migrate } from '../db';
 import { redactUrl } from '../infra/postgres';
 import { pauseSignal, resumeSignal, statusQuery } from '../workflows/messages';
-import type { BridgeStatus } from '../workflows/types';
 import { workflowIdFor } from '../worker/settings';
 import { connectClient } from './temporalClient';
+import { describeStatus } from './describeStatus';
 import { startBridge } from './startBridge';
 
 interface CommonOptions {
@@ -26,21 +26,6 @@ function accountOf(config: BridgeConfig, options: CommonOptions): string {
 
 function print(options: CommonOptions, json: unknown, human: string): void {
   process.stdout.write(options.json ? `${JSON.stringify(json)}\n` : `${human}\n`);
-}
-
-function describe(status: BridgeStatus): string {
-  const c = status.lastCycle;
-  return [
-    `${status.workflowId}: ${status.state}${status.paused ? ` (${status.pauseReason})` : ''}`,
-    `  last ok cycle  ${status.lastOkAt ?? '—'}${c ? `  (${c.latencyMs} ms, ${c.outcome})` : ''}`,
-    c && c.netDelta !== null
-      ? `  net Greeks     delta ${c.netDelta.toFixed(2)}  gamma ${c.netGamma?.toFixed(4)}  vega ${c.netVega?.toFixed(2)}  theta ${c.netTheta?.toFixed(2)}  coverage ${((c.coverage ?? 0) * 100).toFixed(1)} %`
-      : '  net Greeks     —',
-    `  cycles         ${status.cyclesTotal} (skipped ${status.skippedSlotsTotal}), every ${status.intervalMs} ms`,
-    `  buffered rows  ${status.bufferedRows}`,
-    `  alerts         ${status.alertsFiring.length === 0 ? 'none firing' : status.alertsFiring.map((a) => `${a.rule} (${a.severity}, since ${a.since}): ${a.message}`).join('; ')}`,
-    `  next reset     ${status.nextResetAt}`,
-  ].join('\n');
 }
 
 async function withClient<T>(fn: (config: BridgeConfig) => Promise<T>): Promise<T> {
@@ -72,7 +57,7 @@ export function buildProgram(): Command {
       withClient(async (config) => {
         const client = await connectClient(config);
         const status = await client.workflow.getHandle(workflowIdFor(accountOf(config, options))).query(statusQuery);
-        print(options, status, describe(status));
+        print(options, status, describeStatus(status));
       }),
   );
 

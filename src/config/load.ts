@@ -1,11 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { AlertRulesError, parseAlertRules } from '../alerts/rules';
+import { redactText } from '../secrets/redact';
 import { caFileProblem, fallbackDirProblem } from './fileChecks';
 import { configSchema, DOCUMENT_SETTINGS, type BridgeConfig } from './schema';
+import { shownValue } from './shownValue';
 
 export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(problems.join('; '));
+  readonly problems: string[];
+
+  /** Every line is redacted once more here, so a problem that quotes a document or path cannot leak a secret. */
+  constructor(problems: string[]) {
+    const shown = problems.map(redactText);
+    super(shown.join('; '));
+    this.problems = shown;
     this.name = 'ConfigError';
   }
 }
@@ -32,7 +39,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BridgeConfig {
       const key = issue.path.join('.');
       if (DOCUMENT_SETTINGS.has(key)) documentProblems.push(`config error: ${key}: ${issue.message}`);
       else if (!byKey.has(key)) {
-        byKey.set(key, `config error: ${key}=${JSON.stringify(raw[key] ?? '')} ${issue.message}`);
+        byKey.set(key, `config error: ${key}=${JSON.stringify(shownValue(key, raw[key] ?? ''))} ${issue.message}`);
       }
     }
     throw new ConfigError([...byKey.values(), ...documentProblems]);

@@ -88,6 +88,12 @@ export const configSchema = z.object({
   IB_MAX_MARKET_DATA_LINES: positiveInt.default(95),
   IB_PORTAL_URL: url(['https:', 'http:']).default('https://localhost:5000'),
   IB_PORTAL_CA_FILE: z.string().optional(),
+  IB_PORTAL_CERT_SHA256: z
+    .string()
+    .refine((value) => /^[0-9a-fA-F]{64}$/.test(value.replace(/[\s:]/g, '')), {
+      message: 'must be a SHA-256 fingerprint (64 hex digits, colons allowed)',
+    })
+    .optional(),
   IB_PORTAL_INSECURE_TLS: bool.default(false),
   IB_RESET_TIME: hhmm.default('23:45'),
   IB_RESET_TIMEZONE: timeZone.default('America/New_York'),

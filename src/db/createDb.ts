@@ -1,5 +1,5 @@
 import { Pool, type PoolClient, type QueryResultRow } from 'pg';
-import { redactUrl } from '../infra/postgres';
+import { redactUrl } from '../secrets/redact';
 import { classifyDbError } from './classifyDbError';
 import { buildMultiRowInserts } from './multiRowInsert';
 import { API_LOG_COLUMNS, SNAPSHOT_COLUMNS, apiLogValues, snapshotValues } from './rowValues';

@@ -1,12 +1,16 @@
-const SECRET_KEY = /pass(word)?|secret|token|cookie|authorization|api[-_]?key/i;
+import { redactText, redactValue } from '../secrets/redact';
+import type { ApiLogRow } from './types';
 
-/** A copy of a JSON value with the values of secret-looking keys replaced, so they never reach a table. */
+/** A copy of an api_logs `details` value with its secrets replaced (see src/secrets/redact.ts), so they never reach a table. */
 export function redactSecrets(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(redactSecrets);
-  if (typeof value !== 'object' || value === null) return value;
-  const out: Record<string, unknown> = {};
-  for (const [key, inner] of Object.entries(value)) {
-    out[key] = SECRET_KEY.test(key) ? '[redacted]' : redactSecrets(inner);
-  }
-  return out;
+  return redactValue(value);
+}
+
+/** An api_logs row fit to leave the process (a table, the fallback buffer): message and details redacted. */
+export function redactApiLogRow(row: ApiLogRow): ApiLogRow {
+  return {
+    ...row,
+    message: typeof row.message === 'string' ? redactText(row.message) : row.message,
+    details: row.details == null ? row.details : (redactValue(row.details) as Record<string, unknown>),
+  };
 }

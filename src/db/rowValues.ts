@@ -1,5 +1,6 @@
 import type { AggregatedGreeks } from '../greeks/types';
 import { InvalidRowError } from './invalidRowError';
+import { redactText } from '../secrets/redact';
 import { redactSecrets } from './redactSecrets';
 import type { ApiLogRow, SnapshotRow } from './types';
 
@@ -90,7 +91,7 @@ export function apiLogValues(row: ApiLogRow): unknown[] {
     row.mode ?? null,
     text(row.event, `${where}: event`),
     nullableNumber(row.code ?? null, `${where}: code`),
-    typeof row.message === 'string' ? row.message : String(row.message ?? ''),
+    redactText(typeof row.message === 'string' ? row.message : String(row.message ?? '')),
     row.details == null ? null : JSON.stringify(redactSecrets(row.details)),
   ];
 }

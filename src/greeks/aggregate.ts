@@ -1,7 +1,10 @@
 import type { BrokerSnapshot, MarketDataType, OptionGreeks, Position } from '../broker/types';
 import type { AggregatedGreeks, ExcludedPosition, ExclusionReason, GreeksTotals, UnderlyingBreakdown } from './types';
-import { effectiveMultiplier, isDeltaOneSecType, isOptionSecType } from './instruments';
+import { countingMultiplier, isDeltaOneSecType, isOptionSecType } from './instruments';
+import { implausibleContribution, implausibleOptionGreeks, implausiblePrice } from './plausibility';
 import { GREEKS_UNITS } from './units';
+import { betaWeight } from './benchmark';
+import { currencyUnitsText, moneyCurrencyOf, pnlUnitsText, rateToBase } from './currency';
 
 export interface AggregateOptions {
   /** Epoch ms used to judge the age of each Greek and price. */
@@ -12,6 +15,7 @@ export interface AggregateOptions {
   betas?: Record<string, number>;
   /** Benchmark symbol, e.g. "SPY"; the benchmark itself has beta 1 unless configured otherwise. */
   betaBenchmark?: string | null;
+  /** Benchmark price in the base currency; when absent, the snapshot's streamed benchmark price is used. */
   benchmarkPrice?: number | null;
 }
 
@@ -67,18 +71,38 @@ interface GroupState {
   hasContribution: boolean;
 }
 
-function addContribution(
-  group: GroupState,
-  totals: GreeksTotals,
+/** One position's share of every figure; the money figures are 0 when it has no price. */
+type Contribution = {
+  delta: number;
+  gamma: number;
+  vega: number;
+  theta: number;
+  dollarDelta: number;
+  dollarGamma: number;
+};
+
+/** Money figures in the account's base currency (`rateToBase`); delta and gamma are counts of the underlying. */
+function contributionOf(
   delta: number,
   gamma: number,
   vega: number,
   theta: number,
-  price: number,
+  price: number | null,
+  rateToBase: number,
+): Contribution {
+  const dollarDelta = price === null ? 0 : delta * price * rateToBase;
+  const dollarGamma = price === null ? 0 : gamma * price * price * CASH_GAMMA_MOVE * rateToBase;
+  return { delta, gamma, vega: vega * rateToBase, theta: theta * rateToBase, dollarDelta, dollarGamma };
+}
+
+function addContribution(
+  group: GroupState,
+  totals: GreeksTotals,
+  c: Contribution,
+  price: number | null,
   priceAt: number,
 ): void {
-  const dollarDelta = delta * price;
-  const dollarGamma = gamma * price * price * CASH_GAMMA_MOVE;
+  const { delta, gamma, vega, theta, dollarDelta, dollarGamma } = c;
   const b = group.breakdown;
   b.delta += delta;
   b.gamma += gamma;
@@ -93,28 +117,28 @@ function addContribution(
   totals.dollarDelta += dollarDelta;
   totals.dollarGamma += dollarGamma;
   group.hasContribution = true;
-  if (priceAt >= group.priceAt) {
+  if (price !== null && priceAt >= group.priceAt) {
     group.priceAt = priceAt;
     b.underlyingPrice = price;
   }
 }
 
-function excludedEntry(position: Position, reason: ExclusionReason, ageMs?: number): ExcludedPosition {
+function excludedEntry(
+  position: Position,
+  reason: ExclusionReason,
+  extra: { ageMs?: number; detail?: string; excludedFrom?: ExcludedPosition['excludedFrom'] } = {},
+): ExcludedPosition {
   const entry: ExcludedPosition = {
     conId: position.conId,
     localSymbol: position.localSymbol,
     underlying: position.underlying,
     quantity: position.quantity,
     reason,
+    excludedFrom: extra.excludedFrom ?? 'all',
   };
-  if (ageMs !== undefined) entry.ageMs = ageMs;
+  if (extra.ageMs !== undefined) entry.ageMs = extra.ageMs;
+  if (extra.detail !== undefined) entry.detail = extra.detail;
   return entry;
-}
-
-function betaFor(underlying: string, options: AggregateOptions): number | null {
-  const configured = options.betas?.[underlying];
-  if (typeof configured === 'number' && Number.isFinite(configured)) return configured;
-  return options.betaBenchmark && underlying === options.betaBenchmark ? 1 : null;
 }
 
 /**
@@ -131,6 +155,8 @@ export function aggregateGreeks(snapshot: BrokerSnapshot, options: AggregateOpti
   let optionCount = 0;
   let coveredOptionCount = 0;
   let marketDataType: MarketDataType | 'mixed' | null = null;
+  const money = moneyCurrencyOf(snapshot.exchangeRates);
+  const convertedCurrencies = new Set<string>();
 
   const groupOf = (underlying: string): GroupState => {
     let group = groups.get(underlying);
@@ -152,11 +178,21 @@ export function aggregateGreeks(snapshot: BrokerSnapshot, options: AggregateOpti
     group.breakdown.positionCount++;
     group.breakdown.optionCount++;
 
+    const multiplier = countingMultiplier(position.secType, position.multiplier);
+    if (multiplier === null) {
+      excluded.push(excludedEntry(position, 'unknown_multiplier'));
+      continue;
+    }
     const greeks = snapshot.greeks[position.conId];
     const reason = classifyGreeks(greeks, now, maxAgeMs);
     if (reason !== null || !greeks) {
       const ageMs = greeks && greeks.computedAt > 0 ? now - greeks.computedAt : undefined;
-      excluded.push(excludedEntry(position, reason ?? 'missing', ageMs));
+      excluded.push(excludedEntry(position, reason ?? 'missing', { ageMs }));
+      continue;
+    }
+    const badGreeks = implausibleOptionGreeks(greeks);
+    if (badGreeks !== null) {
+      excluded.push(excludedEntry(position, 'implausible', { detail: badGreeks }));
       continue;
     }
     let price: number | null = null;
@@ -171,19 +207,33 @@ export function aggregateGreeks(snapshot: BrokerSnapshot, options: AggregateOpti
       }
     }
     if (price === null) {
-      excluded.push(excludedEntry(position, 'no_underlying_price', now - greeks.computedAt));
+      excluded.push(excludedEntry(position, 'no_underlying_price', { ageMs: now - greeks.computedAt }));
       continue;
     }
-    const scale = position.quantity * effectiveMultiplier(position.multiplier);
+    const rate = rateToBase(position.currency, money);
+    if (rate === null) {
+      excluded.push(excludedEntry(position, 'no_exchange_rate'));
+      continue;
+    }
+    const scale = position.quantity * multiplier;
     // classifyGreeks has checked all four are finite numbers.
     const { delta, gamma, vega, theta } = greeks as { delta: number; gamma: number; vega: number; theta: number };
-    addContribution(group, totals, delta * scale, gamma * scale, vega * scale, theta * scale, price, priceAt);
+    const contribution = contributionOf(delta * scale, gamma * scale, vega * scale, theta * scale, price, rate);
+    const badInput = implausiblePrice('underlying price', price) ?? implausibleContribution(contribution);
+    if (badInput !== null) {
+      excluded.push(excludedEntry(position, 'implausible', { detail: badInput }));
+      continue;
+    }
+    convertedCurrencies.add(position.currency);
+    addContribution(group, totals, contribution, price, priceAt);
     coveredOptionCount++;
     group.breakdown.coveredOptionCount++;
     marketDataType =
       marketDataType === null || marketDataType === greeks.marketDataType ? greeks.marketDataType : 'mixed';
   }
 
+  // A stock's or future's share delta is quantity × multiplier whatever its price: it always counts (unless its
+  // multiplier is unknown or absurd), and only the money figures need a fresh, plausible price.
   for (let i = 0; i < positions.length; i++) {
     const position = positions[i];
     if (isOptionPosition(position) || !Number.isFinite(position.quantity) || position.quantity === 0) continue;
@@ -192,6 +242,11 @@ export function aggregateGreeks(snapshot: BrokerSnapshot, options: AggregateOpti
     group.breakdown.positionCount++;
     if (!isDeltaOneSecType(position.secType)) continue;
 
+    const multiplier = countingMultiplier(position.secType, position.multiplier);
+    if (multiplier === null) {
+      excluded.push(excludedEntry(position, 'unknown_multiplier'));
+      continue;
+    }
     const quote = snapshot.underlyingPrices[position.underlyingConId ?? position.conId];
     let price: number | null = null;
     let priceAt = -Infinity;
@@ -202,38 +257,44 @@ export function aggregateGreeks(snapshot: BrokerSnapshot, options: AggregateOpti
       price = group.breakdown.underlyingPrice;
       priceAt = group.priceAt;
     }
-    if (price === null) {
-      excluded.push(excludedEntry(position, 'no_underlying_price', quote ? now - quote.at : undefined));
+    const shares = position.quantity * multiplier;
+    const badShares = implausibleContribution({ delta: shares });
+    if (badShares !== null) {
+      excluded.push(excludedEntry(position, 'implausible', { detail: badShares }));
       continue;
     }
-    addContribution(
-      group,
-      totals,
-      position.quantity * effectiveMultiplier(position.multiplier),
-      0,
-      0,
-      0,
-      price,
-      priceAt,
-    );
+    // A share count needs no price and no exchange rate; only the money figures do.
+    const rate = rateToBase(position.currency, money);
+    let moneyExclusion: ExcludedPosition | null = null;
+    if (price === null) {
+      const ageMs = quote ? now - quote.at : undefined;
+      moneyExclusion = excludedEntry(position, 'no_underlying_price', { ageMs, excludedFrom: 'money' });
+    } else if (rate === null) {
+      moneyExclusion = excludedEntry(position, 'no_exchange_rate', { excludedFrom: 'money' });
+      price = null;
+    } else {
+      const badPrice =
+        implausiblePrice('price', price) ?? implausibleContribution(contributionOf(shares, 0, 0, 0, price, rate));
+      if (badPrice !== null) {
+        moneyExclusion = excludedEntry(position, 'implausible', { detail: badPrice, excludedFrom: 'money' });
+        price = null;
+      }
+    }
+    if (moneyExclusion) excluded.push(moneyExclusion);
+    else convertedCurrencies.add(position.currency);
+    addContribution(group, totals, contributionOf(shares, 0, 0, 0, price, rate ?? 1), price, priceAt);
   }
 
-  const benchmarkPrice = options.benchmarkPrice;
-  const canBetaWeight = Boolean(options.betaBenchmark) && isUsablePrice(benchmarkPrice);
-  let betaWeightedDelta: number | null = canBetaWeight ? 0 : null;
-  const byUnderlying: UnderlyingBreakdown[] = [];
-  for (const group of groups.values()) {
-    const breakdown = group.breakdown;
-    const beta = canBetaWeight ? betaFor(breakdown.underlying, options) : null;
-    if (beta !== null) {
-      breakdown.betaWeightedDelta = (breakdown.dollarDelta * beta) / (benchmarkPrice as number);
-      if (betaWeightedDelta !== null) betaWeightedDelta += breakdown.betaWeightedDelta;
-    } else if (group.hasContribution) {
-      // An underlying without a beta would otherwise be silently counted as beta 0.
-      betaWeightedDelta = null;
-    }
-    byUnderlying.push(breakdown);
-  }
+  const byUnderlying = [...groups.values()].map((group) => group.breakdown);
+  const weighting = betaWeight([...groups.values()], {
+    betaBenchmark: options.betaBenchmark ?? null,
+    betas: options.betas,
+    benchmarkPrice: options.benchmarkPrice,
+    quote: snapshot.benchmark,
+    money,
+    now,
+    maxAgeMs,
+  });
   byUnderlying.sort((a, b) => (a.underlying < b.underlying ? -1 : a.underlying > b.underlying ? 1 : 0));
 
   const pnl = snapshot.pnl
@@ -246,8 +307,8 @@ export function aggregateGreeks(snapshot: BrokerSnapshot, options: AggregateOpti
     takenAt: snapshot.takenAt,
     marketDataType,
     totals,
-    betaWeightedDelta,
-    betaBenchmark: canBetaWeight ? (options.betaBenchmark as string) : null,
+    betaWeightedDelta: weighting.total,
+    betaBenchmark: weighting.benchmark,
     pnl,
     positionCount,
     optionCount,
@@ -255,6 +316,11 @@ export function aggregateGreeks(snapshot: BrokerSnapshot, options: AggregateOpti
     coverage: optionCount === 0 ? 1 : coveredOptionCount / optionCount,
     excluded,
     byUnderlying,
-    units: { ...GREEKS_UNITS },
+    units: {
+      ...GREEKS_UNITS,
+      currency: currencyUnitsText(money, convertedCurrencies),
+      pnl: pnlUnitsText(money),
+      ...(weighting.reason !== null ? { betaWeightedDeltaReason: weighting.reason } : {}),
+    },
   };
 }

@@ -10,7 +10,25 @@ export function isDeltaOneSecType(secType: SecurityType): boolean {
   return secType === 'STK' || secType === 'FUT' || secType === 'CASH' || secType === 'IND';
 }
 
-/** TWS sends an empty multiplier for stocks (decoded as 0) and CP sends 0.0: both mean 1. */
+/**
+ * Cash instruments whose unit is one share (or one unit of currency or index): TWS sends them with an empty
+ * multiplier (decoded as 0) and the Client Portal with 0.0, and both mean 1. Options and futures carry a real
+ * contract multiplier (100, 50, 1000, ...) that cannot be guessed.
+ */
+export function hasUnitMultiplier(secType: SecurityType): boolean {
+  return secType === 'STK' || secType === 'CASH' || secType === 'IND';
+}
+
+/**
+ * The multiplier a position counts with, or null when it is unknown: an option or future without a positive
+ * multiplier is never counted as ×1 (that would understate it 50 or 100 times).
+ */
+export function countingMultiplier(secType: SecurityType, multiplier: number): number | null {
+  if (Number.isFinite(multiplier) && multiplier > 0) return multiplier;
+  return hasUnitMultiplier(secType) ? 1 : null;
+}
+
+/** For ranking positions by size only (e.g. which ones get market-data lines first): an unknown multiplier is 1. */
 export function effectiveMultiplier(multiplier: number): number {
   return Number.isFinite(multiplier) && multiplier > 0 ? multiplier : 1;
 }

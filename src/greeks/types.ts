@@ -1,7 +1,24 @@
 import type { ApiMode, MarketDataType } from '../broker/types';
 
-/** Why an option position was left out of the totals. It is listed, never counted as 0. */
-export type ExclusionReason = 'missing' | 'stale' | 'not_computed' | 'no_underlying_price';
+/** Why a position was left out of the totals. It is listed, never counted as 0. */
+export type ExclusionReason =
+  | 'missing'
+  | 'stale'
+  | 'not_computed'
+  | 'no_underlying_price'
+  /** An option or future whose contract multiplier neither the position nor its contract details gave. */
+  | 'unknown_multiplier'
+  /** An input outside the plausibility bounds of greeks/plausibility.ts (e.g. |option delta| > 1). */
+  | 'implausible'
+  /** A position in a currency for which the gateway reported no exchange rate to the base currency. */
+  | 'no_exchange_rate';
+
+/**
+ * 'all': the position counts in no figure. 'money': its share delta counts (a stock's or future's delta does not
+ * depend on its price) and only the figures that need a price (dollar delta, dollar gamma, beta-weighted delta)
+ * leave it out.
+ */
+export type ExclusionScope = 'all' | 'money';
 
 export interface ExcludedPosition {
   conId: number;
@@ -9,14 +26,21 @@ export interface ExcludedPosition {
   underlying: string;
   quantity: number;
   reason: ExclusionReason;
+  excludedFrom: ExclusionScope;
   /** Age of the last good Greeks in ms, when there was one. */
   ageMs?: number;
+  /** For 'implausible': which input broke which bound, e.g. "underlying price 1e+160 is not below 10000000". */
+  detail?: string;
 }
 
 export interface GreeksTotals {
-  /** Share-equivalent delta: sum of delta × quantity × multiplier (stocks add quantity). */
+  /**
+   * Share-equivalent delta: sum of delta × quantity × multiplier (stocks add quantity). Across underlyings this adds
+   * share counts of different things (AAPL shares plus ES index units), as IB's portfolio delta does: read exposure
+   * per underlying, or as dollarDelta / betaWeightedDelta.
+   */
   delta: number;
-  /** Change in share-equivalent delta per 1 unit move of the underlying. */
+  /** Change in share-equivalent delta per 1 unit move of the underlying; across underlyings, as for delta. */
   gamma: number;
   /** Currency per 1 volatility point. */
   vega: number;
@@ -24,7 +48,7 @@ export interface GreeksTotals {
   theta: number;
   /** Currency per 1 unit move of the underlying × price: delta × underlying price. */
   dollarDelta: number;
-  /** Currency change in dollar delta per 1 % move: 0.5 × gamma × price² × 0.01 convention, see units. */
+  /** Currency change in dollar delta per 1 % move (cash gamma): gamma × price² × 0.01, see units. */
   dollarGamma: number;
 }
 
@@ -46,6 +70,11 @@ export interface GreeksUnits {
   dollarDelta: string;
   dollarGamma: string;
   betaWeightedDelta: string;
+  /** The currency of vega, theta, dollarDelta, dollarGamma and P&L, and the exchange rates used. */
+  currency: string;
+  pnl: string;
+  /** Present when betaWeightedDelta is null: why (code, colon, explanation). */
+  betaWeightedDeltaReason?: string;
 }
 
 /** The aggregation result for one account at one instant. Pure data, JSON-serialisable. */

@@ -3,7 +3,11 @@ import { dirname, join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { userInfo } from 'node:os';
 import { Client } from 'pg';
+import { redactUrl } from '../secrets/redact';
 import { freePort } from './freePort';
+
+/** The one redaction of src/secrets, for the entry points that show this module's URLs. */
+export { redactUrl };
 
 export interface PostgresHandle {
   /** Connection string of a database the caller may use. */
@@ -43,17 +47,6 @@ export async function probePostgres(url: string, timeoutMs = 5000): Promise<stri
     return `${redactUrl(url)}: ${(err as Error).message || String(err)}`;
   } finally {
     await client.end().catch(() => undefined);
-  }
-}
-
-/** Hides the password in a connection string so it can be logged. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '<unparseable database url>';
   }
 }
 

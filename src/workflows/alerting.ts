@@ -129,7 +129,12 @@ export function createAlerting(
         at: summary.slotAt,
         figures: answered ? figuresOf(summary) : null,
         underlyings: answered ? (summary.underlyings ?? null) : null,
-        gateway: answered ? 'up' : 'down',
+        // A position list still loading is a gateway that answers, just not yet completely: no human is needed.
+        gateway: answered ? 'up' : summary.unavailableReason === 'positions_loading' ? 'unknown' : 'down',
+        // The one reason the cycle knows better than "refused or not logged in": a login without the account.
+        ...(summary.unavailableReason === 'account_not_managed' && summary.unavailableMessage
+          ? { gatewayProblem: summary.unavailableMessage }
+          : {}),
         bufferedRows: state.bufferedRows,
         lastOkAt: state.lastOkAt,
       });

@@ -232,7 +232,8 @@ export async function ibkrBridge(input: BridgeInput): Promise<never> {
       state.bufferedRows = summary.bufferedRows;
       lastCycleEndedAt = summary.slotAt + summary.latencyMs;
       if (summary.outcome === 'ib_unavailable') {
-        recordGap({ from: slotAt, to: slotAt + settings.intervalMs, slots: 1, reason: 'ib_unavailable' });
+        const reason = summary.unavailableReason ?? 'ib_unavailable';
+        recordGap({ from: slotAt, to: slotAt + settings.intervalMs, slots: 1, reason });
         publish('disconnected');
       } else {
         state.lastOkAt = slotAt;

@@ -42,6 +42,7 @@ export function renderDetails(
   const lines = [
     `### IBKR Greeks bridge — ${settings.account}: **${state.paused ? 'PAUSED' : state.state.toUpperCase()}**`,
     state.paused ? `Paused: ${state.pauseReason ?? ''}` : '',
+    ...(c?.outcome === 'ib_unavailable' && c.unavailableMessage ? [`No snapshot: ${c.unavailableMessage}`] : []),
     ...alertLines(firing),
     `| net Δ | Γ | vega | θ/day | coverage | options |`,
     `|---|---|---|---|---|---|`,

@@ -53,12 +53,22 @@ export const DEFAULT_SETTINGS: Omit<BridgeSettings, 'account'> = {
   cycleLeadMs: 500,
 };
 
+/**
+ * Why a cycle took no snapshot. ib_unavailable: the IB connection was not ready; positions_loading: the position
+ * list of the current session was not complete yet; account_not_managed: the configured account is not among the
+ * accounts the login manages.
+ */
+export type UnavailableReason = 'ib_unavailable' | 'positions_loading' | 'account_not_managed';
+
 /** What one cycle activity returns: a few numbers, never per-position data (it lands in history). */
 export interface CycleSummary {
   cycleKey: string;
   slotAt: number;
   /** 'written': row committed; 'duplicate': already there (a retried cycle); 'ib_unavailable': no snapshot taken. */
   outcome: 'written' | 'duplicate' | 'ib_unavailable';
+  /** With 'ib_unavailable': why, and what to do about it (absent in older histories: the connection). */
+  unavailableReason?: UnavailableReason;
+  unavailableMessage?: string;
   connection: 'connecting' | 'ready' | 'degraded' | 'down';
   latencyMs: number;
   netDelta: number | null;
@@ -81,7 +91,7 @@ export type GapReason =
   | 'worker_unavailable'
   | 'reset_window'
   | 'reset_overrun'
-  | 'ib_unavailable'
+  | UnavailableReason
   | 'db_unavailable'
   | 'temporal_unavailable'
   | 'overrun'
@@ -155,10 +165,11 @@ export interface BridgeStatus {
   lastOkAt: string | null;
   /** Rows waiting in every worker's fallback buffer (the session worker's and the others' last reports). */
   bufferedRows: number;
-  /** The same rows by buffer id (one per worker directory); the session worker's under its id or `session`. */
-  bufferedByWorker: Record<string, number>;
+  /** The same rows by buffer id (one per worker directory); the session worker's under its id or `session`. Always set
+   * by the workflow; optional for readers of older statuses. */
+  bufferedByWorker?: Record<string, number>;
   /** The last replay failed (rows stay buffered and are tried again); null when it works. */
-  replayFailure: { at: string; message: string; failures: number } | null;
+  replayFailure?: { at: string; message: string; failures: number } | null;
   cyclesTotal: number;
   cyclesThisRun: number;
   skippedSlotsTotal: number;

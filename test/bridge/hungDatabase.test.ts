@@ -13,7 +13,7 @@ const slotsOf = (rows: Array<{ cycle_key: string }>, workflowId: string) =>
 
 describe('a database that accepts connections and answers nothing', () => {
   // The worker's own database timeouts, as deployed; only the interval is shortened (4 s instead of 5 s).
-  const ctx = useBridgeStack('SOCKET', 'defaults');
+  const ctx = useBridgeStack('SOCKET', {}, 'defaults');
 
   it('costs no slot: every slot of the hang is buffered within its own interval and replayed once it answers', async () => {
     const handle = await ctx.stack.startWorkflow(

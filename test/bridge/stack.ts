@@ -13,12 +13,13 @@ import { startFakeClientPortal, type FakeClientPortal } from '../../src/sim/port
 import type { Broker } from '../../src/broker/types';
 import { createFallbackBuffer } from '../../src/buffer';
 import { applyRetention, classifyDbError, createDb, migrate, type Db } from '../../src/db';
-import { startTwsSimulator, type TwsSimulator } from '../../src/sim/tws';
+import { startTwsSimulator, type SimulatorSettings, type TwsSimulator } from '../../src/sim/tws';
 import { MAIN_ACCOUNT } from '../../src/sim/model';
 import { createBridgeWorkers, type BridgeWorkers } from '../../src/worker/createWorkers';
 import type { ibkrBridge } from '../../src/workflows/bridge';
 import { DEFAULT_SETTINGS, type BridgeSettings } from '../../src/workflows/types';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { resetWindowAwayFrom } from '../support/resetWindow';
 import { startTcpProxy, type TcpProxy } from '../support/tcpProxy';
 import {
   startTcpProxy as startHangableProxy,
@@ -39,7 +40,7 @@ export function fastSettings(overrides: Partial<BridgeSettings> = {}): BridgeSet
     cycleAttempts: 2,
     cycleRetryMs: 200,
     sessionScheduleToStartMs: 5000,
-    reset: { time: '12:00', timeZone: 'Pacific/Kiritimati', durationMs: 1000 },
+    reset: resetWindowAwayFrom(),
     ...overrides,
   };
 }
@@ -70,12 +71,17 @@ export class BridgeStack {
     private readonly env: TestWorkflowEnvironment,
     private readonly bundle: WorkflowBundleWithSourceMap,
     private readonly mode: 'SOCKET' | 'PORTAL' = 'SOCKET',
+    private readonly simulatorSettings: Partial<SimulatorSettings> = {},
     /** The worker's database timeouts; `defaults` keeps createDb's own (what a deployed worker runs with). */
     private readonly dbTimeouts: 'test' | 'defaults' = 'test',
   ) {}
 
   async start(): Promise<this> {
-    this.simulator = await startTwsSimulator({ port: 0, seed: 7, settings: { tickIntervalMs: 200 } });
+    this.simulator = await startTwsSimulator({
+      port: 0,
+      seed: 7,
+      settings: { tickIntervalMs: 200, ...this.simulatorSettings },
+    });
     this.database = await createTestDatabase('bridge');
     await migrate(this.database.url);
     const target = new URL(this.database.url);
@@ -220,6 +226,7 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Registers a whole stack for the calling test file (started before its tests, stopped after) and returns it. */
 export function useBridgeStack(
   mode: 'SOCKET' | 'PORTAL' = 'SOCKET',
+  simulatorSettings: Partial<SimulatorSettings> = {},
   dbTimeouts: 'test' | 'defaults' = 'test',
 ): {
   stack: BridgeStack;
@@ -228,7 +235,13 @@ export function useBridgeStack(
   const context = {} as { stack: BridgeStack; env: TestWorkflowEnvironment };
   beforeAll(async () => {
     context.env = await connectTestEnv();
-    context.stack = await new BridgeStack(context.env, await bundleWorkflows(), mode, dbTimeouts).start();
+    context.stack = await new BridgeStack(
+      context.env,
+      await bundleWorkflows(),
+      mode,
+      simulatorSettings,
+      dbTimeouts,
+    ).start();
   });
   afterAll(async () => {
     await context.stack?.stop();

@@ -85,7 +85,7 @@ describe('rows buffered by a worker without the session', () => {
 
     const counted = await eventually(
       () => handle.query(statusQuery),
-      (s) => s.bufferedByWorker[bufferId] === 3,
+      (s) => s.bufferedByWorker?.[bufferId] === 3,
       20_000,
       'the standby worker’s rows in the status',
     );
@@ -103,7 +103,7 @@ describe('rows buffered by a worker without the session', () => {
     proxy.unblock();
     const replayed = await eventually(
       () => handle.query(statusQuery),
-      (s) => s.bufferedByWorker[bufferId] === undefined && s.bufferedRows === 0 && s.state === 'ready',
+      (s) => s.bufferedByWorker?.[bufferId] === undefined && s.bufferedRows === 0 && s.state === 'ready',
       20_000,
       'the standby worker replays and reports 0',
     );

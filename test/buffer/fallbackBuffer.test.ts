@@ -1,5 +1,15 @@
-import { appendFileSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
+import { ensurePrivateDir } from '../../src/buffer/bufferFiles';
 import { createFallbackBuffer } from '../../src/buffer/createFallbackBuffer';
 import { FallbackBufferError } from '../../src/buffer/fallbackBufferError';
 import type { BufferRecord } from '../../src/buffer/records';
@@ -11,6 +21,9 @@ const snapshot = (n: number, account = 'DUBUF'): BufferRecord => ({
   kind: 'snapshot',
   row: makeSnapshot(n, { account }),
 });
+
+/** Permission bits of a path, e.g. '600'. */
+const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
 
 function quarantined(dir: string): Array<{ reason: string; line: string; source: string }> {
   const text = readFileSync(join(dir, 'quarantine.jsonl'), 'utf8');
@@ -138,6 +151,72 @@ describe('fallback buffer', () => {
     expect(err).toMatchObject({ code: 'unwritable', errno: 'ENOTDIR' });
     expect((err as Error).message).toMatch(/not writable \(ENOTDIR\): 2 row\(s\) not buffered$/);
     expect((err as Error).message).not.toContain('\n');
+  });
+
+  it('keeps its directory 0700 and every file it writes 0600, whatever the umask allows', async () => {
+    // The default umask (022) would make them 0755 and 0644: readable by every user of the machine.
+    const dir = join(temp.path, 'private', 'buffer');
+    const buffer = createFallbackBuffer({ dir });
+    await buffer.append([snapshot(1), snapshot(2), snapshot(3)]);
+    expect([modeOf(dir), modeOf(join(dir, 'active.jsonl'))]).toEqual(['700', '600']);
+    appendFileSync(join(dir, 'active.jsonl'), '{"v":1,"kind":"snap\n'); // a bad line, for the quarantine file
+
+    const seen = new Map<string, string>();
+    await buffer.replay(m.db, {
+      batchSize: 1,
+      // Mid-replay the sealed segment and its committed offset are on disk.
+      onProgress: () => {
+        for (const name of readdirSync(dir)) seen.set(name.replace(/\d+/g, 'N'), modeOf(join(dir, name)));
+      },
+    });
+    for (const name of readdirSync(dir)) seen.set(name, modeOf(join(dir, name)));
+    expect(Object.fromEntries(seen)).toEqual({
+      'segment-N-N.jsonl': '600',
+      'segment-N-N.jsonl.offset': '600',
+      'quarantine.jsonl': '600',
+    });
+  });
+
+  it('makes an existing directory and files private, and says once when the directory cannot be', async () => {
+    const dir = join(temp.path, 'from-an-older-version');
+    mkdirSync(dir);
+    chmodSync(dir, 0o755);
+    writeFileSync(join(dir, 'active.jsonl'), '');
+    chmodSync(join(dir, 'active.jsonl'), 0o644);
+    await createFallbackBuffer({ dir }).append([snapshot(1)]);
+    expect([modeOf(dir), modeOf(join(dir, 'active.jsonl'))]).toEqual(['700', '600']);
+
+    // A directory whose mode nobody may change, not even root: /proc/self is 0555 and refuses chmod.
+    const warnings: string[] = [];
+    await ensurePrivateDir('/proc/self', (message) => warnings.push(message));
+    await ensurePrivateDir('/proc/self', (message) => warnings.push(message));
+    expect(warnings).toEqual([
+      'fallback buffer /proc/self: directory mode is 0555 and cannot be made 0700 (EPERM); other users may read buffered rows',
+    ]);
+  });
+
+  it('writes api_logs rows to disk with their secrets already hidden', async () => {
+    const buffer = createFallbackBuffer({ dir: temp.path });
+    const log = makeApiLog(7, {
+      event: 'fallback_engaged',
+      message: 'insert failed for postgres://bridge:hunter2@db/greeks',
+      details: { attempt: 1, password: 'hunter2', headers: { cookie: 'x-sess-uuid=hunter2' }, dsn: 'password=hunter2' },
+    });
+    await buffer.append([{ kind: 'api_log', row: log }]);
+    const text = readFileSync(join(temp.path, 'active.jsonl'), 'utf8');
+    expect(text).not.toContain('hunter2');
+    expect(JSON.parse(text).row).toEqual({
+      ...log,
+      message: 'insert failed for postgres://bridge:***@db/greeks',
+      details: { attempt: 1, password: '***', headers: { cookie: '***' }, dsn: 'password=***' },
+    });
+
+    expect(await buffer.replay(m.db)).toMatchObject({ replayed: 1, quarantined: 0 });
+    const [stored] = await m.db.query('select message, details from api_logs');
+    expect(stored).toEqual({
+      message: 'insert failed for postgres://bridge:***@db/greeks',
+      details: JSON.parse(text).row.details,
+    });
   });
 
   it('seals the active file into ordered segments and replays them in order', async () => {

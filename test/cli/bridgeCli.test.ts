@@ -5,6 +5,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { MAIN_ACCOUNT } from '../../src/sim/model';
 import { bundleWorkflows, connectTestEnv, temporalAddress } from '../support/temporal';
 import { BridgeStack, eventually } from '../bridge/stack';
+import { resetEnvAwayFrom } from '../support/resetWindow';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'bridge.js');
 
@@ -53,9 +54,8 @@ describe('the bridge CLI against a running bridge', () => {
       TEMPORAL_TASK_QUEUE: stack.taskQueue,
       IB_ACCOUNT: MAIN_ACCOUNT,
       CYCLE_INTERVAL_MS: '500',
-      // Twelve hours from now, so the nightly window never falls inside the test, whatever the time of day.
-      IB_RESET_TIME: new Date(Date.now() + 12 * 3_600_000).toISOString().slice(11, 16),
-      IB_RESET_TIMEZONE: 'UTC',
+      // The nightly window half a day away, so it never falls inside the test, whatever the time of day.
+      ...resetEnvAwayFrom(),
       DATABASE_URL: stack.database.url,
     };
   });

@@ -43,6 +43,14 @@ describe('configuration', () => {
     expect(config.IB_HOST).toBe('127.0.0.1');
   });
 
+  it('reads IB_PORTAL_CERT_SHA256 and refuses what is no SHA-256 fingerprint', () => {
+    const fingerprint = Array.from({ length: 32 }, (_, index) => index.toString(16).padStart(2, '0')).join(':');
+    expect(loadConfig({ IB_PORTAL_CERT_SHA256: fingerprint }).IB_PORTAL_CERT_SHA256).toBe(fingerprint);
+    expect(() => loadConfig({ IB_PORTAL_CERT_SHA256: 'AB:CD' })).toThrow(
+      /IB_PORTAL_CERT_SHA256="AB:CD" must be a SHA-256 fingerprint/,
+    );
+  });
+
   const unwritable = (() => {
     const dir = mkdtempSync(join(tmpdir(), 'bridge-ro-'));
     chmodSync(dir, 0o500);
@@ -148,6 +156,46 @@ describe('configuration', () => {
     expect(problemsOf({ IB_API_MODE: 'X', IB_PORT: 'y', IB_RESET_TIME: 'z' })).toHaveLength(3);
   });
 
+  // Each value below is wrong in a way that makes its setting fail, and holds a secret that must not be printed.
+  const secretCases: Array<[string, Record<string, string>, string]> = [
+    [
+      'a database URL whose password breaks URL parsing',
+      { DATABASE_URL: 'postgres://bridge:S3cret/Pw#1@db:5432/greeks' },
+      'config error: DATABASE_URL="postgres://bridge:***@db:5432/greeks" must be a URL starting with postgres:// or postgresql://',
+    ],
+    [
+      'a database URL with the wrong scheme',
+      { DATABASE_URL: 'mysql://bridge:S3cretPw@db/greeks' },
+      'config error: DATABASE_URL="mysql://bridge:***@db/greeks" must be a URL starting with postgres:// or postgresql://',
+    ],
+    [
+      'a libpq key/value connection string',
+      { DATABASE_URL: "host=db user=bridge password='S3cret Pw' dbname=greeks" },
+      'config error: DATABASE_URL="host=db user=bridge password=*** dbname=greeks" must be a URL starting with postgres:// or postgresql://',
+    ],
+    [
+      'a webhook URL without its scheme, token in the path',
+      { ALERT_WEBHOOK_URL: 'hooks.slack.com/services/T0AB12CD3/B0EF45GH6/S3cretTokenXyz' },
+      'config error: ALERT_WEBHOOK_URL="hooks.slack.com/***" must be a URL starting with https:// or http://',
+    ],
+    [
+      'a webhook URL with the wrong scheme, token in the query',
+      { ALERT_WEBHOOK_URL: 'ftp://alerts.example.com/hook?token=S3cretTokenXyz' },
+      'config error: ALERT_WEBHOOK_URL="ftp://alerts.example.com/***" must be a URL starting with https:// or http://',
+    ],
+    [
+      'a gateway URL with credentials and the wrong scheme',
+      { IB_PORTAL_URL: 'ftp://trader:S3cretPw@localhost:5000' },
+      'config error: IB_PORTAL_URL="ftp://trader:***@localhost:5000/" must be a URL starting with https:// or http://',
+    ],
+  ];
+
+  it.each(secretCases)('names the setting and the mistake but hides the secret in %s', (_name, env, expected) => {
+    const problems = problemsOf(env);
+    expect(problems).toEqual([expected]);
+    expect(problems[0]).not.toMatch(/S3cret/);
+  });
+
   it('makes the worker exit with code 2 and only the problem lines', () => {
     const result = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, '..', '..', 'src', 'worker.ts')], {
       env: { PATH: process.env.PATH, IB_API_MODE: 'FIX', IB_PORT: '99999', DATABASE_URL: 'postgres://localhost:1/x' },
@@ -160,5 +208,19 @@ describe('configuration', () => {
       'config error: IB_API_MODE="FIX" must be SOCKET or PORTAL',
       'config error: IB_PORT="99999" must be between 1 and 65535',
     ]);
+  });
+
+  it('prints no secret on the way out either', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, '..', '..', 'src', 'worker.ts')], {
+      env: { PATH: process.env.PATH, DATABASE_URL: 'postgres://bridge:S3cret@Pw@db:99999/greeks' },
+      encoding: 'utf8',
+      cwd: join(__dirname, '..', '..'),
+      timeout: 60_000,
+    });
+    expect({ status: result.status, stderr: result.stderr.trim() }).toEqual({
+      status: 2,
+      stderr:
+        'config error: DATABASE_URL="postgres://bridge:***@db:99999/greeks" must be a URL starting with postgres:// or postgresql://',
+    });
   });
 });

@@ -65,13 +65,17 @@ describe('createDb inserts', () => {
   });
 
   it('stores api logs once per key and never stores secret-looking detail values', async () => {
-    const log = makeApiLog(1, { details: { attempt: 1, password: 'hunter2', nested: { sessionToken: 'abc' } } });
+    const log = makeApiLog(1, {
+      message: 'reconnect via postgres://bridge:hunter2@db/greeks failed',
+      details: { attempt: 1, password: 'hunter2', nested: { sessionToken: 'abc' } },
+    });
     expect(await m.db.insertApiLogs([log, makeApiLog(2)])).toEqual({ inserted: 2, duplicates: 0 });
     expect(await m.db.insertApiLogs([log])).toEqual({ inserted: 0, duplicates: 1 });
     const [stored] = await m.db.query('select * from api_logs where log_key = $1', [log.key]);
     expect(stored).toMatchObject({ event: 'status_1100', ib_code: 1100, account: 'DU1234567', mode: 'SOCKET' });
     expect(stored.logged_at.getTime()).toBe(log.at);
-    expect(stored.details).toEqual({ attempt: 1, password: '[redacted]', nested: { sessionToken: '[redacted]' } });
+    expect(stored.details).toEqual({ attempt: 1, password: '***', nested: { sessionToken: '***' } });
+    expect(stored.message).toBe('reconnect via postgres://bridge:***@db/greeks failed');
     expect(JSON.stringify(stored)).not.toContain('hunter2');
     // An event that concerns no account (e.g. a configuration error) is allowed.
     const global = makeApiLog(3, { account: null, mode: null, code: null, details: null, event: 'config_error' });

@@ -13,6 +13,7 @@ import { settingsFromConfig } from '../../src/worker/settings';
 import type { ibkrBridge } from '../../src/workflows/bridge';
 import { eventually } from '../bridge/stack';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { resetEnvAwayFrom } from '../support/resetWindow';
 import { temporalAddress, uniqueName } from '../support/temporal';
 import {
   dockerfileInstructions,
@@ -37,6 +38,8 @@ describe('the worker image', () => {
     expect(runs).toMatch(/apt-get install -y --no-install-recommends ca-certificates/);
     expect(runs).toMatch(/npm ci\b/);
     expect(runs).toMatch(/npm run build:bundle/);
+    // The fallback buffer's volume starts private to the worker's user, as the worker keeps it.
+    expect(runs).toMatch(/chown node:node \/var\/lib\/bridge\/fallback && chmod 0700 \/var\/lib\/bridge\/fallback/);
     expect(readFileSync(repoPath('package.json'), 'utf8')).toContain('"build:bundle"');
 
     const user = finalStage().filter((i) => i.keyword === 'USER');
@@ -100,6 +103,9 @@ describe("the worker image's entry command, run directly", () => {
       HTTP_PORT: String(httpPort),
       FALLBACK_DIR: fallbackDir,
       LOG_LEVEL: 'info',
+      // The image's schedule, but with the nightly window half a day away: the test must not depend on the time
+      // of day it runs at (inside the default window the bridge would be resetting and write no rows).
+      ...resetEnvAwayFrom(),
     };
   });
 

@@ -1,5 +1,6 @@
 import type { BrokerSnapshot, OptionGreeks, Position, PriceQuote } from '../../src/broker/types';
 import { aggregateGreeks, GREEKS_UNITS } from '../../src/greeks';
+import { snapshotValues } from '../../src/db/rowValues';
 
 const NOW = 1_700_000_000_000;
 const MAX_AGE = 15_000;
@@ -44,6 +45,7 @@ function snapshot(positions: Position[], greekList: OptionGreeks[] = [], quotes:
     underlyingPrices: Object.fromEntries(quotes.map((q) => [q.conId, q])),
     pnl: { daily: 12.5, unrealized: -40, realized: null },
     marketDataType: 'live',
+    positionsComplete: true,
   };
 }
 
@@ -134,8 +136,14 @@ describe('aggregateGreeks', () => {
     const strict = aggregateGreeks(book, { now: NOW, maxAgeMs: 999 });
     const lenient = aggregateGreeks(book, { now: NOW, maxAgeMs: 60_000 });
     expect(strict.coveredOptionCount).toBe(0);
-    // The stock's quote (100 ms old) is still fresh, so it alone counts.
-    expect(strict.totals.delta).toBeCloseTo(50, 9);
+    // No option counts. The stock (quote 100 ms old) adds 50 shares and 50 × 201 = 10,050; the ES future, which had
+    // only its option's price, still adds its -50 share delta but nothing to the money figures.
+    expect(strict.totals.delta).toBeCloseTo(50 - 50, 9);
+    expect(strict.totals.dollarDelta).toBeCloseTo(10_050, 9);
+    expect(strict.excluded.find((e) => e.underlying === 'ES' && e.quantity === -1)).toMatchObject({
+      reason: 'no_underlying_price',
+      excludedFrom: 'money',
+    });
     // 20-second-old MSFT put now counts: 0.3 × 400 = 120 shares, but it has no price → listed instead.
     expect(lenient.coveredOptionCount).toBe(3);
     expect(lenient.excluded.find((e) => e.underlying === 'MSFT' && e.quantity === 4)?.reason).toBe(
@@ -180,7 +188,7 @@ describe('aggregateGreeks', () => {
     expect(without.totals.delta).toBe(0);
   });
 
-  it('reproduces the worked example of greeks-and-peers.md §2.3, including beta weighting', () => {
+  it('reproduces a hand-worked SPY example (two calls and 100 shares), including beta weighting', () => {
     const calls = position({ underlying: 'SPY', secType: 'OPT', right: 'C', quantity: 2 });
     const shares = position({ underlying: 'SPY', secType: 'STK', quantity: 100, multiplier: 0 });
     const book = snapshot(
@@ -237,7 +245,8 @@ describe('aggregateGreeks', () => {
       benchmarkPrice: null,
     });
     expect(noBenchmarkPrice.betaWeightedDelta).toBeNull();
-    expect(noBenchmarkPrice.betaBenchmark).toBeNull();
+    expect(noBenchmarkPrice.betaBenchmark).toBe('SPY');
+    expect(noBenchmarkPrice.units.betaWeightedDeltaReason).toMatch(/^no_benchmark_price: /);
   });
 
   it('returns zeros, full coverage and no market-data type for an empty or all-closed portfolio', () => {
@@ -277,8 +286,142 @@ describe('aggregateGreeks', () => {
     expect(mixed.marketDataType).toBe('mixed');
     expect(mixed).toMatchObject({ account: 'DU1', mode: 'SOCKET', takenAt: NOW });
     expect(mixed.pnl).toEqual({ daily: 12.5, unrealized: -40, realized: null });
-    expect(mixed.units).toEqual(GREEKS_UNITS);
+    const { currency: _currency, pnl: _pnl, ...formulas } = GREEKS_UNITS;
+    expect(mixed.units).toMatchObject(formulas);
     expect(mixed.units.dollarGamma).toMatch(/1 %/);
     expect(JSON.parse(JSON.stringify(mixed))).toEqual(mixed);
+  });
+  it('excludes an option, futures option or future whose multiplier is unknown; only stocks default to 1', () => {
+    const option = position({ underlying: 'AAPL', secType: 'OPT', quantity: 2, multiplier: 0 });
+    const fop = position({ underlying: 'ES', secType: 'FOP', quantity: 1, multiplier: 0 });
+    const future = position({ underlying: 'ES', secType: 'FUT', quantity: -1, multiplier: 0, conId: 495512563 });
+    const stock = position({ underlying: 'AAPL', secType: 'STK', quantity: 50, multiplier: 0, conId: 265598 });
+    const values = { delta: 0.5, gamma: 0.02, vega: 0.15, theta: -0.05 };
+    const result = aggregateGreeks(
+      snapshot(
+        [option, fop, future, stock],
+        [
+          greeks(option.conId, { ...values, underlyingPrice: 200 }),
+          greeks(fop.conId, { ...values, underlyingPrice: 5000 }),
+        ],
+        [
+          { conId: 495512563, price: 5000, at: NOW - 100, marketDataType: 'live' },
+          { conId: 265598, price: 200, at: NOW - 100, marketDataType: 'live' },
+        ],
+      ),
+      { now: NOW, maxAgeMs: MAX_AGE },
+    );
+    // Only the stock counts: 50 shares × 1, $delta 50 × 200 = 10,000. Counted ×1 the others would add
+    // 0.5 × 2 + 0.5 × 1 - 1 = 0.5 share.
+    expect(result.totals).toEqual({ delta: 50, gamma: 0, vega: 0, theta: 0, dollarDelta: 10_000, dollarGamma: 0 });
+    expect(result.excluded.map((e) => [e.conId, e.reason, e.excludedFrom])).toEqual([
+      [option.conId, 'unknown_multiplier', 'all'],
+      [fop.conId, 'unknown_multiplier', 'all'],
+      [future.conId, 'unknown_multiplier', 'all'],
+    ]);
+    expect(result).toMatchObject({ optionCount: 2, coveredOptionCount: 0, coverage: 0 });
+  });
+
+  it('excludes implausible inputs position by position and keeps the row storable', () => {
+    const good = position({ underlying: 'SPY', secType: 'OPT', quantity: 1 });
+    const absurdPrice = position({ underlying: 'SPY', secType: 'OPT', quantity: 1 });
+    const bigDelta = position({ underlying: 'SPY', secType: 'OPT', quantity: 1 });
+    const negativeGamma = position({ underlying: 'SPY', secType: 'OPT', quantity: 1 });
+    const negativeVega = position({ underlying: 'SPY', secType: 'OPT', quantity: 1 });
+    const hugeVol = position({ underlying: 'SPY', secType: 'OPT', quantity: 1 });
+    const values = { delta: 0.5, gamma: 0.02, vega: 0.15, theta: -0.05, underlyingPrice: 500 };
+    const result = aggregateGreeks(
+      deepFreeze(
+        snapshot(
+          [good, absurdPrice, bigDelta, negativeGamma, negativeVega, hugeVol],
+          [
+            greeks(good.conId, values),
+            greeks(absurdPrice.conId, { ...values, underlyingPrice: 1e160 }),
+            greeks(bigDelta.conId, { ...values, delta: 1.5 }),
+            greeks(negativeGamma.conId, { ...values, gamma: -0.02 }),
+            greeks(negativeVega.conId, { ...values, vega: -0.15 }),
+            greeks(hugeVol.conId, { ...values, impliedVol: 25 }),
+          ],
+        ),
+      ),
+      { now: NOW, maxAgeMs: MAX_AGE },
+    );
+    // The good call alone: q·m = 100 → delta 50, gamma 2, vega 15, theta -5, $delta 25,000, $gamma 2 × 500² × 0.01.
+    expect(result.totals).toEqual({
+      delta: 50,
+      gamma: 2,
+      vega: 15,
+      theta: -5,
+      dollarDelta: 25_000,
+      dollarGamma: 5_000,
+    });
+    expect(result.excluded.map((e) => [e.conId, e.reason, e.excludedFrom, e.detail])).toEqual([
+      [absurdPrice.conId, 'implausible', 'all', 'underlying price 1e+160 is not below 10000000'],
+      [bigDelta.conId, 'implausible', 'all', 'delta 1.5 is outside [-1, 1]'],
+      [negativeGamma.conId, 'implausible', 'all', 'gamma -0.02 is negative'],
+      [negativeVega.conId, 'implausible', 'all', 'vega -0.15 is negative'],
+      [hugeVol.conId, 'implausible', 'all', 'implied volatility 25 is outside (0, 20)'],
+    ]);
+    expect(result).toMatchObject({ optionCount: 6, coveredOptionCount: 1 });
+    expect(() =>
+      snapshotValues({ cycleKey: 'k', workflowId: 'w', cycleLatencyMs: 1, aggregated: result }),
+    ).not.toThrow();
+  });
+
+  it('counts an absurdly priced stock in share delta only, and refuses contributions that could overflow a sum', () => {
+    const absurd = position({ underlying: 'AAPL', secType: 'STK', quantity: 100, multiplier: 0, conId: 265598 });
+    const huge = position({ underlying: 'MSFT', secType: 'STK', quantity: 1e300, multiplier: 0, conId: 272093 });
+    const result = aggregateGreeks(
+      snapshot(
+        [absurd, huge],
+        [],
+        [
+          { conId: 265598, price: 1e160, at: NOW - 100, marketDataType: 'live' },
+          { conId: 272093, price: 400, at: NOW - 100, marketDataType: 'live' },
+        ],
+      ),
+      { now: NOW, maxAgeMs: MAX_AGE },
+    );
+    expect(result.totals).toEqual({ delta: 100, gamma: 0, vega: 0, theta: 0, dollarDelta: 0, dollarGamma: 0 });
+    expect(result.excluded).toEqual([
+      expect.objectContaining({ conId: 265598, reason: 'implausible', excludedFrom: 'money' }),
+      expect.objectContaining({ conId: 272093, reason: 'implausible', excludedFrom: 'all' }),
+    ]);
+    expect(result.byUnderlying.find((b) => b.underlying === 'AAPL')).toMatchObject({ underlyingPrice: null });
+  });
+
+  it("counts a stock's or future's delta when its price is stale and leaves it out of the money figures only", () => {
+    const aapl = position({ underlying: 'AAPL', secType: 'STK', quantity: 100, multiplier: 0, conId: 265598 });
+    const spy = position({ underlying: 'SPY', secType: 'STK', quantity: 50, multiplier: 0, conId: 756733 });
+    const es = position({ underlying: 'ES', secType: 'FUT', quantity: -1, multiplier: 50, conId: 495512563 });
+    const old = NOW - 60_000;
+    const result = aggregateGreeks(
+      snapshot(
+        [aapl, spy, es],
+        [],
+        [
+          { conId: 265598, price: 200, at: old, marketDataType: 'live' },
+          { conId: 756733, price: 500, at: old, marketDataType: 'live' },
+        ],
+      ),
+      { now: NOW, maxAgeMs: MAX_AGE },
+    );
+    // 100 + 50 - 1 × 50 = 100 share-equivalents; no price is fresh, so no money figure has anything to add.
+    expect(result.totals).toEqual({ delta: 100, gamma: 0, vega: 0, theta: 0, dollarDelta: 0, dollarGamma: 0 });
+    expect(result.excluded).toEqual([
+      expect.objectContaining({ conId: 265598, reason: 'no_underlying_price', excludedFrom: 'money', ageMs: 60_000 }),
+      expect.objectContaining({ conId: 756733, reason: 'no_underlying_price', excludedFrom: 'money', ageMs: 60_000 }),
+      expect.objectContaining({ conId: 495512563, reason: 'no_underlying_price', excludedFrom: 'money' }),
+    ]);
+    const byName = Object.fromEntries(result.byUnderlying.map((b) => [b.underlying, b]));
+    expect(byName.AAPL).toMatchObject({ delta: 100, dollarDelta: 0, underlyingPrice: null });
+    expect(byName.ES).toMatchObject({ delta: -50, dollarDelta: 0 });
+    expect(result.coverage).toBe(1);
+  });
+
+  it('says in the units that net delta and gamma add different underlyings and where to read exposure', () => {
+    expect(GREEKS_UNITS.delta).toMatch(/adds share counts of different underlyings/);
+    expect(GREEKS_UNITS.delta).toMatch(/by_underlying/);
+    expect(GREEKS_UNITS.gamma).toMatch(/different underlyings/);
   });
 });

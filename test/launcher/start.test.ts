@@ -7,6 +7,7 @@ import { connect } from 'node:net';
 import { Client } from 'pg';
 import { freePort } from '../../src/infra/freePort';
 import { eventually } from '../bridge/stack';
+import { resetEnvAwayFrom } from '../support/resetWindow';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -37,9 +38,8 @@ describe('npm start: the whole bridge on embedded defaults', () => {
       HTTP_PORT: String(ports.http),
       FALLBACK_DIR: join(dataDir, 'fallback'),
       CYCLE_INTERVAL_MS: '1000',
-      // Twelve hours from now, so the nightly window never falls inside the test, whatever the time of day.
-      IB_RESET_TIME: new Date(Date.now() + 12 * 3_600_000).toISOString().slice(11, 16),
-      IB_RESET_TIMEZONE: 'UTC',
+      // The nightly window half a day away, so it never falls inside the test, whatever the time of day.
+      ...resetEnvAwayFrom(),
     };
   });
 

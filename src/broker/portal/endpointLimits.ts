@@ -1,6 +1,6 @@
 /**
- * The documented Client Portal Gateway limits (ibkr-protocols.md §8.5). The adapter stays under them with a safety
- * margin; the fake Client Portal enforces them exactly.
+ * The Client Portal Gateway limits IBKR documents for the endpoints the adapter calls. The adapter stays under them
+ * with a safety margin; the fake Client Portal enforces IBKR's figures from its own table.
  */
 export interface RateLimit {
   /** Requests allowed in any window of windowMs. */

@@ -36,7 +36,8 @@ export class PortalEventHub {
     if (account) event.account = account;
     if (code !== undefined) event.code = code;
     if (details) event.details = details;
-    const level = type === 'error' || type === 'disconnected' ? 'warn' : type === 'bad_input' ? 'warn' : 'info';
+    const level =
+      type === 'error' || type === 'disconnected' || type === 'bad_input' || type === 'rate_limited' ? 'warn' : 'info';
     this.logger[level]({ event: type, ...(details ?? {}) }, message);
     for (const listener of this.listeners) {
       try {

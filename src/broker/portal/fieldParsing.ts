@@ -52,7 +52,7 @@ function quote(raw: string): string {
   return JSON.stringify(raw.length > 40 ? `${raw.slice(0, 40)}…` : raw);
 }
 
-/** Snapshot field codes the adapter requests (ibkr-protocols.md §8.4). 7310 is theta and 7311 is vega. */
+/** Snapshot field codes the adapter requests (IBKR Client Portal Web API, market data snapshot field list). 7310 is theta and 7311 is vega. */
 export const FIELD = {
   last: '31',
   bid: '84',
@@ -79,10 +79,17 @@ export const SNAPSHOT_FIELDS: readonly string[] = [
   FIELD.availability,
 ];
 
-export type Availability = { status: 'ok'; type: MarketDataType } | { status: 'not_subscribed' } | ParsedMissing;
+export type Availability =
+  | { status: 'ok'; type: MarketDataType }
+  | { status: 'not_subscribed' }
+  | { status: 'acknowledgement_required' }
+  | ParsedMissing;
 type ParsedMissing = { status: 'missing' } | { status: 'invalid'; reason: string };
 
-/** Field 6509: first letter R real-time, D delayed, Z frozen, Y frozen-delayed, N not subscribed. */
+/**
+ * Field 6509: first letter R real-time, D delayed, Z frozen, Y frozen-delayed, N not subscribed, O the user has not
+ * signed IBKR's annual market data API acknowledgement (no usable data until they do).
+ */
 export function parseAvailability(raw: unknown): Availability {
   if (raw === undefined || raw === null || raw === '') return { status: 'missing' };
   if (typeof raw !== 'string') return { status: 'invalid', reason: `6509: expected a string, got ${typeof raw}` };
@@ -97,6 +104,8 @@ export function parseAvailability(raw: unknown): Availability {
       return { status: 'ok', type: 'delayed-frozen' };
     case 'N':
       return { status: 'not_subscribed' };
+    case 'O':
+      return { status: 'acknowledgement_required' };
     default:
       return { status: 'invalid', reason: `6509: unknown availability code ${quote(raw)}` };
   }

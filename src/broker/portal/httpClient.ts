@@ -13,6 +13,8 @@ export class PortalRequestError extends Error {
     message: string,
     readonly status?: number,
     readonly errorCode?: string,
+    /** The gateway's own `error` text on a refused call (e.g. "Bad Request: no bridge"), at most 120 characters. */
+    readonly gatewayError?: string,
   ) {
     super(message);
     this.name = 'PortalRequestError';
@@ -76,7 +78,15 @@ export class PortalHttpClient {
     }
     this.options.limiter.noteSuccess();
     if (response.status < 200 || response.status >= 300) {
-      throw new PortalRequestError('http', path, `${method} ${path} answered HTTP ${response.status}`, response.status);
+      const gatewayError = gatewayErrorText(response.body);
+      throw new PortalRequestError(
+        'http',
+        path,
+        `${method} ${path} answered HTTP ${response.status}${gatewayError ? `: ${gatewayError}` : ''}`,
+        response.status,
+        undefined,
+        gatewayError,
+      );
     }
     if (response.body.length === 0) return null;
     try {
@@ -165,6 +175,18 @@ export class PortalHttpClient {
       const eq = pair.indexOf('=');
       if (eq > 0) this.cookies.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
     }
+  }
+}
+
+/** The `error` string of a JSON error body, cut short and reduced to printable characters (it reaches logs). */
+function gatewayErrorText(body: Buffer): string | undefined {
+  if (body.length === 0 || body.length > 4096) return undefined;
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as { error?: unknown };
+    if (typeof parsed?.error !== 'string') return undefined;
+    return parsed.error.replace(/[^\x20-\x7e]/g, '?').slice(0, 120);
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,5 +1,12 @@
 import type { MarketDataType, OptionGreeks, PriceQuote } from '../types';
-import { FIELD, parseAvailability, parseImpliedVol, parsePortalNumber, type ParsedValue } from './fieldParsing';
+import {
+  FIELD,
+  parseAvailability,
+  parseImpliedVol,
+  parsePortalNumber,
+  type ParsedValue,
+  type PricePrefix,
+} from './fieldParsing';
 
 type GreekName = 'delta' | 'gamma' | 'theta' | 'vega' | 'impliedVol';
 
@@ -27,10 +34,39 @@ interface ConIdState {
   type?: MarketDataType;
 }
 
+export interface AppliedRow {
+  conId?: number;
+  bad: BadValue[];
+  hasData: boolean;
+  /** 6509 "O": the market data API acknowledgement is not signed; the row's values were ignored. */
+  acknowledgementRequired?: true;
+}
+
 export interface BadValue {
   conId: number;
   field: string;
   reason: string;
+}
+
+/** `_updated` (epoch ms, number or numeric string) capped at the arrival time; the arrival time when absent or unusable. */
+function updatedAt(raw: unknown, receivedAt: number): number {
+  const parsed = parsePortalNumber(raw);
+  if (parsed.status !== 'ok' || parsed.value <= 0) return receivedAt;
+  return Math.min(parsed.value, receivedAt);
+}
+
+/** The label of a price that is a close (or frozen by a halt) rather than a trade of this stream. */
+export function closeTypeOf(type: MarketDataType): MarketDataType {
+  return type === 'delayed' || type === 'delayed-frozen' ? 'delayed-frozen' : 'frozen';
+}
+
+const CLOSE_TYPES: ReadonlySet<MarketDataType> = new Set(['frozen', 'delayed-frozen']);
+
+/** The label of figures combining values of these types: a close anywhere makes the result a close. */
+export function combinedType(types: readonly MarketDataType[]): MarketDataType {
+  const close = types.find((type) => CLOSE_TYPES.has(type));
+  if (close) return closeTypeOf(types.some((type) => type.startsWith('delayed')) ? 'delayed' : close);
+  return types.includes('delayed') ? 'delayed' : 'live';
 }
 
 /**
@@ -43,18 +79,25 @@ export class MarketDataStore {
   private readonly reportedBad = new Set<string>();
 
   /** Applies one snapshot row; returns values that could not be parsed (each reported once until it parses again). */
-  applyRow(row: Record<string, unknown>, receivedAt: number): { conId?: number; bad: BadValue[]; hasData: boolean } {
+  applyRow(row: Record<string, unknown>, receivedAt: number): AppliedRow {
     const conIdParsed = parsePortalNumber(row.conid);
     if (conIdParsed.status !== 'ok') {
       return { bad: [{ conId: 0, field: 'conid', reason: `row without a usable conid` }], hasData: false };
     }
     const conId = conIdParsed.value;
     const bad: BadValue[] = [];
+    // 6509 "O": whatever values the row carries are not usable market data until the user signs the acknowledgement.
+    if (parseAvailability(row[FIELD.availability]).status === 'acknowledgement_required') {
+      return { conId, bad, hasData: false, acknowledgementRequired: true };
+    }
     const hasData = GREEK_FIELDS.some(([, field]) => field in row) || FIELD.last in row || FIELD.mark in row;
     if (!hasData) return { conId, bad, hasData };
 
     const state = this.stateOf(conId);
-    state.lastRowAt = receivedAt;
+    // The gateway's _updated is when this conid's data last changed: a frozen stream repeats old values with an old
+    // _updated, so that, not the arrival, dates the values. Never later than the arrival (clock skew).
+    const dataAt = updatedAt(row._updated, receivedAt);
+    state.lastRowAt = dataAt;
     const availability = parseAvailability(row[FIELD.availability]);
     if (availability.status === 'ok') state.type = availability.type;
     else if (availability.status === 'invalid') this.noteBad(bad, conId, FIELD.availability, availability.reason);
@@ -62,11 +105,14 @@ export class MarketDataStore {
 
     for (const [name, field] of GREEK_FIELDS) {
       const parsed = name === 'impliedVol' ? parseImpliedVol(row[field]) : parsePortalNumber(row[field]);
-      this.applyValue(state, name, parsed, receivedAt, type, conId, field, bad);
+      this.applyValue(state, name, parsed, dataAt, type, conId, field, bad);
     }
 
     const price = this.priceOf(row, conId, bad);
-    if (price !== undefined) state.price = { value: price, at: receivedAt, type };
+    // "C179.39" is yesterday's close and "H179.39" the price the halt froze: labelled as such, never as live.
+    if (price !== undefined) {
+      state.price = { value: price.value, at: dataAt, type: price.prefix ? closeTypeOf(type) : type };
+    }
     return { conId, bad, hasData };
   }
 
@@ -86,9 +132,17 @@ export class MarketDataStore {
       underlyingPrice: null,
       optionPrice: state.price?.value ?? null,
       computedAt: Math.max(...values.map((entry) => entry.at)),
-      marketDataType: state.type ?? 'live',
+      marketDataType: combinedType([state.type ?? 'live', ...(state.price ? [state.price.type] : [])]),
       stale: state.carried.size > 0 || state.lastRowAt < staleBefore,
     };
+  }
+
+  /** Whether everything the adapter asks of this conid has arrived: the four Greeks for an option, a price otherwise. */
+  complete(conId: number, option: boolean): boolean {
+    const state = this.states.get(conId);
+    if (!state) return false;
+    if (!option) return state.price !== undefined;
+    return (['delta', 'gamma', 'theta', 'vega'] as const).every((name) => state.greeks[name] !== undefined);
   }
 
   price(conId: number): PriceQuote | undefined {
@@ -108,6 +162,11 @@ export class MarketDataStore {
       if (count > bestCount) [best, bestCount] = [type, count];
     }
     return best;
+  }
+
+  /** Drops what is known of a conid whose stream ended. */
+  forget(conId: number): void {
+    this.states.delete(conId);
   }
 
   clear(): void {
@@ -136,16 +195,20 @@ export class MarketDataStore {
   }
 
   /** Last price (31, may carry a C/H prefix), else mark (7635), else the bid/ask midpoint. */
-  private priceOf(row: Record<string, unknown>, conId: number, bad: BadValue[]): number | undefined {
+  private priceOf(
+    row: Record<string, unknown>,
+    conId: number,
+    bad: BadValue[],
+  ): { value: number; prefix?: PricePrefix } | undefined {
     const last = parsePortalNumber(row[FIELD.last], { allowPricePrefix: true });
-    if (last.status === 'ok') return last.value;
+    if (last.status === 'ok') return last.prefix ? { value: last.value, prefix: last.prefix } : { value: last.value };
     if (last.status === 'invalid') this.noteBad(bad, conId, FIELD.last, last.reason);
     const mark = parsePortalNumber(row[FIELD.mark]);
-    if (mark.status === 'ok') return mark.value;
+    if (mark.status === 'ok') return { value: mark.value };
     if (mark.status === 'invalid') this.noteBad(bad, conId, FIELD.mark, mark.reason);
     const bid = parsePortalNumber(row[FIELD.bid]);
     const ask = parsePortalNumber(row[FIELD.ask]);
-    if (bid.status === 'ok' && ask.status === 'ok') return (bid.value + ask.value) / 2;
+    if (bid.status === 'ok' && ask.status === 'ok') return { value: (bid.value + ask.value) / 2 };
     return undefined;
   }
 

@@ -3,15 +3,19 @@ import type {
   BrokerEventListener,
   BrokerSnapshot,
   ConnectionState,
+  ExchangeRates,
   OptionGreeks,
   Position,
   PriceQuote,
 } from '../types';
+import { lookUpBenchmarkConId } from './benchmarkLookup';
 import { PortalEventHub, silentLogger, type Clock, type PortalLogger } from './events';
 import { SNAPSHOT_FIELDS } from './fieldParsing';
 import { PortalHttpClient, PortalRequestError } from './httpClient';
-import { MarketDataStore } from './marketData';
+import { loadLedgerRates } from './ledger';
+import { combinedType, MarketDataStore } from './marketData';
 import { resolvePortalOptions, type PortalBrokerOptions, type ResolvedPortalOptions } from './options';
+import { ContractMultipliers } from './contractMultipliers';
 import { loadPositions } from './positions';
 import { RateLimiter } from './rateLimiter';
 import { problemFromError, SessionKeeper, type SessionProblem, type SessionProblemKind } from './sessionKeeper';
@@ -33,6 +37,8 @@ const STATE_BY_PROBLEM: Record<SessionProblemKind, ConnectionState> = {
   outage: 'degraded',
   rate_limited: 'degraded',
   bad_answer: 'degraded',
+  // No data until a human acts: 'down' is what the human_needed alert watches.
+  market_data_ack: 'down',
 };
 /** A batch that included never-requested conids only started their streams (pre-flight): ask again soon. */
 const PREFLIGHT_FOLLOW_UP_MS = 250;
@@ -54,6 +60,7 @@ class PortalBroker implements Broker {
   private readonly session: SessionKeeper;
   private readonly events: PortalEventHub;
   private readonly store = new MarketDataStore();
+  private readonly multipliers: ContractMultipliers;
 
   private running = false;
   private generation = 0;
@@ -64,13 +71,23 @@ class PortalBroker implements Broker {
   private sessionOk = false;
   private repairedByAdapter = false;
   private recheckingAfter401 = false;
+  /** Set by a "no bridge" refusal: the next session check initialises the brokerage session. */
+  private noBridge: SessionProblem | undefined;
   private portfolioPrimed = false;
   private iserverPrimed = false;
   private knownAccounts: string[] = [];
   private trackedAccounts: string[] = [];
   private readonly positionsByAccount = new Map<string, Position[]>();
+  private readonly ratesByAccount = new Map<string, ExchangeRates>();
+  /** undefined: not looked up in this session yet; null: the gateway knows no such stock. */
+  private benchmarkConId: number | null | undefined;
   private positionsDueAt = 0;
-  private readonly requestedConIds = new Set<number>();
+  /** Every page of every tracked account has been read since the current session started. */
+  private positionsComplete = false;
+  /** conid → wall-clock ms of its pre-flight in this brokerage session. */
+  private readonly requestedConIds = new Map<number, number>();
+  /** Underlying symbols looked up with /iserver/secdef/search in this brokerage session. */
+  private readonly searchedSymbols = new Set<string>();
   private readonly reportedRejections = new Set<string>();
   private retryDelayMs: number;
   private loopTimer: NodeJS.Timeout | undefined;
@@ -91,12 +108,15 @@ class PortalBroker implements Broker {
       limiter: this.limiter,
       timeoutMs: this.options.requestTimeoutMs,
       onRateLimited: (endpoint, pauseMs) => {
-        if (this.running) {
-          this.events.emit('rate_limited', `429 from ${endpoint}: pausing all requests for ${pauseMs} ms`, {
-            endpoint,
-            pauseMs,
-          });
-        }
+        if (!this.running) return;
+        const reason =
+          `429 from ${endpoint}: over IBKR's request limits (penalty box); sending nothing for ${pauseMs} ms` +
+          (this.limiter.consecutiveRateLimits() > 1 ? ', again: repeat offenders may be blocked' : '');
+        // Degraded for the pause: the data held is aging and nothing can refresh it.
+        this.problem = { kind: 'rate_limited', reason, status: 429 };
+        this.lastReason = reason;
+        this.setConnection('degraded');
+        this.events.emit('rate_limited', reason, { endpoint, pauseMs }, 429);
       },
     });
     this.session = new SessionKeeper({
@@ -104,6 +124,7 @@ class PortalBroker implements Broker {
       takeOverCompetingSession: this.options.takeOverCompetingSession,
     });
     this.retryDelayMs = this.options.retryInitialMs;
+    this.multipliers = new ContractMultipliers(this.http);
   }
 
   start(): void {
@@ -157,6 +178,8 @@ class PortalBroker implements Broker {
       const entry = this.store.greeks(position.conId, staleBefore);
       if (!entry) continue;
       entry.underlyingPrice = underlyingQuote?.price ?? null;
+      // Dollar figures are built on the underlying price: a previous close there makes them a close too.
+      if (underlyingQuote) entry.marketDataType = combinedType([entry.marketDataType, underlyingQuote.marketDataType]);
       if (this.connection !== 'ready') entry.stale = true;
       greeks[position.conId] = entry;
     }
@@ -170,7 +193,17 @@ class PortalBroker implements Broker {
       underlyingPrices,
       pnl: null,
       marketDataType: this.store.prevailingType(),
+      exchangeRates: this.ratesByAccount.get(account) ?? { baseCurrency: null, rates: {} },
+      ...(this.options.betaBenchmark ? { benchmark: this.benchmarkQuote(this.options.betaBenchmark) } : {}),
+      positionsComplete: this.positionsComplete,
     };
+  }
+
+  private benchmarkQuote(symbol: string): BrokerSnapshot['benchmark'] {
+    const quote = typeof this.benchmarkConId === 'number' ? this.store.price(this.benchmarkConId) : undefined;
+    if (!quote || this.connection !== 'ready') return null;
+    // /trsrv/stocks is asked for the US listing, which is quoted in USD.
+    return { symbol, currency: 'USD', price: quote.price, at: quote.at, marketDataType: quote.marketDataType };
   }
 
   async reconnect(reason: string): Promise<void> {
@@ -178,7 +211,7 @@ class PortalBroker implements Broker {
     this.generation += 1;
     this.clearTimers();
     this.dropSession();
-    this.requestedConIds.clear();
+    this.forgetStreams();
     if (!this.running) return;
     this.setConnection('connecting');
     this.scheduleTickle();
@@ -226,8 +259,9 @@ class PortalBroker implements Broker {
   /** One pass; returns the delay before the next. Throws PortalRequestError on a failed call. */
   private async step(): Promise<number> {
     if (!this.sessionOk) {
-      const result = await this.session.establish();
+      const result = await this.session.establish(this.noBridge);
       if (!result.healthy) return this.fail(result.problem);
+      this.noBridge = undefined;
       // The gateway answers and the session holds: a data call that failed since was a blip, not an outage, and
       // must not leave the next attempt tens of seconds away (the backoff grows only while this check fails).
       this.retryDelayMs = this.options.retryInitialMs;
@@ -236,14 +270,21 @@ class PortalBroker implements Broker {
       if (result.repaired) this.recordProblem(result.repairedFrom);
       this.sessionOk = true;
       this.repairedByAdapter = result.repaired;
+      // A new session: the positions read before it may be out of date; read them all again before any row.
+      this.positionsComplete = false;
+      this.positionsDueAt = 0;
     }
     if (!this.portfolioPrimed) await this.primePortfolio();
     if (!this.iserverPrimed) await this.primeIserver();
+    if (this.options.betaBenchmark && this.benchmarkConId === undefined) await this.lookUpBenchmark();
     if (Date.now() >= this.positionsDueAt) await this.refreshPositions();
-    const preflight = await this.pollMarketData();
-    // Ready once every conid has been polled past its pre-flight, so the first snapshot already has Greeks.
-    if (!preflight) this.markReady();
-    return preflight
+    const { preflight, acknowledgementMissing } = await this.pollMarketData();
+    if (acknowledgementMissing.length > 0) return this.fail(acknowledgementProblem(acknowledgementMissing));
+    // Ready once every conid's data has arrived (fields trickle in over seconds and several polls after the
+    // pre-flight), or has been waited for long enough: then the gap shows in coverage instead of holding readiness.
+    const arriving = this.connection === 'ready' ? undefined : this.dataStillArriving();
+    if (!preflight && arriving !== undefined && arriving.length === 0) this.markReady();
+    return preflight || (arriving !== undefined && arriving.length > 0)
       ? Math.min(PREFLIGHT_FOLLOW_UP_MS, this.options.snapshotPollIntervalMs)
       : this.options.snapshotPollIntervalMs;
   }
@@ -259,6 +300,7 @@ class PortalBroker implements Broker {
     }
     this.sessionOk = false;
     if (problem.kind === 'brokerage_lost' || problem.kind === 'competing') this.iserverPrimed = false;
+    if (problem.noBridge) this.noBridge = problem;
     if (problem.status === 401 && !this.recheckingAfter401) {
       // A 401 on a data call says "some session is gone", not which: ask auth status right away before reporting.
       this.recheckingAfter401 = true;
@@ -286,12 +328,12 @@ class PortalBroker implements Broker {
     else this.reachable = false;
     // A network blip keeps the gateway's read-only session (and /portfolio/accounts costs a 5 s limit slot);
     // a new login, or the gateway complaining about call order, needs the accounts primed again.
-    if (problem.kind === 'no_session' || problem.status === 400) {
+    if (problem.kind === 'no_session' || (problem.status === 400 && !problem.noBridge)) {
       this.portfolioPrimed = false;
     }
     this.iserverPrimed = false;
     // A new brokerage session starts with no streams: every conid goes through the pre-flight again.
-    if (AUTH_PROBLEMS.has(problem.kind) || problem.kind === 'outage') this.requestedConIds.clear();
+    if (AUTH_PROBLEMS.has(problem.kind) || problem.kind === 'outage') this.forgetStreams();
     this.lastReason = problem.reason;
     const changed = this.problem?.kind !== problem.kind;
     this.problem = problem;
@@ -304,7 +346,8 @@ class PortalBroker implements Broker {
     if (AUTH_PROBLEMS.has(problem.kind)) this.events.emit('auth_lost', problem.reason, details);
     else if (problem.kind === 'outage') this.events.emit('outage', problem.reason, details, problem.status);
     else if (problem.kind === 'bad_answer') this.events.emit('bad_input', problem.reason, details);
-    else if (problem.kind === 'account') this.events.emit('error', problem.reason, details);
+    else if (problem.kind === 'account') this.events.emit('account_not_managed', problem.reason, details);
+    else if (problem.kind === 'market_data_ack') this.events.emit('error', problem.reason, details);
     else this.events.emit('disconnected', problem.reason, details);
   }
 
@@ -349,6 +392,8 @@ class PortalBroker implements Broker {
       )
       .filter((id): id is string => typeof id === 'string' && id.length > 0);
     const wanted = this.options.account;
+    // Known even when the wanted account is missing: the cycle tells the operator which accounts there are.
+    this.knownAccounts = ids;
     if (wanted && !ids.includes(wanted)) {
       this.fail({
         kind: 'account',
@@ -356,7 +401,6 @@ class PortalBroker implements Broker {
       });
       throw new AccountMissingError();
     }
-    this.knownAccounts = ids;
     this.trackedAccounts = wanted ? [wanted] : ids;
     this.portfolioPrimed = true;
   }
@@ -373,7 +417,7 @@ class PortalBroker implements Broker {
   private async refreshPositions(): Promise<void> {
     for (const account of this.trackedAccounts) {
       const load = await loadPositions(this.http, account);
-      this.positionsByAccount.set(account, load.positions);
+      this.positionsByAccount.set(account, await this.multipliers.complete(load.positions));
       for (const rejected of load.rejected) {
         const key = `${account}:${rejected.reason}`;
         if (this.reportedRejections.has(key)) continue;
@@ -381,21 +425,24 @@ class PortalBroker implements Broker {
         this.events.emit('bad_input', `position row rejected: ${rejected.reason}`, { account, conId: rejected.conId });
       }
     }
+    for (const account of this.trackedAccounts) await this.refreshExchangeRates(account);
+    this.positionsComplete = true;
     // Wall-clock: the injected clock may stand still in tests, the refresh timer must not.
     this.positionsDueAt = Date.now() + this.options.positionsRefreshIntervalMs;
   }
 
-  /** Polls every option and underlying conid in batches; returns whether some conids were requested for the first time. */
-  private async pollMarketData(): Promise<boolean> {
-    const conIds = new Set<number>();
-    for (const account of this.trackedAccounts) {
-      for (const position of this.positionsByAccount.get(account) ?? []) {
-        if (position.secType === 'OPT' || position.secType === 'FOP') conIds.add(position.conId);
-        if (position.underlyingConId !== undefined) conIds.add(position.underlyingConId);
-      }
-    }
-    const all = [...conIds].sort((a, b) => a - b);
+  /**
+   * Polls every option and underlying conid in batches; returns whether some conids were requested for the first time
+   * and the conids IBKR withholds until the market data API acknowledgement is signed.
+   */
+  private async pollMarketData(): Promise<{ preflight: boolean; acknowledgementMissing: number[] }> {
+    const all = this.marketDataConIds()
+      .map(({ conId }) => conId)
+      .sort((a, b) => a - b);
+    await this.unsubscribeUnheld(new Set(all));
+    await this.searchDerivativeUnderlyings();
     let preflight = false;
+    const acknowledgementMissing: number[] = [];
     for (let start = 0; start < all.length; start += this.options.snapshotBatchSize) {
       const batch = all.slice(start, start + this.options.snapshotBatchSize);
       const body = await this.http.get('/iserver/marketdata/snapshot', {
@@ -413,6 +460,7 @@ class PortalBroker implements Broker {
       for (const row of body) {
         if (!row || typeof row !== 'object') continue;
         const applied = this.store.applyRow(row as Record<string, unknown>, receivedAt);
+        if (applied.acknowledgementRequired && applied.conId !== undefined) acknowledgementMissing.push(applied.conId);
         for (const bad of applied.bad) {
           this.events.emit('bad_input', `conid ${bad.conId} field ${bad.field}: ${bad.reason}; treated as missing`, {
             ...bad,
@@ -421,12 +469,113 @@ class PortalBroker implements Broker {
       }
       for (const conId of batch) {
         if (!this.requestedConIds.has(conId)) {
-          this.requestedConIds.add(conId);
+          this.requestedConIds.set(conId, Date.now());
           preflight = true;
         }
       }
     }
-    return preflight;
+    return { preflight, acknowledgementMissing };
+  }
+
+  /** Ends the streams of conids no position needs any more (POST /iserver/marketdata/unsubscribe {conid}). */
+  private async unsubscribeUnheld(needed: ReadonlySet<number>): Promise<void> {
+    for (const conId of [...this.requestedConIds.keys()]) {
+      if (needed.has(conId)) continue;
+      await this.http.post('/iserver/marketdata/unsubscribe', { conid: conId });
+      this.requestedConIds.delete(conId);
+      this.store.forget(conId);
+    }
+  }
+
+  /**
+   * IBKR's documentation asks for a /iserver/secdef/search on the underlying before market data for a derivative;
+   * once per symbol and brokerage session.
+   */
+  private async searchDerivativeUnderlyings(): Promise<void> {
+    for (const account of this.trackedAccounts) {
+      for (const position of this.positionsByAccount.get(account) ?? []) {
+        if (position.secType !== 'OPT' && position.secType !== 'FOP') continue;
+        const symbol = position.underlying.toUpperCase();
+        if (this.searchedSymbols.has(symbol)) continue;
+        await this.http.get('/iserver/secdef/search', { symbol });
+        this.searchedSymbols.add(symbol);
+      }
+    }
+  }
+
+  /** A new brokerage session starts with no streams and no lookups: every conid goes through them again. */
+  private forgetStreams(): void {
+    this.requestedConIds.clear();
+    this.searchedSymbols.clear();
+  }
+
+  /** Conids whose data has not all arrived yet and is still worth waiting for; sets lastReason while there are any. */
+  private dataStillArriving(): number[] {
+    const now = Date.now();
+    const waiting: number[] = [];
+    for (const { conId, option } of this.marketDataConIds()) {
+      const since = this.requestedConIds.get(conId);
+      if (since === undefined || this.store.complete(conId, option)) continue;
+      if (now - since < this.options.firstDataWaitMs) waiting.push(conId);
+    }
+    if (waiting.length > 0) this.lastReason = `waiting for the first market data of ${waiting.length} conid(s)`;
+    return waiting;
+  }
+
+  /** Every option conid (with whether it is one), every underlying and the benchmark that need market data. */
+  private marketDataConIds(): { conId: number; option: boolean }[] {
+    const byConId = new Map<number, boolean>();
+    for (const account of this.trackedAccounts) {
+      for (const position of this.positionsByAccount.get(account) ?? []) {
+        if (position.secType === 'OPT' || position.secType === 'FOP') byConId.set(position.conId, true);
+        if (position.underlyingConId !== undefined && !byConId.has(position.underlyingConId)) {
+          byConId.set(position.underlyingConId, false);
+        }
+      }
+    }
+    // The beta benchmark is streamed whether held or not.
+    if (typeof this.benchmarkConId === 'number' && !byConId.has(this.benchmarkConId)) {
+      byConId.set(this.benchmarkConId, false);
+    }
+    return [...byConId].map(([conId, option]) => ({ conId, option }));
+  }
+
+  /** The ledger's rates; a ledger the gateway will not give leaves the last rates (or none) and says so once. */
+  private async refreshExchangeRates(account: string): Promise<void> {
+    try {
+      const ledger = await loadLedgerRates(this.http, account);
+      this.ratesByAccount.set(account, ledger.rates);
+      for (const reason of ledger.rejected) this.reportOnce(`${account}:${reason}`, 'bad_input', reason, { account });
+    } catch (error) {
+      if (!isRefusedAnswer(error)) throw error;
+      this.reportOnce(`${account}:ledger`, 'error', `exchange rates unavailable: ${error.message}`, { account });
+    }
+  }
+
+  private async lookUpBenchmark(): Promise<void> {
+    const symbol = this.options.betaBenchmark as string;
+    try {
+      this.benchmarkConId = await lookUpBenchmarkConId(this.http, symbol);
+    } catch (error) {
+      if (!isRefusedAnswer(error)) throw error;
+      this.benchmarkConId = null;
+    }
+    if (this.benchmarkConId === null) {
+      this.reportOnce(`benchmark:${symbol}`, 'error', `beta benchmark ${symbol} not found by /trsrv/stocks`, {
+        symbol,
+      });
+    }
+  }
+
+  private reportOnce(
+    key: string,
+    type: 'bad_input' | 'error',
+    message: string,
+    details: Record<string, unknown>,
+  ): void {
+    if (this.reportedRejections.has(key)) return;
+    this.reportedRejections.add(key);
+    this.events.emit(type, message, details);
   }
 
   // ---- tickle ----
@@ -455,9 +604,11 @@ class PortalBroker implements Broker {
 
   private dropSession(): void {
     this.sessionOk = false;
+    this.positionsComplete = false;
     this.portfolioPrimed = false;
     this.iserverPrimed = false;
     this.positionsDueAt = 0;
+    this.benchmarkConId = undefined;
   }
 
   private clearTimers(): void {
@@ -486,6 +637,29 @@ class PortalBroker implements Broker {
     this.logger.warn({ tlsVerification: 'disabled' }, message);
     this.events.emit('connecting', message, { tlsVerification: 'disabled', warning: 'tls_verification_disabled' });
   }
+}
+
+function acknowledgementProblem(conIds: number[]): SessionProblem {
+  return {
+    kind: 'market_data_ack',
+    reason:
+      `IBKR withholds market data for ${conIds.length} conid(s) (6509 "O"): the annual market data API ` +
+      'acknowledgement is not signed. Log in to the Client Portal web site as this user and sign it; data then flows ' +
+      'without a restart',
+  };
+}
+
+/** An answer the gateway gave but the adapter cannot use (not a lost session, network or rate limit). */
+function isRefusedAnswer(error: unknown): error is PortalRequestError {
+  if (!(error instanceof PortalRequestError)) return false;
+  if (error.kind === 'invalid_json') return true;
+  return (
+    error.kind === 'http' &&
+    error.status !== undefined &&
+    error.status >= 400 &&
+    error.status < 500 &&
+    error.status !== 401
+  );
 }
 
 /** Thrown after fail() already recorded the problem, so the loop only waits. */

@@ -41,10 +41,11 @@ export function parsePositionRow(raw: unknown, account: string): PositionRowResu
 
   const multiplierParsed = parsePortalNumber(row.multiplier);
   if (multiplierParsed.status === 'invalid') return fail(`multiplier ${multiplierParsed.reason}`);
-  let multiplier: number;
+  // Missing for an option or future (the gateway sends null for some): 0, "unknown", for the contract info lookup
+  // (contractMultipliers.ts) to fill in; never guessed as 1.
+  let multiplier = 0;
   if (multiplierParsed.status === 'ok' && multiplierParsed.value > 0) multiplier = multiplierParsed.value;
   else if (UNIT_MULTIPLIER_TYPES.has(secType)) multiplier = 1;
-  else return fail(`multiplier ${JSON.stringify(row.multiplier ?? null)} unusable for ${secType}`);
 
   const position: Position = {
     account,

@@ -9,9 +9,11 @@ import { SlidingWindow } from './slidingWindow';
 export interface RateLimiterOptions {
   /** Fraction of each documented limit the adapter allows itself (default 0.8: 8 req/s of the gateway's 10). */
   margin?: number;
-  /** First pause after a 429 when the gateway sends no Retry-After (doubles on each consecutive 429). */
-  initialBackoffMs?: number;
-  maxBackoffMs?: number;
+  /**
+   * Pause after a 429 without Retry-After. IBKR puts a client over the limits in a penalty box for 10 minutes (default)
+   * and may block one that keeps sending: nothing is sent for this long.
+   */
+  penaltyBoxMs?: number;
   now?: () => number;
 }
 
@@ -28,8 +30,7 @@ export class RateLimiterClosedError extends Error {
 export class RateLimiter {
   private readonly now: () => number;
   private readonly margin: number;
-  private readonly initialBackoffMs: number;
-  private readonly maxBackoffMs: number;
+  private readonly penaltyBoxMs: number;
   private readonly global: SlidingWindow;
   private readonly endpoints = new Map<string, SlidingWindow>();
   private readonly chains = new Map<string, Promise<void>>();
@@ -43,8 +44,8 @@ export class RateLimiter {
     this.margin = options.margin ?? 0.8;
     if (!(this.margin > 0 && this.margin <= 1))
       throw new Error(`rate limit margin must be in (0, 1], got ${this.margin}`);
-    this.initialBackoffMs = options.initialBackoffMs ?? 1000;
-    this.maxBackoffMs = options.maxBackoffMs ?? 60_000;
+    this.penaltyBoxMs = options.penaltyBoxMs ?? 10 * 60_000;
+    if (!(this.penaltyBoxMs > 0)) throw new Error(`penalty box must be > 0 ms, got ${this.penaltyBoxMs}`);
     this.global = this.scaled(DOCUMENTED_GLOBAL_LIMIT);
   }
 
@@ -61,13 +62,17 @@ export class RateLimiter {
     return turn;
   }
 
-  /** A 429 arrived: pause everything for Retry-After, or an exponentially growing backoff. Returns the pause in ms. */
+  /** A 429 arrived: pause everything for Retry-After, or the penalty box. Returns the pause in ms. */
   penalize(retryAfterMs?: number): number {
     this.consecutive429 += 1;
-    const backoff = Math.min(this.maxBackoffMs, this.initialBackoffMs * 2 ** (this.consecutive429 - 1));
-    const pause = retryAfterMs !== undefined && retryAfterMs > 0 ? Math.min(retryAfterMs, this.maxBackoffMs) : backoff;
+    const pause = retryAfterMs !== undefined && retryAfterMs > 0 ? retryAfterMs : this.penaltyBoxMs;
     this.pausedUntil = Math.max(this.pausedUntil, this.now() + pause);
     return pause;
+  }
+
+  /** 429s in a row without a success between them (a repeat offender risks being blocked). */
+  consecutiveRateLimits(): number {
+    return this.consecutive429;
   }
 
   noteSuccess(): void {

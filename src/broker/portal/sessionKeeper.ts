@@ -10,12 +10,15 @@ export type SessionProblemKind =
   | 'outage' // 500/503 during IBKR's nightly restart or maintenance
   | 'account' // the configured account is not among the gateway's accounts
   | 'rate_limited' // 429: not a session problem, only a reason to wait
+  | 'market_data_ack' // 6509 "O": the user must sign IBKR's annual market data API acknowledgement
   | 'bad_answer'; // invalid JSON or an unexpected shape
 
 export interface SessionProblem {
   kind: SessionProblemKind;
   reason: string;
   status?: number;
+  /** The gateway said "no bridge": the brokerage session must be initialised again (ssodh/init), whatever auth status says. */
+  noBridge?: boolean;
 }
 
 export interface AuthStatus {
@@ -52,8 +55,17 @@ export class SessionKeeper {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
-  async establish(): Promise<EstablishResult> {
+  /**
+   * afterNoBridge: a data call was refused with "no bridge". Auth status may still read healthy then, so the brokerage
+   * session is initialised again (ssodh/init) before anything else.
+   */
+  async establish(afterNoBridge?: SessionProblem): Promise<EstablishResult> {
     const first = await this.check();
+    if (first.healthy && afterNoBridge) {
+      return this.repair(afterNoBridge, [
+        () => this.options.http.post('/iserver/auth/ssodh/init', { publish: true, compete: false }),
+      ]);
+    }
     if (first.healthy) return { healthy: true, repaired: false };
     const problem = first.problem;
     if (problem.kind === 'brokerage_lost') {
@@ -161,6 +173,14 @@ export function problemFromError(error: unknown): SessionProblem {
     case 'timeout':
       return { kind: 'unreachable', reason: error.message };
     case 'http':
+      if (error.status === 400 && /no bridge/i.test(error.gatewayError ?? '')) {
+        return {
+          kind: 'brokerage_lost',
+          reason: `brokerage session not up (${error.endpoint}: ${error.gatewayError}): initialising it with ssodh/init`,
+          status: 400,
+          noBridge: true,
+        };
+      }
       if (error.status === 401 || error.status === 403) {
         return {
           kind: error.endpoint.startsWith('/iserver') ? 'brokerage_lost' : 'no_session',

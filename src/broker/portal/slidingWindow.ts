@@ -1,7 +1,4 @@
-/**
- * Counts events in a sliding time window. Both sides use it: the adapter to stay under a limit, the fake Client
- * Portal to enforce one, so "10 per second" means the same thing to both.
- */
+/** Counts the adapter's own requests in a sliding time window, to stay under a limit. */
 export class SlidingWindow {
   private readonly times: number[] = [];
 

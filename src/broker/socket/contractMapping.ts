@@ -1,5 +1,5 @@
 import type { Contract, ContractDetails } from '@stoqey/ib';
-import { isOptionSecType } from '../../greeks/instruments';
+import { hasUnitMultiplier, isOptionSecType } from '../../greeks/instruments';
 import type { MarketDataType, Position, SecurityType } from '../types';
 
 /** IB's numeric market-data types (reqMarketDataType and the marketDataType message). */
@@ -49,7 +49,8 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 /**
  * Maps a raw `position` event to our Position. Stocks arrive with an empty multiplier (decoded as 0): that means 1.
- * Options without a multiplier keep 0 until contract details fill it in (they are not subscribed before that).
+ * Options and futures without a multiplier keep 0 ("unknown") until contract details fill it in; when they cannot,
+ * the aggregation excludes the position (reason unknown_multiplier) rather than count it ×1.
  */
 export function parsePositionEvent(
   account: unknown,
@@ -73,7 +74,7 @@ export function parsePositionEvent(
     localSymbol: contract.localSymbol || contract.symbol || String(contract.conId),
     underlying: contract.symbol || contract.localSymbol || String(contract.conId),
     secType,
-    multiplier: hasMultiplier ? rawMultiplier : isOptionSecType(secType) ? 0 : 1,
+    multiplier: hasMultiplier ? rawMultiplier : hasUnitMultiplier(secType) ? 1 : 0,
     quantity,
     currency: contract.currency || 'USD',
   };
@@ -95,6 +96,11 @@ export interface ResolvedContract {
   underlyingConId: number | null;
 }
 
+function firstValidExchange(validExchanges: unknown): string {
+  if (typeof validExchanges !== 'string') return '';
+  return validExchanges.split(',').find((exchange) => exchange.trim() !== '' && exchange !== 'SMART') ?? '';
+}
+
 export function parseContractDetails(details: ContractDetails | undefined): Parsed<ResolvedContract> {
   const contract = details?.contract;
   if (!contract || !Number.isInteger(contract.conId)) return { ok: false, reason: 'contract details without conId' };
@@ -103,17 +109,29 @@ export function parseContractDetails(details: ContractDetails | undefined): Pars
   return {
     ok: true,
     value: {
-      exchange: contract.exchange ?? '',
+      // A listing exchange: the contract's own, else the first exchange it trades on.
+      exchange: contract.exchange || firstValidExchange(details.validExchanges),
       multiplier: Number.isFinite(multiplier) && multiplier > 0 ? multiplier : null,
       underlyingConId: typeof underConId === 'number' && underConId > 0 ? underConId : null,
     },
   };
 }
 
-/** reqMktData by conId: the exchange is the only other field IB needs, and SMART is invalid for FOP/FUT. */
-export function marketDataContract(position: Position, resolved: ResolvedContract | undefined): Contract {
-  const exchange = resolved?.exchange || (needsListingExchange(position.secType) ? '' : 'SMART');
-  return { conId: position.conId, exchange };
+/**
+ * reqMktData by conId: the exchange is the only other field IB needs. SMART is invalid for FOP/FUT and IB refuses an
+ * empty exchange for them (321), so without the listing exchange from contract details there is no valid request.
+ */
+export function marketDataContract(position: Position, resolved: ResolvedContract | undefined): Parsed<Contract> {
+  if (!needsListingExchange(position.secType)) {
+    return { ok: true, value: { conId: position.conId, exchange: resolved?.exchange || 'SMART' } };
+  }
+  if (!resolved?.exchange) {
+    return {
+      ok: false,
+      reason: `${position.localSymbol} (conId ${position.conId}): no listing exchange, because contract details gave none; ${position.secType} market data needs it`,
+    };
+  }
+  return { ok: true, value: { conId: position.conId, exchange: resolved.exchange } };
 }
 
 /** A position completed with what contract details told us. */

@@ -9,7 +9,8 @@ const NO_SECURITY_DEFINITION = 200;
 
 /**
  * Looks up, once per conId and for the life of the process, what a position event lacks: the listing exchange of
- * futures and futures options (SMART is invalid for them) and a missing option multiplier.
+ * futures and futures options (SMART is invalid for them, and a future's lookup also fills a missing multiplier)
+ * and a missing option multiplier.
  */
 export class ContractResolver {
   private readonly resolved = new Map<number, ResolvedContract>();

@@ -1,6 +1,13 @@
+import { SecType, type Contract } from '@stoqey/ib';
 import { effectiveMultiplier, isDeltaOneSecType, isOptionSecType } from '../../greeks/instruments';
-import type { MarketDataType, OptionGreeks, Position, PriceQuote } from '../types';
-import { delayedEquivalent, marketDataContract, marketDataTypeCode, marketDataTypeFromCode } from './contractMapping';
+import type { BenchmarkQuote, MarketDataType, OptionGreeks, Position, PriceQuote } from '../types';
+import {
+  delayedEquivalent,
+  marketDataContract,
+  marketDataTypeCode,
+  marketDataTypeFromCode,
+  type Parsed,
+} from './contractMapping';
 import type { ContractResolver } from './contractResolver';
 import type { EventHub } from './eventHub';
 import type { RequestIds, Session } from './session';
@@ -16,6 +23,8 @@ interface Subscription {
   /** |quantity × multiplier|: the biggest exposures get lines first when the budget is short. */
   priority: number;
   status: SubscriptionStatus;
+  /** Asked for by symbol instead of conId (the beta benchmark, which need not be held). */
+  contract?: Contract;
   reqId: number | null;
   requestedType: MarketDataType | null;
   reportedType: MarketDataType | null;
@@ -62,6 +71,12 @@ const PRICE_FIELDS: Readonly<Record<number, 'bid' | 'ask' | 'last' | 'close'>> =
   75: 'close',
 };
 
+/** The beta benchmark's line is kept under this key: IB conIds are positive, so it never meets a position. */
+const BENCHMARK_KEY = -1;
+/** BETA_BENCHMARK names a US-listed stock or ETF (e.g. SPY), asked for through SMART in USD. */
+const BENCHMARK_EXCHANGE = 'SMART';
+const BENCHMARK_CURRENCY = 'USD';
+
 const NOT_SUBSCRIBED_CODES: ReadonlySet<number> = new Set([354, 10168]);
 const MAX_TICKERS_REACHED = 101;
 const CANCEL_OF_UNKNOWN_ID = 300;
@@ -83,6 +98,10 @@ function isFiniteNumber(value: unknown): value is number {
 
 function isDelayedType(type: MarketDataType): boolean {
   return type === 'delayed' || type === 'delayed-frozen';
+}
+
+function frozenEquivalent(type: MarketDataType): MarketDataType {
+  return isDelayedType(type) ? 'delayed-frozen' : 'frozen';
 }
 
 function compareForBudget(a: Subscription, b: Subscription): number {
@@ -110,8 +129,10 @@ export class MarketDataBook {
     private readonly ids: RequestIds,
     private readonly resolver: ContractResolver,
     private readonly events: EventHub,
+    benchmarkSymbol: string | null = null,
   ) {
     this.requestedType = initialType;
+    if (benchmarkSymbol) this.subscriptions.set(BENCHMARK_KEY, newBenchmarkSubscription(benchmarkSymbol, initialType));
   }
 
   currentType(): MarketDataType {
@@ -141,7 +162,7 @@ export class MarketDataBook {
       seen.add(position.conId);
     }
     for (const subscription of this.subscriptions.values()) {
-      if (seen.has(subscription.conId)) continue;
+      if (seen.has(subscription.conId) || subscription.conId === BENCHMARK_KEY) continue;
       this.cancel(subscription);
       this.subscriptions.delete(subscription.conId);
     }
@@ -220,6 +241,9 @@ export class MarketDataBook {
       subscription.stale = false;
       return;
     }
+    // A quote computation that is not computed only says that quote implies no volatility (a bid below intrinsic
+    // value, say); the other quotes' stand-in values stay current.
+    if (!isModel && subscription.computedAt > 0) return;
     // "Not computed": keep the last good values, but say they are no longer current.
     if (subscription.computedAt > 0) subscription.stale = true;
     else subscription.notComputedSeen = true;
@@ -318,15 +342,36 @@ export class MarketDataBook {
     };
   }
 
-  /** The instrument's current price (last, else mid, else close); undefined unless it is streaming and current. */
+  /**
+   * The instrument's current price (last, else mid, else the previous close labelled frozen); undefined unless it is
+   * streaming and current.
+   */
   priceSnapshot(conId: number, sessionLive: boolean): PriceQuote | undefined {
     const s = this.subscriptions.get(conId);
     if (!s || s.kind !== 'price' || s.stale || !sessionLive || s.status !== 'requested' || s.priceAt === 0) {
       return undefined;
     }
-    const price = s.last ?? (s.bid !== null && s.ask !== null ? (s.bid + s.ask) / 2 : s.close);
+    const current = s.last ?? (s.bid !== null && s.ask !== null ? (s.bid + s.ask) / 2 : null);
+    const price = current ?? s.close;
     if (price === null) return undefined;
-    return { conId, price, at: s.priceAt, marketDataType: s.valueType };
+    // The previous close (sent first on every line) is not a current price: label it as frozen data.
+    const marketDataType = current === null ? frozenEquivalent(s.valueType) : s.valueType;
+    return { conId, price, at: s.priceAt, marketDataType };
+  }
+
+  /** The beta benchmark's current price; null while it has none, undefined when no benchmark is configured. */
+  benchmarkSnapshot(sessionLive: boolean): BenchmarkQuote | null | undefined {
+    const subscription = this.subscriptions.get(BENCHMARK_KEY);
+    if (!subscription) return undefined;
+    const quote = this.priceSnapshot(BENCHMARK_KEY, sessionLive);
+    if (!quote) return null;
+    return {
+      symbol: subscription.position.localSymbol,
+      currency: subscription.position.currency,
+      price: quote.price,
+      at: quote.at,
+      marketDataType: quote.marketDataType,
+    };
   }
 
   stats(): MarketDataStats {
@@ -398,6 +443,19 @@ export class MarketDataBook {
       this.resolver.request(session, subscription.conId);
       return;
     }
+    // The benchmark is asked for by symbol; every held position by conId on its listing exchange.
+    const contract: Parsed<Contract> = subscription.contract
+      ? { ok: true, value: subscription.contract }
+      : marketDataContract(subscription.position, this.resolver.get(subscription.conId));
+    if (!contract.ok) {
+      subscription.status = 'failed';
+      this.events.emit({
+        type: 'error',
+        message: `market data for ${contract.reason}; its Greeks are missing until the next reconnect`,
+        details: { conId: subscription.conId, kind: subscription.kind },
+      });
+      return;
+    }
     const reqId = this.ids.take();
     subscription.reqId = reqId;
     subscription.status = 'requested';
@@ -405,8 +463,7 @@ export class MarketDataBook {
     subscription.reportedType = null;
     subscription.sawModelTick = false;
     this.byReqId.set(reqId, subscription);
-    const contract = marketDataContract(subscription.position, this.resolver.get(subscription.conId));
-    session.send((api) => api.reqMktData(reqId, contract, '', false, false));
+    session.send((api) => api.reqMktData(reqId, contract.value, '', false, false));
   }
 
   private cancel(subscription: Subscription): void {
@@ -480,5 +537,26 @@ function newSubscription(
     last: null,
     close: null,
     priceAt: 0,
+  };
+}
+
+/**
+ * A price line for the benchmark by symbol. It comes last when the budget is short: a held position's price feeds
+ * every total, the benchmark only the beta-weighted figure (which then says it has no price).
+ */
+function newBenchmarkSubscription(symbol: string, type: MarketDataType): Subscription {
+  const position: Position = {
+    account: '',
+    conId: BENCHMARK_KEY,
+    localSymbol: symbol,
+    underlying: symbol,
+    secType: 'STK',
+    multiplier: 1,
+    quantity: 0,
+    currency: BENCHMARK_CURRENCY,
+  };
+  return {
+    ...newSubscription(position, 'price', -1, type),
+    contract: { symbol, secType: SecType.STK, exchange: BENCHMARK_EXCHANGE, currency: BENCHMARK_CURRENCY },
   };
 }

@@ -13,6 +13,8 @@ export interface SocketBrokerOptions {
   marketDataType?: MarketDataType;
   /** Streaming lines this adapter may use (IB_MAX_MARKET_DATA_LINES). */
   maxMarketDataLines?: number;
+  /** BETA_BENCHMARK: a US stock or ETF whose price gets its own line (counted in the budget), held or not. */
+  betaBenchmark?: string | null;
   /** From TCP connect to nextValidId. */
   handshakeTimeoutMs?: number;
   /** How often reqCurrentTime is sent while the session is up. */
@@ -35,6 +37,7 @@ export interface ResolvedSocketBrokerOptions {
   account: string | null;
   marketDataType: MarketDataType;
   maxMarketDataLines: number;
+  betaBenchmark: string | null;
   handshakeTimeoutMs: number;
   heartbeatIntervalMs: number;
   heartbeatTimeoutMs: number;
@@ -83,6 +86,7 @@ export function resolveSocketBrokerOptions(options: SocketBrokerOptions): Resolv
     account: options.account ? options.account : null,
     marketDataType,
     maxMarketDataLines: requireInteger('maxMarketDataLines', options.maxMarketDataLines ?? d.maxMarketDataLines, 1),
+    betaBenchmark: options.betaBenchmark ? options.betaBenchmark : null,
     handshakeTimeoutMs: requireInteger('handshakeTimeoutMs', options.handshakeTimeoutMs ?? d.handshakeTimeoutMs, 1),
     heartbeatIntervalMs: requireInteger('heartbeatIntervalMs', options.heartbeatIntervalMs ?? d.heartbeatIntervalMs, 1),
     heartbeatTimeoutMs: requireInteger('heartbeatTimeoutMs', options.heartbeatTimeoutMs ?? d.heartbeatTimeoutMs, 1),

@@ -11,21 +11,29 @@ export class PositionBook {
   private live = new Map<string, AccountPositions>();
   private pending: Map<string, AccountPositions> | null = null;
   private readonly accountArrays = new Map<string, Position[]>();
-  private complete = false;
+  /** A full dump has been received at some point: the live picture is a real one (possibly an old session's). */
+  private everComplete = false;
+  /** The current session's dump has ended in positionEnd. */
+  private completeThisSession = false;
 
-  /** True once a full dump (ending in positionEnd) has been received. */
+  /**
+   * True once the dump requested by the current session (after connect, or after 1101) has ended in positionEnd.
+   * Before that the live picture is partial or the previous session's: positions may have closed or opened since.
+   */
   isComplete(): boolean {
-    return this.complete;
+    return this.completeThisSession;
   }
 
   /** Called when reqPositions is (re)sent. */
   beginResync(): void {
     this.pending = new Map();
+    this.completeThisSession = false;
   }
 
-  /** The session died mid-dump: keep serving the last complete picture. */
+  /** The session died (mid-dump or not): keep the last picture, but it is no longer known to be current. */
   abortResync(): void {
     this.pending = null;
+    this.completeThisSession = false;
   }
 
   /** Applies one position event. Returns true when the live picture changed. */
@@ -41,8 +49,9 @@ export class PositionBook {
 
   /** positionEnd: the pending dump becomes the live picture. Returns true when anything changed. */
   end(): boolean {
-    const wasComplete = this.complete;
-    this.complete = true;
+    const wasComplete = this.everComplete;
+    this.everComplete = true;
+    this.completeThisSession = true;
     if (!this.pending) return !wasComplete;
     const next = this.pending;
     this.pending = null;

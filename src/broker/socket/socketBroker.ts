@@ -13,6 +13,7 @@ import { ConnectionSupervisor, type SessionHooks } from './connectionSupervisor'
 import { parsePositionEvent, withResolvedContract } from './contractMapping';
 import { ContractResolver } from './contractResolver';
 import { EventHub } from './eventHub';
+import { ExchangeRateBook } from './exchangeRateBook';
 import { MarketDataBook, type MarketDataStats } from './marketDataBook';
 import { resolveSocketBrokerOptions, type ResolvedSocketBrokerOptions, type SocketBrokerOptions } from './options';
 import { PnlBook } from './pnlBook';
@@ -41,8 +42,10 @@ class TwsSocketBroker implements SocketBroker {
   private readonly resolver: ContractResolver;
   private readonly marketData: MarketDataBook;
   private readonly pnl: PnlBook;
+  private readonly exchangeRates: ExchangeRateBook;
   private readonly supervisor: ConnectionSupervisor;
   private managedAccounts: string[] = [];
+  private reportedUnmanaged = false;
 
   constructor(private readonly options: ResolvedSocketBrokerOptions) {
     this.events = new EventHub('SOCKET', options.clock, options.logger);
@@ -54,8 +57,10 @@ class TwsSocketBroker implements SocketBroker {
       this.ids,
       this.resolver,
       this.events,
+      options.betaBenchmark,
     );
     this.pnl = new PnlBook(this.ids, this.events);
+    this.exchangeRates = new ExchangeRateBook(this.events);
     this.supervisor = new ConnectionSupervisor(options, this.events, this.sessionHooks());
   }
 
@@ -102,6 +107,9 @@ class TwsSocketBroker implements SocketBroker {
       underlyingPrices,
       pnl: this.pnl.get(account),
       marketDataType: this.marketData.currentType(),
+      exchangeRates: this.exchangeRates.get(account),
+      ...(this.options.betaBenchmark ? { benchmark: this.marketData.benchmarkSnapshot(live) ?? null } : {}),
+      positionsComplete: this.positions.isComplete(),
     };
   }
 
@@ -125,6 +133,8 @@ class TwsSocketBroker implements SocketBroker {
     return {
       attach: (session) => this.attachDataHandlers(session),
       ready: (session) => {
+        // Before the positions, so the rates are known by the time the position list is complete.
+        this.exchangeRates.subscribe(session, this.ratesAccount());
         this.requestPositions(session);
         this.marketData.onSessionReady(session);
         this.pnl.subscribe(session, this.pnlAccounts());
@@ -138,12 +148,14 @@ class TwsSocketBroker implements SocketBroker {
       connectivityLost: () => this.marketData.onConnectivityLost(),
       connectivityRestored: (session, dataLost) => {
         if (!dataLost) return;
+        this.exchangeRates.subscribe(session, this.ratesAccount());
         this.requestPositions(session);
         this.marketData.onDataLost(session);
         this.pnl.subscribe(session, this.pnlAccounts());
       },
       managedAccounts: (accounts) => {
         this.managedAccounts = accounts;
+        this.checkAccountManaged(accounts);
       },
       requestError: (_session, reqId, code, message) => {
         if (this.marketData.onRequestError(reqId, code, message)) return;
@@ -152,6 +164,26 @@ class TwsSocketBroker implements SocketBroker {
         this.options.logger.debug({ reqId, code }, `error for an unknown or finished request: ${message}`);
       },
     };
+  }
+
+  /** TWS serves account values for one account per client: the followed one, else the first managed. */
+  private ratesAccount(): string | null {
+    return this.options.account ?? this.managedAccounts[0] ?? null;
+  }
+
+  /** One event when the configured account is (or becomes) missing from the login's accounts, not one per session. */
+  private checkAccountManaged(accounts: string[]): void {
+    const wanted = this.options.account;
+    const missing = wanted !== null && !accounts.includes(wanted);
+    if (missing && !this.reportedUnmanaged) {
+      this.events.emit({
+        type: 'account_not_managed',
+        account: wanted,
+        message: `account ${wanted} is not among the accounts this login manages [${accounts.join(', ')}]`,
+        details: { account: wanted, managedAccounts: accounts },
+      });
+    }
+    this.reportedUnmanaged = missing;
   }
 
   private pnlAccounts(): string[] {
@@ -206,6 +238,9 @@ class TwsSocketBroker implements SocketBroker {
       this.resolver.onContractDetails(reqId, details),
     );
     on(EventName.contractDetailsEnd, (reqId: number) => this.resolver.onContractDetailsEnd(reqId));
+    on(EventName.updateAccountValue, (key: unknown, value: unknown, currency: unknown, account: unknown) =>
+      this.exchangeRates.onAccountValue(key, value, currency, account),
+    );
     on(EventName.pnl, (reqId: number, daily: unknown, unrealized: unknown, realized: unknown) =>
       this.pnl.onPnl(reqId, daily, unrealized, realized),
     );

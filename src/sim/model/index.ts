@@ -7,3 +7,4 @@ export { deliveryFor } from './greeksDelivery';
 export type { GreeksDeliveryKind } from './greeksDelivery';
 export { createRng } from './seededRandom';
 export { formatYmd, expiryInstant } from './time';
+export * from './multiCurrencyPortfolio';

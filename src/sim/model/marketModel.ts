@@ -262,11 +262,14 @@ export function createMarketModel(options: MarketModelOptions): MarketModel {
       const totals = { marketValue: 0, gross: 0, unrealized: 0, daily: 0, realized: 0 };
       for (const row of positions(account)) {
         const valuation = positionValuation(row, t);
-        totals.marketValue += valuation.marketValue;
-        totals.gross += Math.abs(valuation.marketValue);
-        totals.unrealized += valuation.unrealizedPnl;
-        totals.daily += valuation.dailyPnl;
-        totals.realized += valuation.realizedPnl;
+        // IBKR reports account values and P&L in the base currency; a currency without a configured rate counts 1:1.
+        const currency = byConId.get(row.conId)?.currency ?? settings.baseCurrency;
+        const fx = currency === settings.baseCurrency ? 1 : (settings.exchangeRates[currency] ?? 1);
+        totals.marketValue += valuation.marketValue * fx;
+        totals.gross += Math.abs(valuation.marketValue) * fx;
+        totals.unrealized += valuation.unrealizedPnl * fx;
+        totals.daily += valuation.dailyPnl * fx;
+        totals.realized += valuation.realizedPnl * fx;
       }
       return {
         netLiquidation: settings.cash + totals.marketValue,

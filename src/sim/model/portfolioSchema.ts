@@ -73,6 +73,12 @@ export const accountSchema = z.object({
   id: z.string().regex(/^[A-Z]{1,3}\d{3,10}$/, 'account id must look like DU1234567'),
   baseCurrency: z.string().length(3).default('USD'),
   cash: z.number().default(100_000),
+  /**
+   * IBKR's exchange rate of each other currency to the base currency (units of base per unit), as the gateway
+   * reports it in account values and the ledger. A currency the account holds but that is missing here gets no rate
+   * from the simulator, which is how a gateway without a rate is reproduced.
+   */
+  exchangeRates: z.record(z.string().length(3), z.number().positive()).default({}),
 });
 
 export const positionSchema = z.object({

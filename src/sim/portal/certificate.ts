@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { generate } from 'selfsigned';
 
 export interface SelfSignedCertificate {
@@ -36,4 +37,52 @@ export function selfSignedCertificate(fresh = false): SelfSignedCertificate {
   const certificate = { certPem: result.cert, keyPem: result.private };
   if (!fresh) cached = certificate;
   return certificate;
+}
+
+let cachedBundled: SelfSignedCertificate | undefined;
+
+/** The parts of node-forge used here (selfsigned's own dependency: it cannot issue an already expired certificate). */
+interface Forge {
+  pki: {
+    rsa: { generateKeyPair(bits: number): { publicKey: unknown; privateKey: unknown } };
+    createCertificate(): ForgeCertificate;
+    certificateToPem(certificate: ForgeCertificate): string;
+    privateKeyToPem(key: unknown): string;
+  };
+  md: { sha256: { create(): unknown } };
+}
+interface ForgeCertificate {
+  publicKey: unknown;
+  serialNumber: string;
+  validity: { notBefore: Date; notAfter: Date };
+  setSubject(attributes: { name: string; value: string }[]): void;
+  setIssuer(attributes: { name: string; value: string }[]): void;
+  setExtensions(extensions: Record<string, unknown>[]): void;
+  sign(key: unknown, digest: unknown): void;
+}
+
+/**
+ * Like the certificate the Client Portal Gateway ships in its bundle: self-signed, CN "Client Portal Web API", no
+ * subject alternative names, and expired since 2019. Verified as a CA it fails on its dates and on any host name;
+ * only a pinned fingerprint (or no verification) accepts it.
+ */
+export function gatewayBundledCertificate(): SelfSignedCertificate {
+  if (cachedBundled) return cachedBundled;
+  const forge = createRequire(require.resolve('selfsigned'))('node-forge') as Forge;
+  const keys = forge.pki.rsa.generateKeyPair(2048);
+  const certificate = forge.pki.createCertificate();
+  certificate.publicKey = keys.publicKey;
+  certificate.serialNumber = '01';
+  certificate.validity.notBefore = new Date(Date.UTC(2018, 5, 1));
+  certificate.validity.notAfter = new Date(Date.UTC(2019, 5, 1));
+  const subject = [{ name: 'commonName', value: 'Client Portal Web API' }];
+  certificate.setSubject(subject);
+  certificate.setIssuer(subject);
+  certificate.setExtensions([{ name: 'basicConstraints', cA: true }]);
+  certificate.sign(keys.privateKey, forge.md.sha256.create());
+  cachedBundled = {
+    certPem: forge.pki.certificateToPem(certificate),
+    keyPem: forge.pki.privateKeyToPem(keys.privateKey),
+  };
+  return cachedBundled;
 }

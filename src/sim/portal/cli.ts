@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { integer } from '../cliOptions';
+import { X509Certificate } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,10 @@ async function main(): Promise<void> {
     .option('--http', 'plain HTTP instead of HTTPS')
     .option('--portfolio <file>', 'portfolio JSON file (default: the built-in portfolio)')
     .option('--ca-out <file>', 'where to write the certificate PEM (for IB_PORTAL_CA_FILE)')
+    .option(
+      '--gateway-certificate',
+      "serve a certificate like the real gateway's own (expired, CN Client Portal Web API, no host names): pin it",
+    )
     .option('--logged-out', 'start without a session (every call 401 until POST /__control/login)')
     .option('--idle-timeout-ms <n>', 'session expiry without /tickle', integer('--idle-timeout-ms', 1, 2 ** 31 - 1))
     .option('--outage-window <HH:MM>', 'nightly /iserver outage start, in --time-zone')
@@ -27,6 +32,10 @@ async function main(): Promise<void> {
       integer('--penalty-box-ms', 0, 2 ** 31 - 1),
       0,
     )
+    .option(
+      '--field-delays <ms,ms,ms,ms>',
+      'after a pre-flight: prices, delta/IV, the lag of gamma/theta/vega, the per-conid spread (default 500,2000,1000,1500)',
+    )
     .option('--no-control', 'do not serve POST /__control/<action>');
   program.parse(process.argv);
   const opts = program.opts<{
@@ -35,16 +44,23 @@ async function main(): Promise<void> {
     http?: boolean;
     portfolio?: string;
     caOut?: string;
+    gatewayCertificate?: boolean;
     loggedOut?: boolean;
     idleTimeoutMs?: number;
     outageWindow?: string;
     outageMinutes: number;
     timeZone: string;
     penaltyBoxMs: number;
+    fieldDelays?: string;
     control: boolean;
   }>();
   if (opts.outageWindow && !/^\d{1,2}:\d{2}$/.test(opts.outageWindow)) {
     console.error('fake-client-portal: --outage-window must be HH:MM');
+    process.exit(2);
+  }
+  const delays = opts.fieldDelays?.split(',').map(Number);
+  if (delays && (delays.length !== 4 || delays.some((value) => !Number.isInteger(value) || value < 0))) {
+    console.error('fake-client-portal: --field-delays must be four whole numbers of ms >= 0, e.g. 500,2000,1000,1500');
     process.exit(2);
   }
   let portfolio;
@@ -60,6 +76,7 @@ async function main(): Promise<void> {
 
   const fake = await startFakeClientPortal({
     tls: !opts.http,
+    certificate: opts.gatewayCertificate ? 'gatewayBundled' : 'localhost',
     port: opts.port,
     seed: opts.seed,
     portfolio,
@@ -69,6 +86,13 @@ async function main(): Promise<void> {
       ...(opts.idleTimeoutMs ? { idleTimeoutMs: opts.idleTimeoutMs } : {}),
     },
     rateLimit: { penaltyBoxMs: opts.penaltyBoxMs },
+    ...(delays
+      ? {
+          api: {
+            fieldDelays: { pricesMs: delays[0], greeksMs: delays[1], secondOrderLagMs: delays[2], spreadMs: delays[3] },
+          },
+        }
+      : {}),
     outageWindow: opts.outageWindow
       ? { start: opts.outageWindow, durationMinutes: opts.outageMinutes, timeZone: opts.timeZone }
       : undefined,
@@ -77,7 +101,9 @@ async function main(): Promise<void> {
   if (fake.caPem) {
     const caFile = opts.caOut ?? join(tmpdir(), `fake-client-portal-${fake.port}.pem`);
     writeFileSync(caFile, fake.caPem);
-    console.log(`certificate written to ${caFile}: IB_PORTAL_URL=${fake.url} IB_PORTAL_CA_FILE=${caFile}`);
+    const fingerprint = new X509Certificate(fake.caPem).fingerprint256;
+    if (opts.gatewayCertificate) console.log(`IB_PORTAL_URL=${fake.url} IB_PORTAL_CERT_SHA256=${fingerprint}`);
+    else console.log(`certificate written to ${caFile}: IB_PORTAL_URL=${fake.url} IB_PORTAL_CA_FILE=${caFile}`);
   }
   if (opts.control) console.log(`faults: POST ${fake.url}/__control/<action> (see docs/portal.md)`);
 

@@ -31,8 +31,8 @@ export function runControlAction(
         break;
       case 'brokerage': {
         const state = params.get('state') as BrokerageState;
-        if (!['authenticated', 'lost', 'competing'].includes(state))
-          throw new Error('state: authenticated|lost|competing');
+        if (!['authenticated', 'lost', 'competing', 'noBridge'].includes(state))
+          throw new Error('state: authenticated|lost|competing|noBridge');
         control.setBrokerageSession(state);
         break;
       }
@@ -62,8 +62,14 @@ export function runControlAction(
         break;
       case 'availability': {
         const code = params.get('code') as AvailabilityCode;
-        if (!['R', 'D', 'Z', 'Y', 'N'].includes(code)) throw new Error('code: R|D|Z|Y|N');
+        if (!['R', 'D', 'Z', 'Y', 'N', 'O'].includes(code)) throw new Error('code: R|D|Z|Y|N|O');
         control.setAvailability(code);
+        break;
+      }
+      case 'freeze': {
+        const conId = number('conid');
+        if (!Number.isInteger(conId) || conId <= 0) throw new Error('conid must be a positive integer');
+        control.freezeConId(conId, params.get('on') !== 'false');
         break;
       }
       case 'state':

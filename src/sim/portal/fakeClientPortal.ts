@@ -2,7 +2,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { createMarketModel, type MarketModel, type ModelGreeks, type Portfolio } from '../model';
-import { selfSignedCertificate } from './certificate';
+import { gatewayBundledCertificate, selfSignedCertificate } from './certificate';
 import { CONTROL_PREFIX, runControlAction } from './controlRoutes';
 import {
   inOutageWindow,
@@ -14,7 +14,7 @@ import {
   type RateLimitSettings,
 } from './faults';
 import { PortalApi, type PortalApiSettings } from './portalApi';
-import type { AvailabilityCode } from './rowFormat';
+import { DEFAULT_FIELD_DELAYS, type AvailabilityCode } from './rowFormat';
 import { FakeSession, type BrokerageState, type SessionSettings } from './sessionState';
 
 export interface FakeClientPortalOptions {
@@ -38,6 +38,11 @@ export interface FakeClientPortalOptions {
   outageDropsBrokerageSession?: boolean;
   /** Fresh key pair instead of the process-wide cached one. */
   freshCertificate?: boolean;
+  /**
+   * 'localhost' (default): valid for localhost/127.0.0.1. 'gatewayBundled': like the real gateway's own, self-signed,
+   * expired, CN "Client Portal Web API" with no alternative names.
+   */
+  certificate?: 'localhost' | 'gatewayBundled';
   /** Serve POST /__control/<action> (docs/portal.md) for a fake running as its own process. Default false. */
   controlEndpoint?: boolean;
 }
@@ -72,9 +77,11 @@ export interface FakeClientPortalControl {
   corruptResponses(kind: CorruptionKind, fault: CountedFault): void;
   /** The next `count` matching requests get their connection reset instead of an answer. */
   resetConnections(fault: CountedFault): void;
-  /** 6509 availability for every conid: R live, D delayed, Z frozen, Y delayed-frozen, N not subscribed. */
+  /** 6509 for every conid: R live, D delayed, Z frozen, Y delayed-frozen, N not subscribed, O acknowledgement due. */
   setAvailability(code: AvailabilityCode): void;
   setHalted(conId: number, halted: boolean): void;
+  /** A frozen stream: the conid's rows repeat the values and the _updated of the next row from now on, until unfrozen. */
+  freezeConId(conId: number, frozen: boolean): void;
   /** Sends these raw strings for a conid's fields (e.g. {"7308": "N/A"}); null clears. */
   setFieldOverrides(conId: number, overrides: Record<string, string> | null): void;
   requests(pathPrefix?: string): RequestRecord[];
@@ -107,7 +114,12 @@ export async function startFakeClientPortal(options: FakeClientPortalOptions): P
   const model = options.model ?? createMarketModel({ seed: options.seed, portfolio: options.portfolio, clock });
   // The session calls back only after start-up, when portalApi exists.
   const session = new FakeSession(options.session ?? {}, () => portalApi.resetSubscriptions());
-  const portalApi = new PortalApi(model, session, { enforceCallOrder: true, ...options.api }, clock);
+  const portalApi = new PortalApi(
+    model,
+    session,
+    { enforceCallOrder: true, derivativesNeedSecdefSearch: true, fieldDelays: DEFAULT_FIELD_DELAYS, ...options.api },
+    clock,
+  );
   const limits = new ServerRateLimits({ enabled: true, penaltyBoxMs: 0, ...options.rateLimit });
   const outageDropsBrokerage = options.outageDropsBrokerageSession ?? true;
 
@@ -235,7 +247,10 @@ export async function startFakeClientPortal(options: FakeClientPortalOptions): P
   let caPem: string | undefined;
   let server: Server;
   if (options.tls) {
-    const certificate = selfSignedCertificate(options.freshCertificate);
+    const certificate =
+      options.certificate === 'gatewayBundled'
+        ? gatewayBundledCertificate()
+        : selfSignedCertificate(options.freshCertificate);
     caPem = certificate.certPem;
     server = createHttpsServer({ cert: certificate.certPem, key: certificate.keyPem }, listener);
   } else {
@@ -287,6 +302,10 @@ export async function startFakeClientPortal(options: FakeClientPortalOptions): P
     setHalted: (conId, halted) => {
       if (halted) portalApi.halted.add(conId);
       else portalApi.halted.delete(conId);
+    },
+    freezeConId: (conId, frozen) => {
+      if (!frozen) portalApi.frozen.delete(conId);
+      else if (!portalApi.frozen.has(conId)) portalApi.frozen.set(conId, undefined);
     },
     setFieldOverrides: (conId, overrides) => {
       if (overrides) portalApi.fieldOverrides.set(conId, overrides);

@@ -1,9 +1,5 @@
-import {
-  DOCUMENTED_ENDPOINT_LIMITS,
-  DOCUMENTED_GLOBAL_LIMIT,
-  endpointLimitKey,
-} from '../../broker/portal/endpointLimits';
-import { SlidingWindow } from '../../broker/portal/slidingWindow';
+import { documentedLimitOf, GATEWAY_GLOBAL_LIMIT } from './documentedLimits';
+import { RequestWindow } from './requestWindow';
 
 /** A fault applied to the next `count` requests whose path starts with `pathPrefix` (all paths when omitted). */
 export interface CountedFault {
@@ -59,10 +55,10 @@ export interface RateLimitSettings {
   retryAfterSeconds?: number;
 }
 
-/** The documented limits, enforced exactly: a global window and one per listed endpoint. */
+/** IBKR's documented limits (documentedLimits.ts), enforced exactly: a global window and one per listed endpoint. */
 export class ServerRateLimits {
-  private readonly global = new SlidingWindow(DOCUMENTED_GLOBAL_LIMIT.limit, DOCUMENTED_GLOBAL_LIMIT.windowMs);
-  private readonly endpoints = new Map<string, SlidingWindow>();
+  private readonly global = new RequestWindow(GATEWAY_GLOBAL_LIMIT);
+  private readonly endpoints = new Map<string, RequestWindow>();
   private penaltyUntil = 0;
 
   constructor(readonly settings: RateLimitSettings) {}
@@ -71,20 +67,24 @@ export class ServerRateLimits {
   exceeds(path: string, now: number): boolean {
     if (!this.settings.enabled) return false;
     if (now < this.penaltyUntil) return true;
-    const key = endpointLimitKey(path);
-    let endpoint = key ? this.endpoints.get(key) : undefined;
-    if (key && !endpoint) {
-      const documented = DOCUMENTED_ENDPOINT_LIMITS[key];
-      endpoint = new SlidingWindow(documented.limit, documented.windowMs);
-      this.endpoints.set(key, endpoint);
+    const documented = documentedLimitOf(path);
+    let endpoint = documented ? this.endpoints.get(documented.key) : undefined;
+    if (documented && !endpoint) {
+      endpoint = new RequestWindow(documented.limit);
+      this.endpoints.set(documented.key, endpoint);
     }
-    if (this.global.waitMs(now) > 0 || (endpoint && endpoint.waitMs(now) > 0)) {
+    if (!this.global.fits(now) || (endpoint && !endpoint.fits(now))) {
       this.startPenalty(now);
       return true;
     }
-    this.global.take(now);
-    endpoint?.take(now);
+    this.global.admit(now);
+    endpoint?.admit(now);
     return false;
+  }
+
+  /** Ms of penalty box left (0 when not in it). */
+  penaltyRemainingMs(now: number): number {
+    return Math.max(0, this.penaltyUntil - now);
   }
 
   startPenalty(now: number): void {

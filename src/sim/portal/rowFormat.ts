@@ -78,8 +78,45 @@ export function positionRow(model: MarketModel, row: PositionRow, t: number): Re
   };
 }
 
-/** 6509 codes: first letter is the availability, "p" consolidated, "B" book. */
-export type AvailabilityCode = 'R' | 'D' | 'Z' | 'Y' | 'N';
+/**
+ * 6509 codes: first letter is the availability, "p" consolidated, "B" book. O: the user has not signed the market
+ * data API acknowledgement; the fake then still sends values, so a client that reads them as data is caught.
+ */
+export type AvailabilityCode = 'R' | 'D' | 'Z' | 'Y' | 'N' | 'O';
+
+/**
+ * How long after a conid's pre-flight its fields start to arrive (wall-clock ms): prices first, then delta and implied
+ * vol, then gamma, theta and vega one lag later. Each conid adds its own share of spreadMs, so some arrive later than
+ * others, as on the real gateway where Greeks take seconds and several polls.
+ */
+export interface FieldDelays {
+  pricesMs: number;
+  greeksMs: number;
+  secondOrderLagMs: number;
+  spreadMs: number;
+}
+
+export const DEFAULT_FIELD_DELAYS: FieldDelays = {
+  pricesMs: 500,
+  greeksMs: 2000,
+  secondOrderLagMs: 1000,
+  spreadMs: 1500,
+};
+export const NO_FIELD_DELAYS: FieldDelays = { pricesMs: 0, greeksMs: 0, secondOrderLagMs: 0, spreadMs: 0 };
+
+const PRICE_FIELDS = ['31', '7635', '84', '86'];
+const FIRST_GREEK_FIELDS = ['7308', '7633'];
+const SECOND_ORDER_FIELDS = ['7309', '7310', '7311'];
+
+/** Drops the values that have not arrived yet, ageMs after the pre-flight. */
+function withheldFields(conId: number, ageMs: number, delays: FieldDelays): string[] {
+  const stagger = ((conId % 4) / 3) * delays.spreadMs;
+  const withheld: string[] = [];
+  if (ageMs < delays.pricesMs + stagger) withheld.push(...PRICE_FIELDS);
+  if (ageMs < delays.greeksMs + stagger) withheld.push(...FIRST_GREEK_FIELDS);
+  if (ageMs < delays.greeksMs + stagger + delays.secondOrderLagMs) withheld.push(...SECOND_ORDER_FIELDS);
+  return withheld;
+}
 
 export interface SnapshotRowInput {
   model: MarketModel;
@@ -87,6 +124,9 @@ export interface SnapshotRowInput {
   fields: readonly string[];
   t: number;
   subscribedAt: number;
+  /** Wall-clock ms since the pre-flight, and when each field group arrives. */
+  ageMs: number;
+  delays: FieldDelays;
   availability: AvailabilityCode;
   halted: boolean;
   /** Raw strings to send instead of the model's value, e.g. garbage for parser tests. */
@@ -113,7 +153,7 @@ export function snapshotRow(input: SnapshotRowInput): SnapshotRowOutput {
   if (!contract) return { row };
   let sentGreeks: ModelGreeks | undefined;
   const entitlement = contract.entitlement;
-  row['6509'] = entitlement === 'notSubscribed' ? 'N' : `${input.availability}pB`;
+  row['6509'] = entitlement === 'notSubscribed' ? 'N' : input.availability === 'O' ? 'O' : `${input.availability}pB`;
   const values: Record<string, string> = {};
   if (entitlement !== 'notSubscribed' && input.availability !== 'N') {
     const mark = model.markPrice(conId, t);
@@ -141,6 +181,7 @@ export function snapshotRow(input: SnapshotRowInput): SnapshotRowOutput {
       }
     }
   }
+  for (const field of withheldFields(conId, input.ageMs, input.delays)) delete values[field];
   Object.assign(values, input.overrides ?? {});
   for (const field of input.fields) {
     if (values[field] !== undefined) row[field] = values[field];

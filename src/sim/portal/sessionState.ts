@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
 
-export type BrokerageState = 'authenticated' | 'lost' | 'competing';
+/**
+ * authenticated: brokerage session up. lost: read-only session only (auth status says so). competing: another platform
+ * holds it. noBridge: auth status still reads healthy but the brokerage bridge is gone, so /iserver answers 400
+ * "no bridge" until ssodh/init opens it again (what OAuth and gateway users report before a brokerage init).
+ */
+export type BrokerageState = 'authenticated' | 'lost' | 'competing' | 'noBridge';
 
 export interface SessionSettings {
   /** Start logged in (read-only + brokerage session). Default true. */
@@ -46,6 +51,8 @@ export class FakeSession {
   /** Cleared on every new brokerage session: /iserver/accounts must be called again before market data. */
   iserverAccountsQueried = false;
   portfolioAccountsQueried = false;
+  /** Symbols looked up with /iserver/secdef/search in this brokerage session (derivative market data needs one). */
+  readonly searchedSymbols = new Set<string>();
   cookie = randomBytes(16).toString('hex');
   private loggedInAt = Date.now();
   private lastActivityAt = Date.now();
@@ -93,6 +100,7 @@ export class FakeSession {
     this.reauthTimer = undefined;
     if (state !== 'authenticated' || this.brokerage !== 'authenticated') {
       this.iserverAccountsQueried = false;
+      this.searchedSymbols.clear();
       this.onBrokerageReset();
     }
     this.brokerage = state;
@@ -115,7 +123,7 @@ export class FakeSession {
 
   authStatus(outage: boolean): AuthStatusBody {
     // During IBKR's restart the gateway stays logged in but loses its upstream connection.
-    const authenticated = this.loggedIn && this.brokerage === 'authenticated';
+    const authenticated = this.loggedIn && (this.brokerage === 'authenticated' || this.brokerage === 'noBridge');
     return {
       authenticated,
       competing: this.loggedIn && this.brokerage === 'competing',

@@ -8,7 +8,9 @@ import { startTwsSimulator } from './server';
 async function main(): Promise<void> {
   const program = new Command()
     .name('sim')
-    .description('Fake IB Gateway speaking the TWS API (server version 193) on 127.0.0.1')
+    .description(
+      'Fake IB Gateway speaking the TWS API (server versions 157 to 193, negotiated per client) on 127.0.0.1',
+    )
     .option('--port <n>', 'TCP port for API clients (0 = any free port)', integer('--port', 0, 65535), 4002)
     .option('--seed <n>', 'seed of the price walk and random faults', integer('--seed', 0, 2 ** 31 - 1), 1)
     .option('--portfolio <file>', 'portfolio JSON file (default: the built-in portfolio)')
@@ -63,7 +65,7 @@ async function main(): Promise<void> {
     },
   });
   console.log(
-    `${stamp()} TWS simulator listening on ${sim.host}:${sim.port} (server version ${sim.settings.serverVersion}, seed ${opts.seed})`,
+    `${stamp()} TWS simulator listening on ${sim.host}:${sim.port} (server versions 157..${sim.settings.serverVersion}, seed ${opts.seed})`,
   );
   const control = opts.controlPort === undefined ? undefined : await startControlServer(sim, opts.controlPort);
   if (control) console.log(`${stamp()} control endpoint on http://127.0.0.1:${control.port}`);

@@ -44,6 +44,12 @@ export function accountIds(ctx: SimContext): string[] {
   return ctx.model.accounts().map((account) => account.id);
 }
 
+/** The accounts the login manages: a subset when the test says so (an IB_ACCOUNT the login does not manage). */
+export function managedAccountIds(ctx: SimContext): string[] {
+  const managed = ctx.settings.managedAccounts;
+  return managed === null ? accountIds(ctx) : [...managed];
+}
+
 export function readySessions(ctx: SimContext): ClientSession[] {
   return [...ctx.sessions].filter((session) => session.phase === 'ready');
 }

@@ -73,8 +73,15 @@ export const controlSchemas = {
     computationTickTypes: z.array(z.number().int().min(10).max(13)).optional(),
   }),
   setPacing: z.object({ limit: z.number().int().nonnegative(), disconnect: z.boolean().default(false) }),
+  setPositionsBehaviour: z.object({
+    positionEndDelayMs: z.number().int().nonnegative().optional(),
+    managedAccounts: z.array(z.string().min(1)).nullable().optional(),
+    emptyMultiplierConIds: z.array(z.number().int()).optional(),
+    contractDetailsRefusedConIds: z.array(z.number().int()).optional(),
+  }),
   setHandshake: z.object({
     serverVersion: z.number().int().positive().optional(),
+    answerVersion: z.number().int().positive().nullable().optional(),
     greetingCodes: z.array(z.number().int()).optional(),
   }),
 } as const;
@@ -282,9 +289,18 @@ export function createControl(ctx: SimContext, streamer: MarketDataStreamer, lis
       ctx.settings.pacingDisconnect = disconnect;
     },
 
+    /** A slow positionEnd, the managed accounts, empty multipliers and refused contract details (new requests). */
+    setPositionsBehaviour(args: ControlArgs<'setPositionsBehaviour'>): void {
+      const parsed = parseArgs('setPositionsBehaviour', args);
+      for (const [key, value] of Object.entries(parsed)) {
+        if (value !== undefined) (ctx.settings as unknown as Record<string, unknown>)[key] = value;
+      }
+    },
+
     setHandshake(args: ControlArgs<'setHandshake'>): void {
-      const { serverVersion, greetingCodes } = parseArgs('setHandshake', args);
+      const { serverVersion, answerVersion, greetingCodes } = parseArgs('setHandshake', args);
       if (serverVersion !== undefined) ctx.settings.serverVersion = serverVersion;
+      if (answerVersion !== undefined) ctx.settings.answerVersion = answerVersion;
       if (greetingCodes !== undefined) ctx.settings.greetingCodes = greetingCodes;
     },
 

@@ -5,7 +5,7 @@ import { tickRound } from './tickRound';
 
 /**
  * Drives the periodic feeds: a tick round every tickIntervalMs for every streaming subscription, and PnL updates
- * every pnlIntervalMs. One round for one connection goes out as a single socket write.
+ * every pnlIntervalMs. One round for one connection goes out as two socket writes: quotes, then model computations.
  */
 export class MarketDataStreamer {
   private tickTimer: NodeJS.Timeout | undefined;
@@ -38,12 +38,18 @@ export class MarketDataStreamer {
     const t = this.ctx.model.now();
     this.rounds += 1;
     for (const session of readySessions(this.ctx)) {
-      const frames: Frame[] = [];
+      const quotes: Frame[] = [];
+      const model: Frame[] = [];
       for (const sub of session.marketData.values()) {
-        if (sub.streaming) frames.push(...tickRound(this.ctx, session, sub, t));
+        if (!sub.streaming) continue;
+        const round = tickRound(this.ctx, session, sub, t);
+        quotes.push(...round.quotes);
+        model.push(...round.model);
       }
-      this.framesSent += frames.length;
-      session.sendAll(frames);
+      this.framesSent += quotes.length + model.length;
+      session.sendAll(quotes);
+      // Model computations go out in a second write: clients must not rely on them sharing a write with the quotes.
+      if (model.length > 0) setImmediate(() => session.sendAll(model));
     }
   }
 

@@ -52,6 +52,7 @@ export interface TwsSimulator {
     phase: string;
     marketData: number[];
     marketDataType: number;
+    serverVersion: number;
   }>;
   /** Number of streaming market-data lines in use across all clients. */
   linesInUse(): number;
@@ -70,7 +71,7 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
-/** Starts a fake IB Gateway speaking the TWS API (server version 193) on a real TCP socket. */
+/** Starts a fake IB Gateway speaking the TWS API (server versions 157 to 193, negotiated per client) on a real TCP socket. */
 export async function startTwsSimulator(options: TwsSimulatorOptions = {}): Promise<TwsSimulator> {
   const host = options.host ?? '127.0.0.1';
   const seed = options.seed ?? 1;
@@ -109,7 +110,7 @@ export async function startTwsSimulator(options: TwsSimulatorOptions = {}): Prom
         if (settings.pacingDisconnect) session.close('fin');
         continue;
       }
-      dispatch(ctx, session, parseRequest(event.fields));
+      dispatch(ctx, session, parseRequest(event.fields, session.serverVersion));
     }
   }
 
@@ -176,6 +177,7 @@ export async function startTwsSimulator(options: TwsSimulatorOptions = {}): Prom
         phase: session.phase,
         marketData: [...session.marketData.keys()],
         marketDataType: session.requestedMarketDataType,
+        serverVersion: session.serverVersion,
       })),
     linesInUse: () => streamingLineCount(ctx),
     async close() {

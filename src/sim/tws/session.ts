@@ -2,6 +2,8 @@ import { Socket } from 'node:net';
 import { Contract, ModelGreeks } from '../model';
 import { encodeFrame, InboundEvent, InboundParser } from './protocol/framing';
 import { Frame } from './protocol/replies';
+import { NEWEST_SUPPORTED_VERSION } from './protocol/serverVersions';
+import { layoutForVersion } from './protocol/versionedLayout';
 import { SimulatorSettings } from './settings';
 
 export interface MarketDataSubscription {
@@ -16,6 +18,8 @@ export interface MarketDataSubscription {
   streaming: boolean;
   /** False when the underlying is not entitled (10090): prices only. */
   greeksAllowed: boolean;
+  /** Generic tick ids asked for in reqMktData (100, 101, 106 are filled). */
+  genericTicks: Set<number>;
 }
 
 export type SessionPhase = 'hello' | 'startApi' | 'ready' | 'closed';
@@ -30,6 +34,8 @@ export interface SessionDeps {
 export class ClientSession {
   phase: SessionPhase = 'hello';
   clientId: number | undefined;
+  /** Negotiated in the handshake; every message in both directions is laid out for it. */
+  serverVersion: number = NEWEST_SUPPORTED_VERSION;
   requestedMarketDataType = 1;
   readonly marketData = new Map<number, MarketDataSubscription>();
   positionsSubscribed = false;
@@ -61,12 +67,12 @@ export class ClientSession {
   }
 
   send(frame: Frame): void {
-    this.sendBuffer(encodeFrame(frame));
+    this.sendBuffer(encodeFrame(layoutForVersion(frame, this.serverVersion)));
   }
 
   sendAll(frames: readonly Frame[]): void {
     if (frames.length === 0) return;
-    this.sendBuffer(Buffer.concat(frames.map((frame) => encodeFrame(frame))));
+    this.sendBuffer(Buffer.concat(frames.map((frame) => encodeFrame(layoutForVersion(frame, this.serverVersion)))));
   }
 
   /** Sends bytes as they are (also used for malformed frames), through the delay/stall faults. */

@@ -2,8 +2,13 @@ import { DEFAULT_GREETING_CODES } from './protocol/statusCodes';
 
 /** Everything a test or the control API can change while the simulator runs. Durations are real milliseconds. */
 export interface SimulatorSettings {
-  /** Version answered in the handshake (193; e.g. 201 or 99 to test the client's rejection). */
+  /**
+   * The simulator's own maximum version, as a gateway has one: the handshake answers min(this, the client's maximum,
+   * 193). A client whose whole range is older than 157 is refused.
+   */
   serverVersion: number;
+  /** Fault: answer this version whatever the client offers (e.g. 201 to test the client's 506); null negotiates. */
+  answerVersion: number | null;
   /** id -1 status codes sent after nextValidId. */
   greetingCodes: number[];
   /** 'immediate', a delay in ms, or 'withheld' (never sent: the client stays paused). */
@@ -30,11 +35,20 @@ export interface SimulatorSettings {
   pnlIntervalMs: number;
   /** Live computation tick types sent each round for options (delayed ones are these + 70). */
   computationTickTypes: number[];
+  /** positionEnd follows the position dump after this long (a slow gateway); 0 sends it at once. */
+  positionEndDelayMs: number;
+  /** Accounts the login manages (managedAccounts, and whose positions reqPositions sends); null: every account. */
+  managedAccounts: string[] | null;
+  /** Contracts whose position events carry an empty multiplier, as TWS sometimes sends for options and futures. */
+  emptyMultiplierConIds: number[];
+  /** Contracts whose reqContractDetails is answered with 200 (no security definition). */
+  contractDetailsRefusedConIds: number[];
 }
 
 export function defaultSettings(): SimulatorSettings {
   return {
     serverVersion: 193,
+    answerVersion: null,
     greetingCodes: [...DEFAULT_GREETING_CODES],
     nextValidId: 'immediate',
     replyDelayMs: 0,
@@ -50,5 +64,9 @@ export function defaultSettings(): SimulatorSettings {
     tickIntervalMs: 250,
     pnlIntervalMs: 1000,
     computationTickTypes: [10, 11, 12, 13],
+    positionEndDelayMs: 0,
+    managedAccounts: null,
+    emptyMultiplierConIds: [],
+    contractDetailsRefusedConIds: [],
   };
 }

@@ -78,6 +78,8 @@ export function describeBrokerContract(name: string, setup: () => Promise<Broker
       );
       expect(snapshot).toMatchObject({ account: context.expectedAccount, mode: context.broker.mode });
       expect(snapshot.connection).toBe('ready');
+      // The list of this session is complete (SOCKET: positionEnd seen; PORTAL: every page read).
+      expect(snapshot.positionsComplete).toBe(true);
       expect(Math.abs(snapshot.takenAt - Date.now())).toBeLessThan(60_000);
       const conIds = snapshot.positions.map((p) => p.conId);
       expect(new Set(conIds).size).toBe(conIds.length);
@@ -86,8 +88,10 @@ export function describeBrokerContract(name: string, setup: () => Promise<Broker
         expect(position.quantity).not.toBe(0);
         expect(Number.isFinite(position.quantity)).toBe(true);
         expect(position.underlying.length).toBeGreaterThan(0);
+        // Every contract of the simulator has its multiplier: none may be unknown (0), and only stocks count ×1.
+        expect(position.multiplier).toBeGreaterThan(0);
+        if (position.secType === 'FUT' || isOption(position.secType)) expect(position.multiplier).toBeGreaterThan(1);
         if (isOption(position.secType)) {
-          expect(position.multiplier).toBeGreaterThan(0);
           expect(position.right === 'C' || position.right === 'P').toBe(true);
         }
       }

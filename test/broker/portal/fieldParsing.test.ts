@@ -93,10 +93,12 @@ describe('Client Portal value parsing', () => {
       position: { multiplier: 1, underlyingConId: 265598, secType: 'STK' },
     });
     expect(parsePositionRow({ ...base, position: 0 }, 'DU1')).toEqual({ kind: 'zero_quantity', conId: 700001 });
+    // A null option multiplier is unknown (0), for the contract info lookup to fill in; never guessed as 1.
     expect(parsePositionRow({ ...base, strike: 200, multiplier: null }, 'DU1')).toMatchObject({
-      kind: 'invalid',
-      reason: expect.stringContaining('multiplier null unusable for OPT'),
+      kind: 'position',
+      position: { conId: 700001, multiplier: 0 },
     });
+    expect(parsePositionRow({ ...base, strike: 200, multiplier: 'abc' }, 'DU1')).toMatchObject({ kind: 'invalid' });
     expect(parsePositionRow({ ...base, strike: 'abc', multiplier: 100 }, 'DU1')).toMatchObject({ kind: 'invalid' });
   });
 });

@@ -8,6 +8,7 @@ import {
   type FakeClientPortal,
   type FakeClientPortalOptions,
 } from '../../../src/sim/portal/fakeClientPortal';
+import type { FieldDelays } from '../../../src/sim/portal/rowFormat';
 
 export interface LogLine {
   level: string;
@@ -45,6 +46,9 @@ export const FAST_BROKER: PortalBrokerOptions = {
   requestTimeoutMs: 3000,
 };
 
+/** Fields trickle in as on the real gateway, only faster: prices first, Greeks a few polls later, some later still. */
+export const FAST_FIELD_DELAYS: FieldDelays = { pricesMs: 100, greeksMs: 300, secondOrderLagMs: 200, spreadMs: 300 };
+
 export interface PairOptions {
   fake?: Partial<FakeClientPortalOptions>;
   broker?: PortalBrokerOptions;
@@ -55,7 +59,12 @@ export interface PairOptions {
 
 /** A fake Client Portal over real HTTPS and a PORTAL adapter pointed at it, with its CA written to a temp file. */
 export async function startPortalPair(options: PairOptions = {}): Promise<PortalPair> {
-  const fake = await startFakeClientPortal({ tls: true, seed: 11, ...options.fake });
+  const fake = await startFakeClientPortal({
+    tls: true,
+    seed: 11,
+    api: { fieldDelays: FAST_FIELD_DELAYS },
+    ...options.fake,
+  });
   const dir = mkdtempSync(join(tmpdir(), 'portal-ca-'));
   const caFile = join(dir, 'gateway.pem');
   if (fake.caPem) writeFileSync(caFile, fake.caPem);

@@ -1,5 +1,5 @@
 import { MAIN_ACCOUNT } from '../../../src/sim/model';
-import { manualClock, startPortalPair, waitFor, type PortalPair } from './portalHarness';
+import { FAST_BROKER, manualClock, startPortalPair, waitFor, type PortalPair } from './portalHarness';
 
 const SNAPSHOT = '/iserver/marketdata/snapshot';
 
@@ -20,7 +20,7 @@ describe('PORTAL under gateway faults (real HTTPS)', () => {
   });
 
   it('backs off after a 429 and sends nothing during the pause', async () => {
-    pair = await startPortalPair();
+    pair = await startPortalPair({ broker: { ...FAST_BROKER, rateLimit: { penaltyBoxMs: 1000 } } });
     await pair.broker.waitUntilReady(20_000);
     pair.fake.control.forceRateLimit({ count: 1, pathPrefix: SNAPSHOT });
     const event = await waitFor(() => pair!.eventsOf('rate_limited')[0], 'rate_limited event');
@@ -32,6 +32,29 @@ describe('PORTAL under gateway faults (real HTTPS)', () => {
     // The pause is measured by the adapter before it sends; the server can only see it as longer.
     expect(next.at - log[limited].at).toBeGreaterThanOrEqual(900);
     expect(pair.broker.state()).toBe('ready');
+  });
+
+  it('stays out of the IBKR penalty box for its whole duration: degraded with the reason, alerted, then ready', async () => {
+    const penaltyBoxMs = 3000;
+    pair = await startPortalPair({
+      fake: { rateLimit: { penaltyBoxMs } },
+      broker: { ...FAST_BROKER, rateLimit: { penaltyBoxMs } },
+    });
+    await pair.broker.waitUntilReady(20_000);
+    pair.fake.control.forceRateLimit({ count: 1, pathPrefix: SNAPSHOT });
+    const event = await waitFor(() => pair!.eventsOf('rate_limited')[0], 'rate_limited event');
+    expect(event.details).toMatchObject({ endpoint: SNAPSHOT, pauseMs: penaltyBoxMs });
+    expect(event.message).toContain('penalty box');
+    expect(pair.logger.lines.some((line) => line.level === 'warn' && line.object.event === 'rate_limited')).toBe(true);
+    expect(pair.broker.state()).toBe('degraded');
+    await expect(pair.broker.waitUntilReady(100)).rejects.toThrow(/penalty box/);
+    await waitFor(() => pair!.eventsOf('ready').length >= 2, 'ready again after the box', 20_000);
+    const log = pair.fake.control.requests();
+    const limited = log.findIndex((entry) => entry.status === 429);
+    // Nothing reached the gateway while the box lasted, so it never grew: one 429 in all.
+    expect(log[limited + 1].at - log[limited].at).toBeGreaterThanOrEqual(penaltyBoxMs - 100);
+    expect(pair.fake.control.rateLimitedCount()).toBe(1);
+    expect(pair.eventsOf('ready').at(-1)?.details).toMatchObject({ recoveredFrom: 'rate_limited' });
   });
 
   it('honours Retry-After', async () => {

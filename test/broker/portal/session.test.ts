@@ -54,6 +54,21 @@ describe('PORTAL session keeping over HTTPS', () => {
     expect(pair.fake.control.requests('/iserver/auth/ssodh/init').length).toBeGreaterThanOrEqual(1);
   });
 
+  it('initialises the brokerage session again when /iserver answers 400 "no bridge" under a healthy auth status', async () => {
+    pair = await startPortalPair();
+    await pair.broker.waitUntilReady(20_000);
+    const inits = pair.fake.control.requests('/iserver/auth/ssodh/init').length;
+    pair.fake.control.setBrokerageSession('noBridge');
+    const lost = await waitFor(() => pair!.eventsOf('auth_lost')[0], 'auth_lost');
+    expect(lost.details).toMatchObject({ kind: 'brokerage_lost', status: 400 });
+    expect(lost.message).toContain('no bridge');
+    await waitFor(() => pair!.eventsOf('reauthenticated')[0], 'reauthenticated');
+    expect(pair.fake.control.requests('/iserver/auth/ssodh/init').length).toBeGreaterThan(inits);
+    expect(pair.fake.control.sessionState().brokerage).toBe('authenticated');
+    await pair.broker.waitUntilReady(20_000);
+    expect(pair.eventsOf('outage')).toEqual([]);
+  });
+
   it('does not kick a competing session by default and recovers when it goes away', async () => {
     pair = await startPortalPair();
     await pair.broker.waitUntilReady(20_000);

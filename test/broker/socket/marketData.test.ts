@@ -1,4 +1,5 @@
 import { aggregateGreeks } from '../../../src/greeks';
+import { defaultPortfolioFile, parsePortfolio } from '../../../src/sim/model';
 import {
   eventsOf,
   eventually,
@@ -95,6 +96,63 @@ describe('SOCKET adapter market data', () => {
     const result = aggregateGreeks(h.broker.snapshot(MAIN_ACCOUNT), { now: Date.now(), maxAgeMs: 15_000 });
     expect(result.excluded.filter((e) => e.reason === 'missing').length).toBeGreaterThan(0);
     expect(result.coverage).toBeLessThan(1);
+  });
+
+  it('never asks for futures-option data on an empty exchange: without one it reports the position instead', async () => {
+    const now = Date.now();
+    const file = defaultPortfolioFile(now);
+    // Contract details of this FOP carry no exchange at all, so the adapter cannot learn where it is listed.
+    for (const contract of file.contracts) if (contract.secType === 'FOP') contract.exchange = '';
+    h = await startSimAndBroker({ sim: { portfolio: parsePortfolio(file, now) } });
+    const fop = h.sim.model.contracts().find((c) => c.secType === 'FOP')!;
+    const reported = await eventually(() => eventsOf(h!.events, 'error').find((e) => e.details?.conId === fop.conId), {
+      what: 'an error naming the FOP',
+    });
+    expect(reported.message).toMatch(new RegExp(`${fop.localSymbol} \\(conId ${fop.conId}\\): no listing exchange`));
+    expect(h.broker.marketDataStats().failed).toContain(fop.conId);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // The gateway never saw a request for it: no refusal (321) came back.
+    expect(eventsOf(h.events, 'error').filter((e) => e.code === 321)).toEqual([]);
+    expect(h.broker.snapshot(MAIN_ACCOUNT).greeks[fop.conId]).toBeUndefined();
+  });
+
+  it('stands in with quote-implied Greeks until the model tick, and a quote implying no volatility does not stale them', async () => {
+    const now = Date.now();
+    const file = defaultPortfolioFile(now);
+    // A deep in-the-money AAPL call: its bid (1 % under the price) is below intrinsic value, so no volatility
+    // reproduces it and TWS sends the bid computation as "not computed"; the ask still implies one.
+    file.contracts.push({
+      conId: 709999,
+      symbol: 'AAPL',
+      localSymbol: 'AAPL  DEEP C100',
+      secType: 'OPT',
+      right: 'C',
+      strike: 100,
+      expiry: '+37d',
+      multiplier: 100,
+      underConId: 265598,
+    });
+    file.positions.push({ account: MAIN_ACCOUNT, conId: 709999, quantity: 1, avgCost: 9_000 });
+    // Quote computations only, ask first, then bid: TWS sends them as the quotes change, in no fixed order, and the
+    // model tick can be late; here it never comes, so the stand-in path is all there is.
+    h = await startSimAndBroker({
+      sim: { portfolio: parsePortfolio(file, now), settings: { computationTickTypes: [11, 10] } },
+    });
+    const standIn = await eventually(
+      () => {
+        const greeks = h!.broker.snapshot(MAIN_ACCOUNT).greeks[709999];
+        return greeks && !greeks.stale && greeks.computedAt > 0 ? greeks : undefined;
+      },
+      { what: 'current stand-in Greeks for the deep call' },
+    );
+    // Deep in the money: delta near 1, from the ask's implied volatility (no tick 13 is ever sent here).
+    expect(standIn.delta).toBeGreaterThan(0.95);
+    expect(h.sim.lastSentGreeks(709999)).toBeUndefined();
+    const start = standIn.computedAt;
+    await eventually(() => h!.broker.snapshot(MAIN_ACCOUNT).greeks[709999].computedAt > start + 500, {
+      what: 'later stand-in values',
+    });
+    expect(h.broker.snapshot(MAIN_ACCOUNT).greeks[709999].stale).toBe(false);
   });
 
   it("reports the gateway's own line limit (101) as a budget problem", async () => {

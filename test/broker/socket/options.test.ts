@@ -1,5 +1,11 @@
 import { resolveSocketBrokerOptions, SOCKET_BROKER_DEFAULTS } from '../../../src/broker/socket';
-import { parsePositionEvent } from '../../../src/broker/socket/contractMapping';
+import type { ContractDetails } from '@stoqey/ib';
+import {
+  marketDataContract,
+  parseContractDetails,
+  parsePositionEvent,
+} from '../../../src/broker/socket/contractMapping';
+import type { Position } from '../../../src/broker/types';
 
 describe('socket broker options', () => {
   it('applies the documented defaults', () => {
@@ -62,5 +68,43 @@ describe('position event mapping', () => {
     const parsed = parsePositionEvent(account, contract as never, quantity, undefined);
     expect(parsed.ok).toBe(false);
     if (!parsed.ok) expect(parsed.reason).toMatch(reason);
+  });
+});
+
+describe('market-data contract', () => {
+  const fop: Position = {
+    account: 'DU1',
+    conId: 800001,
+    localSymbol: 'ESZ6 C6000',
+    underlying: 'ES',
+    secType: 'FOP',
+    multiplier: 50,
+    quantity: 2,
+    currency: 'USD',
+  };
+
+  it('asks for futures options on their listing exchange, never on an empty one', () => {
+    const resolved = { exchange: 'CME', multiplier: 50, underlyingConId: 495512563 };
+    expect(marketDataContract(fop, resolved)).toEqual({ ok: true, value: { conId: 800001, exchange: 'CME' } });
+    const unresolved = marketDataContract(fop, undefined);
+    expect(unresolved.ok).toBe(false);
+    expect(!unresolved.ok && unresolved.reason).toMatch(/ESZ6 C6000 \(conId 800001\): no listing exchange/);
+    expect(marketDataContract(fop, { ...resolved, exchange: '' }).ok).toBe(false);
+    expect(marketDataContract({ ...fop, secType: 'OPT' }, undefined)).toEqual({
+      ok: true,
+      value: { conId: 800001, exchange: 'SMART' },
+    });
+  });
+
+  it('takes the listing exchange from valid exchanges when the contract leaves it empty', () => {
+    const details = {
+      contract: { conId: 800001, exchange: '', multiplier: 50 },
+      validExchanges: 'SMART,CME',
+      underConId: 495512563,
+    } as unknown as ContractDetails;
+    expect(parseContractDetails(details)).toEqual({
+      ok: true,
+      value: { exchange: 'CME', multiplier: 50, underlyingConId: 495512563 },
+    });
   });
 });

@@ -71,4 +71,23 @@ describe('PositionBook', () => {
     book.apply(position('A', 3, 30));
     expect(book.forAccount('A')).not.toBe(first);
   });
+
+  it('is complete only between positionEnd and the next resync or session loss', () => {
+    const book = new PositionBook();
+    expect(book.isComplete()).toBe(false);
+    book.beginResync();
+    book.apply(position('A', 1, 1));
+    expect(book.isComplete()).toBe(false);
+    book.end();
+    expect(book.isComplete()).toBe(true);
+    // 1101: positions asked for again; the old picture is served but is not this session's list.
+    book.beginResync();
+    expect(book.isComplete()).toBe(false);
+    expect(conIds(book.forAccount('A'))).toEqual([1]);
+    book.end();
+    expect(book.isComplete()).toBe(true);
+    // The socket died: whatever it held may have changed before the next session's dump ends.
+    book.abortResync();
+    expect(book.isComplete()).toBe(false);
+  });
 });

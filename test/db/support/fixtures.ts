@@ -39,6 +39,7 @@ export function makeSnapshot(n: number, overrides: { account?: string; workflowI
           underlying: 'AAPL',
           quantity: -1,
           reason: 'stale',
+          excludedFrom: 'all',
           ageMs: 12000,
         },
       ],

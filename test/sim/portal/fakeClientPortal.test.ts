@@ -1,9 +1,11 @@
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { MAIN_ACCOUNT } from '../../../src/sim/model';
 import { startFakeClientPortal, type FakeClientPortal } from '../../../src/sim/portal/fakeClientPortal';
+import { NO_FIELD_DELAYS } from '../../../src/sim/portal/rowFormat';
 
 interface Answer {
   status: number;
@@ -44,7 +46,13 @@ describe('fake Client Portal on the wire', () => {
   let fake: FakeClientPortal;
   beforeEach(async () => {
     // Rate limits are tested on their own; here calls come in bursts.
-    fake = await startFakeClientPortal({ tls: true, seed: 5, rateLimit: { enabled: false } });
+    // Fields arrive at once here; their delays are tested on their own.
+    fake = await startFakeClientPortal({
+      tls: true,
+      seed: 5,
+      rateLimit: { enabled: false },
+      api: { fieldDelays: NO_FIELD_DELAYS },
+    });
   });
   afterEach(() => fake.close());
 
@@ -54,7 +62,18 @@ describe('fake Client Portal on the wire', () => {
       .positions(MAIN_ACCOUNT)
       .find((row) => fake.control.model.contract(row.conId)?.secType === 'OPT')!;
     const path = `/iserver/marketdata/snapshot?conids=${option.conId}&fields=31,7308,7309,7310,7311,7633,6509`;
-    expect((await call(fake, 'GET', path)).json()).toEqual([{ conid: option.conId, conidEx: String(option.conId) }]);
+    const conidOnly = [{ conid: option.conId, conidEx: String(option.conId) }];
+    // A derivative needs its underlying looked up first (IBKR's documented prerequisite): until then, no stream.
+    expect((await call(fake, 'GET', path)).json()).toEqual(conidOnly);
+    expect((await call(fake, 'GET', path)).json()).toEqual(conidOnly);
+    const symbol = fake.control.model.contract(option.conId)!.symbol;
+    const [found] = (await call(fake, 'GET', `/iserver/secdef/search?symbol=${symbol}`)).json() as {
+      symbol: string;
+      sections: { secType: string }[];
+    }[];
+    expect(found.symbol).toBe(symbol);
+    expect(found.sections.map((section) => section.secType)).toContain('OPT');
+    expect((await call(fake, 'GET', path)).json()).toEqual(conidOnly);
     const [row] = (await call(fake, 'GET', path)).json() as Record<string, unknown>[];
     for (const field of ['31', '7308', '7309', '7310', '7311', '7633']) expect(typeof row[field]).toBe('string');
     expect(row['6509']).toBe('RpB');
@@ -62,6 +81,10 @@ describe('fake Client Portal on the wire', () => {
     expect(Number(row['7310'])).toBe(sent.theta);
     expect(Number(row['7311'])).toBe(sent.vega);
     expect(sent.theta).toBeLessThan(0);
+    expect((await call(fake, 'GET', '/iserver/marketdata/unsubscribe')).status).toBe(404);
+    const unsubscribed = await call(fake, 'POST', '/iserver/marketdata/unsubscribe', { conid: option.conId });
+    expect([unsubscribed.status, unsubscribed.json()]).toEqual([200, { success: true }]);
+    expect(fake.control.subscribedConIds()).not.toContain(option.conId);
   });
 
   it('refuses snapshots before /iserver/accounts and positions before /portfolio/accounts', async () => {
@@ -102,7 +125,8 @@ describe('fake Client Portal on the wire', () => {
       authenticated: false,
       connected: true,
     });
-    expect((await call(fake, 'GET', '/iserver/accounts')).status).toBe(401);
+    const noBridge = await call(fake, 'GET', '/iserver/accounts');
+    expect([noBridge.status, noBridge.json()]).toEqual([400, { error: 'Bad Request: no bridge', statusCode: 400 }]);
     expect((await call(fake, 'POST', '/iserver/reauthenticate')).json()).toEqual({ message: 'triggered' });
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect((await call(fake, 'POST', '/iserver/auth/status')).json()).toMatchObject({ authenticated: true });
@@ -112,6 +136,11 @@ describe('fake Client Portal on the wire', () => {
     expect(fake.control.sessionState().brokerage).toBe('competing');
     await call(fake, 'POST', '/iserver/auth/ssodh/init', { publish: true, compete: true });
     expect(fake.control.sessionState().brokerage).toBe('authenticated');
+    fake.control.setBrokerageSession('noBridge');
+    expect((await call(fake, 'POST', '/iserver/auth/status')).json()).toMatchObject({ authenticated: true });
+    expect((await call(fake, 'GET', '/iserver/accounts')).status).toBe(400);
+    await call(fake, 'POST', '/iserver/auth/ssodh/init', { publish: true, compete: false });
+    expect((await call(fake, 'GET', '/iserver/accounts')).status).toBe(200);
     fake.control.logout();
     expect((await call(fake, 'POST', '/iserver/auth/status')).status).toBe(401);
     expect((await call(fake, 'GET', '/portfolio/accounts')).status).toBe(401);
@@ -172,6 +201,54 @@ describe('fake Client Portal rate limits', () => {
       await new Promise((resolve) => setTimeout(resolve, 1100));
       const tickles = await Promise.all([call(fake, 'POST', '/tickle'), call(fake, 'POST', '/tickle')]);
       expect(tickles.map((answer) => answer.status).sort()).toEqual([200, 429]);
+    } finally {
+      await fake.close();
+    }
+  });
+});
+
+describe('fake Client Portal: its own table of IBKR limits', () => {
+  it('enforces documented limits the adapter has no entry for', async () => {
+    const fake = await startFakeClientPortal({ tls: false, seed: 5 });
+    try {
+      // IBKR documents 1 request per 15 minutes for the scanner parameters and 1 per second for /fyi.
+      expect((await call(fake, 'GET', '/iserver/scanner/params')).status).not.toBe(429);
+      expect((await call(fake, 'GET', '/iserver/scanner/params')).status).toBe(429);
+      const fyi = await Promise.all([call(fake, 'GET', '/fyi/unreadnumber'), call(fake, 'GET', '/fyi/settings')]);
+      expect(fyi.map((answer) => answer.status).filter((status) => status === 429)).toHaveLength(1);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('does not take its limits from the adapter it is meant to check', () => {
+    const directory = join(__dirname, '../../../src/sim/portal');
+    for (const file of readdirSync(directory).filter((name) => name.endsWith('.ts'))) {
+      expect([file, readFileSync(join(directory, file), 'utf8').includes('broker/portal')]).toEqual([file, false]);
+    }
+  });
+});
+
+describe('fake Client Portal control over HTTP', () => {
+  it('freezes a conid on POST /__control/freeze and refuses a malformed conid with a one-line reason', async () => {
+    const fake = await startFakeClientPortal({ tls: false, seed: 5, controlEndpoint: true });
+    try {
+      const control = (query: string) =>
+        new Promise<{ status: number; text: string }>((resolve, reject) => {
+          const req = httpRequest(new URL(`/__control/freeze?${query}`, fake.url), { method: 'POST' }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (chunk: Buffer) => chunks.push(chunk));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+          });
+          req.on('error', reject);
+          req.end();
+        });
+      expect((await control('conid=265598')).status).toBe(200);
+      expect((await control('conid=265598&on=false')).status).toBe(200);
+      expect(await control('conid=1.5')).toEqual({
+        status: 400,
+        text: JSON.stringify({ error: 'conid must be a positive integer' }),
+      });
     } finally {
       await fake.close();
     }

@@ -1,9 +1,12 @@
 import { Contract as IbContract, EventName, MarketDataType } from '@stoqey/ib';
+import { expiryInstant, OptionContract, valueOption } from '../../../src/sim/model';
 import { waitUntil } from './recordingClient';
 import { SimFixture } from './simFixture';
 
 const OPTION = 700001;
 const AAPL = 265598;
+const ES_FUTURE = 495512563;
+const ES_OPTION = 800001;
 
 function computations(events: unknown[][], reqId: number, tickType: number): unknown[][] {
   return events.filter((args) => args[0] === reqId && args[1] === tickType);
@@ -13,7 +16,7 @@ describe('TWS simulator: market data', () => {
   const fixture = new SimFixture();
   afterEach(() => fixture.stop());
 
-  it('streams tick types 10-13 whose Greeks equal the model at the injected clock, and follows the clock', async () => {
+  it('streams model Greeks on tick 13 and quote-implied Greeks on 10-12 at the injected clock, and follows the clock', async () => {
     const sim = await fixture.start({ settings: { tickIntervalMs: 60_000 } });
     const client = await fixture.connected();
     client.api.reqMktData(1, { conId: OPTION } as IbContract, '', false, false);
@@ -23,19 +26,41 @@ describe('TWS simulator: market data', () => {
     expect(client.all(EventName.marketDataType)).toContainEqual([1, 1]);
     const expected = sim.model.optionGreeks(OPTION, fixture.clock.now);
     const all = client.all(EventName.tickOptionComputation);
-    for (const tickType of [10, 11, 12, 13]) {
+    const [model] = computations(all, 1, 13);
+    const [, , , iv, delta, , pvDividend, gamma, vega, theta, undPrice] = model as number[];
+    expect({ iv, delta, gamma, vega, theta, undPrice, pvDividend }).toEqual({
+      iv: expected.impliedVol,
+      delta: expected.delta,
+      gamma: expected.gamma,
+      vega: expected.vega,
+      theta: expected.theta,
+      undPrice: expected.underlyingPrice,
+      pvDividend: 0,
+    });
+    // Bid, ask and last computations carry the volatility implied by that price: repricing at it gives the price.
+    const contract = sim.model.contract(OPTION) as OptionContract;
+    const years = (expiryInstant(contract.expiry) - sim.model.bucketStart(fixture.clock.now)) / (365 * 86_400_000);
+    const quoteIvs: number[] = [];
+    for (const tickType of [10, 11, 12]) {
       const [args] = computations(all, 1, tickType);
-      const [, , , iv, delta, , pvDividend, gamma, vega, theta, undPrice] = args as number[];
-      expect({ iv, delta, gamma, vega, theta, undPrice, pvDividend }).toEqual({
-        iv: expected.impliedVol,
-        delta: expected.delta,
-        gamma: expected.gamma,
-        vega: expected.vega,
-        theta: expected.theta,
-        undPrice: expected.underlyingPrice,
-        pvDividend: 0,
+      const [, , , quoteIv, quoteDelta, price, , , , , quoteUnd] = args as number[];
+      const repriced = valueOption({
+        right: contract.right,
+        underlyingPrice: expected.underlyingPrice,
+        strike: contract.strike,
+        years,
+        volatility: quoteIv,
+        rate: sim.model.rate,
+        onFuture: false,
       });
+      expect(repriced.price).toBeCloseTo(price, 6);
+      expect(quoteDelta).toBeCloseTo(repriced.delta, 9);
+      expect(quoteUnd).toBe(expected.underlyingPrice);
+      quoteIvs.push(quoteIv);
     }
+    // Bid below the model price implies a lower volatility, ask a higher one.
+    expect(quoteIvs[0]).toBeLessThan(expected.impliedVol);
+    expect(quoteIvs[1]).toBeGreaterThan(expected.impliedVol);
     expect(computations(all, 1, 13)[0][5]).toBe(expected.optionPrice);
     expect(sim.lastSentGreeks(OPTION)).toMatchObject({ kind: 'computed', tickType: 13, greeks: expected, reqId: 1 });
     // Underlying: bid/ask/last around the walk price; the client derives sizes from tickPrice.
@@ -76,7 +101,7 @@ describe('TWS simulator: market data', () => {
         .filter((args) => args[0] === 2)
         .map((args) => args[1]),
     );
-    expect(priceTypes).toEqual(new Set([66, 67, 68]));
+    expect(priceTypes).toEqual(new Set([66, 67, 68, 75]));
     expect(sim.lastSentGreeks(OPTION)?.tickType).toBe(83);
   });
 
@@ -111,6 +136,65 @@ describe('TWS simulator: market data', () => {
     client.api.reqMktData(7, { conId: 42 } as IbContract, '', false, false);
     await client.waitFor('error', (args) => args[1] === 200 && args[2] === 7);
     expect(sim.linesInUse()).toBe(0);
+  });
+
+  it('sends the previous close first, the day volume, generic ticks 100/101/106, and model ticks after every quote', async () => {
+    const sim = await fixture.start({ settings: { tickIntervalMs: 60_000 } });
+    const client = await fixture.connected();
+    client.api.reqMktData(1, { conId: AAPL } as IbContract, '100,101,106', false, false);
+    client.api.reqMktData(2, { conId: OPTION } as IbContract, '101', false, false);
+    await client.waitFor(EventName.tickOptionComputation, (args) => args[0] === 2 && args[1] === 13);
+    const firstPrice = client.all(EventName.tickPrice).find((args) => args[0] === 1)!;
+    const close = sim.model.underlyingPrice(AAPL, Date.UTC(2026, 2, 2));
+    expect(firstPrice.slice(0, 3)).toEqual([1, 9, Math.round(close * 100) / 100]);
+    expect(client.all(EventName.tickPrice).filter((args) => args[1] === 9)).toHaveLength(2); // once per line
+    // Day volume: 100 + conId mod 97 + seconds since 00:00 UTC.
+    const seconds = Math.floor((fixture.clock.now - Date.UTC(2026, 2, 2)) / 1000);
+    expect(client.all(EventName.tickSize)).toContainEqual([1, 8, 100 + (AAPL % 97) + seconds]);
+    const sizes = client
+      .all(EventName.tickSize)
+      .filter((args) => args[0] === 1)
+      .map((args) => args[1]);
+    expect(sizes).toEqual(expect.arrayContaining([27, 28, 29, 30]));
+    expect(client.all(EventName.tickGeneric)).toContainEqual([1, 24, 0.27]);
+    // The option is a call: its open interest comes as tick 27 only.
+    const optionSizes = client
+      .all(EventName.tickSize)
+      .filter((args) => args[0] === 2)
+      .map((args) => args[1]);
+    expect(optionSizes).toContain(27);
+    expect(optionSizes).not.toContain(28);
+
+    // In a round, every line's quotes (and quote computations) go first, the model computations after them.
+    const mark = client.mark();
+    client.api.reqMktData(3, { conId: 700002 } as IbContract, '', false, false);
+    await client.waitFor(EventName.tickOptionComputation, (args) => args[0] === 3 && args[1] === 13, 15_000, mark);
+    const round = client.mark();
+    sim.control.publishNow();
+    await client.waitFor(EventName.tickOptionComputation, (args) => args[0] === 3 && args[1] === 13, 15_000, round);
+    const order = client.events
+      .slice(round)
+      .filter((event) => event.name === EventName.tickOptionComputation)
+      .map((event) => `${event.args[0]}:${event.args[1]}`);
+    expect(order).toEqual(['2:10', '2:11', '2:12', '3:10', '3:11', '3:12', '2:13', '3:13']);
+  });
+
+  it('refuses futures and futures-option market data without their listing exchange, as IBKR does', async () => {
+    await fixture.start({ settings: { tickIntervalMs: 60_000 } });
+    const client = await fixture.connected();
+    // The conId alone identifies the contract, but IBKR still validates the exchange of FUT/FOP requests.
+    client.api.reqMktData(1, { conId: ES_OPTION, exchange: '' } as IbContract, '', false, false);
+    client.api.reqMktData(2, { conId: ES_FUTURE, exchange: '' } as IbContract, '', false, false);
+    client.api.reqMktData(3, { conId: ES_OPTION, exchange: 'SMART' } as IbContract, '', false, false);
+    client.api.reqMktData(4, { conId: ES_OPTION, exchange: 'CME' } as IbContract, '', false, false);
+    await client.waitFor(EventName.tickOptionComputation, (args) => args[0] === 4 && args[1] === 13);
+    const refusals = client.errorCodes().filter(([, reqId]) => reqId !== 4);
+    expect(refusals).toEqual([
+      [321, 1],
+      [321, 2],
+      [200, 3],
+    ]);
+    expect(client.all(EventName.tickPrice).some((args) => [1, 2, 3].includes(args[0] as number))).toBe(false);
   });
 
   it('enforces the line limit (101) and duplicate ticker ids (322)', async () => {

@@ -89,8 +89,14 @@ describe('TWS simulator: handshake and session', () => {
     expect(second.count(EventName.nextValidId)).toBe(0);
   });
 
-  it('answers a configured server version: 201 makes the client reject it with 506', async () => {
+  it('a newer gateway (maximum 201) negotiates 193 with this client', async () => {
     await fixture.start({ settings: { serverVersion: 201 } });
+    const client = await fixture.connected();
+    expect(client.all(EventName.server)[0][0]).toBe(193);
+  });
+
+  it('answers a forced server version: 201 makes the client reject it with 506', async () => {
+    await fixture.start({ settings: { answerVersion: 201 } });
     const client = fixture.client();
     client.api.connect();
     await client.waitFor('error', (args) => args[1] === 506);

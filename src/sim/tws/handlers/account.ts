@@ -1,10 +1,13 @@
-import { PositionRow } from '../../model';
-import { accountIds, SimContext } from '../context';
+import { Account, PositionRow } from '../../model';
+import { AccountFigures, accountFigures } from '../accountFigures';
+import { accountIds, managedAccountIds, SimContext } from '../context';
 import { Frame, replies } from '../protocol/replies';
 import { ClientSession } from '../session';
 
 export function positionFrame(ctx: SimContext, row: PositionRow): Frame {
-  return replies.position(row.account, ctx.model.contract(row.conId)!, row.quantity, row.avgCost);
+  const contract = ctx.model.contract(row.conId)!;
+  const sent = ctx.settings.emptyMultiplierConIds.includes(row.conId) ? { ...contract, multiplier: 0 } : contract;
+  return replies.position(row.account, sent, row.quantity, row.avgCost);
 }
 
 export function portfolioFrame(ctx: SimContext, row: PositionRow): Frame {
@@ -27,49 +30,110 @@ function hhmm(epochMs: number): string {
   return new Date(epochMs).toISOString().slice(11, 16);
 }
 
-function accountValueFrames(ctx: SimContext, account: string): Frame[] {
+/** Tags reported in the account's base currency (also per currency, and as BASE, for the cash-like ones). */
+const MONEY_TAGS: Array<[string, keyof AccountFigures]> = [
+  ['NetLiquidation', 'netLiquidation'],
+  ['TotalCashValue', 'cash'],
+  ['GrossPositionValue', 'grossPositionValue'],
+  ['EquityWithLoanValue', 'equityWithLoanValue'],
+  ['InitMarginReq', 'initMarginReq'],
+  ['MaintMarginReq', 'maintMarginReq'],
+  ['FullInitMarginReq', 'initMarginReq'],
+  ['FullMaintMarginReq', 'maintMarginReq'],
+  ['AvailableFunds', 'availableFunds'],
+  ['FullAvailableFunds', 'availableFunds'],
+  ['ExcessLiquidity', 'excessLiquidity'],
+  ['FullExcessLiquidity', 'excessLiquidity'],
+  ['BuyingPower', 'buyingPower'],
+];
+
+/** Per-currency tags: IBKR sends them for each currency held and again summed as BASE. */
+const CURRENCY_TAGS: Array<[string, keyof AccountFigures]> = [
+  ['CashBalance', 'cash'],
+  ['TotalCashBalance', 'cash'],
+  ['StockMarketValue', 'stockMarketValue'],
+  ['OptionMarketValue', 'optionMarketValue'],
+  ['FutureOptionValue', 'futureOptionValue'],
+  ['FuturesPNL', 'futuresPnl'],
+  ['NetLiquidationByCurrency', 'netLiquidation'],
+  ['UnrealizedPnL', 'unrealizedPnl'],
+  ['RealizedPnL', 'realizedPnl'],
+];
+
+export interface AccountValueRow {
+  key: string;
+  value: string;
+  currency: string;
+}
+
+/**
+ * The key/value/currency rows a real account reports in account updates (and account updates multi): margin and
+ * liquidity figures consistent with the positions (accountFigures.ts), per-currency balances and exchange rates.
+ */
+export function accountValues(ctx: SimContext, account: string): AccountValueRow[] {
   const settings = ctx.model.accounts().find((candidate) => candidate.id === account)!;
-  const valuation = ctx.model.accountValuation(account);
+  const figures = accountFigures(ctx.model, account);
   const currency = settings.baseCurrency;
   const money = (value: number) => value.toFixed(2);
   return [
-    replies.updateAccountValue('AccountCode', account, '', account),
-    replies.updateAccountValue('AccountType', 'INDIVIDUAL', '', account),
-    replies.updateAccountValue('Currency', currency, currency, account),
-    replies.updateAccountValue('NetLiquidation', money(valuation.netLiquidation), currency, account),
-    replies.updateAccountValue('TotalCashValue', money(valuation.cash), currency, account),
-    replies.updateAccountValue('GrossPositionValue', money(valuation.grossPositionValue), currency, account),
-    replies.updateAccountValue('UnrealizedPnL', money(valuation.unrealizedPnl), currency, account),
-    replies.updateAccountValue('RealizedPnL', money(valuation.realizedPnl), currency, account),
+    { key: 'AccountCode', value: account, currency: '' },
+    { key: 'AccountType', value: 'INDIVIDUAL', currency: '' },
+    { key: 'Currency', value: currency, currency },
+    { key: 'Currency', value: 'BASE', currency: 'BASE' },
+    { key: 'Cushion', value: figures.cushion.toFixed(6), currency: '' },
+    ...MONEY_TAGS.map(([key, field]) => ({ key, value: money(figures[field]), currency })),
+    // The simulated account's balances are all in its base currency, so its rows and the BASE sum are the same.
+    ...[currency, 'BASE'].flatMap((rowCurrency) =>
+      CURRENCY_TAGS.map(([key, field]) => ({ key, value: money(figures[field]), currency: rowCurrency })),
+    ),
+    ...exchangeRateRows(settings),
   ];
 }
 
-/** Summary tags the simulator can answer, and how. */
-function summaryValue(ctx: SimContext, account: string, tag: string): { value: string; currency: string } | undefined {
-  const settings = ctx.model.accounts().find((candidate) => candidate.id === account)!;
-  const valuation = ctx.model.accountValuation(account);
-  const money = (value: number) => ({ value: value.toFixed(2), currency: settings.baseCurrency });
-  switch (tag) {
-    case 'AccountType':
-      return { value: 'INDIVIDUAL', currency: '' };
-    case 'NetLiquidation':
-      return money(valuation.netLiquidation);
-    case 'TotalCashValue':
-      return money(valuation.cash);
-    case 'GrossPositionValue':
-      return money(valuation.grossPositionValue);
-    case 'BuyingPower':
-      return money(Math.max(0, valuation.netLiquidation) * 4);
-    case 'AvailableFunds':
-      return money(valuation.cash);
-    default:
-      return undefined;
-  }
+/** "The exchange rate of the currency to your base currency": 1 for BASE and the base, the configured rate for others. */
+function exchangeRateRows(settings: Account): AccountValueRow[] {
+  const rates: Array<[string, number]> = [
+    ['BASE', 1],
+    [settings.baseCurrency, 1],
+    ...Object.entries(settings.exchangeRates).filter(([currency]) => currency !== settings.baseCurrency),
+  ];
+  return rates.map(([currency, rate]) => ({
+    key: 'ExchangeRate',
+    value: rate === 1 ? '1.00' : String(rate),
+    currency,
+  }));
+}
+
+function accountValueFrames(ctx: SimContext, account: string): Frame[] {
+  return accountValues(ctx, account).map((row) =>
+    replies.updateAccountValue(row.key, row.value, row.currency, account),
+  );
+}
+
+/**
+ * Summary tags the simulator can answer: the account-updates values in the base currency (the $LEDGER tags
+ * answer per currency, as IBKR does).
+ */
+function summaryValues(ctx: SimContext, account: string, tag: string): AccountValueRow[] {
+  const rows = accountValues(ctx, account);
+  const base = ctx.model.accounts().find((candidate) => candidate.id === account)!.baseCurrency;
+  if (tag === '$LEDGER' || tag === '$LEDGER:ALL')
+    return rows.filter((row) => row.currency === base && CURRENCY_TAGS.some(([key]) => key === row.key));
+  if (tag === 'Currency') return [{ key: 'Currency', value: base, currency: base }];
+  return rows.filter((row) => row.key === tag && row.currency !== 'BASE').slice(0, 1);
 }
 
 export function onReqPositions(ctx: SimContext, session: ClientSession): void {
   session.positionsSubscribed = true;
-  session.sendAll([...ctx.model.positions().map((row) => positionFrame(ctx, row)), replies.positionEnd()]);
+  const managed = new Set(managedAccountIds(ctx));
+  const rows = ctx.model.positions().filter((row) => managed.has(row.account));
+  session.sendAll(rows.map((row) => positionFrame(ctx, row)));
+  const delayMs = ctx.settings.positionEndDelayMs;
+  if (delayMs <= 0) session.send(replies.positionEnd());
+  else
+    setTimeout(() => {
+      if (session.phase === 'ready') session.send(replies.positionEnd());
+    }, delayMs).unref();
 }
 
 export function onCancelPositions(_ctx: SimContext, session: ClientSession): void {
@@ -107,7 +171,9 @@ export function onReqAccountUpdates(
 export function pushPositionChange(ctx: SimContext, row: PositionRow): void {
   for (const session of ctx.sessions) {
     if (session.phase !== 'ready') continue;
-    if (session.positionsSubscribed) session.send(positionFrame(ctx, row));
+    if (session.positionsSubscribed && managedAccountIds(ctx).includes(row.account)) {
+      session.send(positionFrame(ctx, row));
+    }
     if (session.accountUpdates === row.account) {
       session.sendAll([portfolioFrame(ctx, row), replies.updateAccountTime(hhmm(ctx.model.now()))]);
     }
@@ -123,8 +189,9 @@ export function onReqAccountSummary(ctx: SimContext, session: ClientSession, req
   const frames: Frame[] = [];
   for (const account of accountIds(ctx)) {
     for (const tag of tags) {
-      const entry = summaryValue(ctx, account, tag);
-      if (entry) frames.push(replies.accountSummary(reqId, account, tag, entry.value, entry.currency));
+      for (const row of summaryValues(ctx, account, tag)) {
+        frames.push(replies.accountSummary(reqId, account, row.key, row.value, row.currency));
+      }
     }
   }
   frames.push(replies.accountSummaryEnd(reqId));
@@ -180,4 +247,53 @@ export function onReqPnLSingle(
   }
   session.pnlSingle.set(reqId, { account, conId });
   session.send(pnlSingleFrame(ctx, reqId, account, conId));
+}
+
+/** reqPositionsMulti / reqAccountUpdatesMulti name one account, or all of them with "" or "All". */
+function accountsFor(ctx: SimContext, requested: string): string[] | undefined {
+  if (requested === '' || requested.toLowerCase() === 'all') return accountIds(ctx);
+  return accountIds(ctx).includes(requested) ? [requested] : undefined;
+}
+
+export function onReqPositionsMulti(
+  ctx: SimContext,
+  session: ClientSession,
+  reqId: number,
+  account: string,
+  modelCode: string,
+): void {
+  const accounts = accountsFor(ctx, account);
+  if (!accounts) {
+    session.send(replies.error(reqId, 321, `Error validating request: unknown account ${account}`));
+    return;
+  }
+  const rows = ctx.model.positions().filter((row) => accounts.includes(row.account));
+  session.sendAll([
+    ...rows.map((row) =>
+      replies.positionMulti(reqId, row.account, modelCode, ctx.model.contract(row.conId)!, row.quantity, row.avgCost),
+    ),
+    replies.positionMultiEnd(reqId),
+  ]);
+}
+
+export function onReqAccountUpdatesMulti(
+  ctx: SimContext,
+  session: ClientSession,
+  reqId: number,
+  account: string,
+  modelCode: string,
+): void {
+  const accounts = accountsFor(ctx, account);
+  if (!accounts) {
+    session.send(replies.error(reqId, 321, `Error validating request: unknown account ${account}`));
+    return;
+  }
+  const frames: Frame[] = [];
+  for (const id of accounts) {
+    for (const row of accountValues(ctx, id)) {
+      frames.push(replies.accountUpdateMulti(reqId, id, modelCode, row.key, row.value, row.currency));
+    }
+  }
+  frames.push(replies.accountUpdateMultiEnd(reqId));
+  session.sendAll(frames);
 }

@@ -7,10 +7,14 @@ import {
   onCancelPositions,
   onReqAccountSummary,
   onReqAccountUpdates,
+  onReqAccountUpdatesMulti,
   onReqPnL,
   onReqPnLSingle,
   onReqPositions,
+  onReqPositionsMulti,
 } from './account';
+import { onReqHistoricalData } from './historicalData';
+import { onReqCompletedOrders, onReqExecutions, onReqOpenOrders } from './orders';
 import { onStartApi } from './handshake';
 import { onCancelMktData, onReqMarketDataType, onReqMktData } from './marketData';
 import { onReqContractDetails, onReqCurrentTime, onReqIds, onReqManagedAccts } from './misc';
@@ -58,6 +62,26 @@ export function dispatch(ctx: SimContext, session: ClientSession, request: Reque
       return onReqManagedAccts(ctx, session);
     case 'reqContractDetails':
       return onReqContractDetails(ctx, session, request.reqId, request.contract);
+    case 'reqOpenOrders':
+    case 'reqAllOpenOrders':
+      return onReqOpenOrders(ctx, session);
+    case 'reqAutoOpenOrders':
+      // Only client id 0 may bind TWS orders; with no orders there is nothing to send either way.
+      return;
+    case 'reqExecutions':
+      return onReqExecutions(ctx, session, request.reqId);
+    case 'reqCompletedOrders':
+      return onReqCompletedOrders(ctx, session);
+    case 'reqPositionsMulti':
+      return onReqPositionsMulti(ctx, session, request.reqId, request.account, request.modelCode);
+    case 'cancelPositionsMulti':
+    case 'cancelAccountUpdatesMulti':
+    case 'cancelHistoricalData':
+      return;
+    case 'reqAccountUpdatesMulti':
+      return onReqAccountUpdatesMulti(ctx, session, request.reqId, request.account, request.modelCode);
+    case 'reqHistoricalData':
+      return onReqHistoricalData(ctx, session, request.reqId, request.query);
     case 'unsupported':
       ctx.log('info', `${session.label}: unsupported message id ${request.id} ignored`);
       session.send(replies.error(-1, 321, `Error validating request: message id ${request.id} is not simulated`));

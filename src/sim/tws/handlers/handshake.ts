@@ -1,5 +1,6 @@
-import { accountIds, count, readySessions, SimContext } from '../context';
+import { managedAccountIds, count, readySessions, SimContext } from '../context';
 import { replies } from '../protocol/replies';
+import { negotiateServerVersion } from '../protocol/serverVersions';
 import { ClientSession } from '../session';
 
 function connectionTime(epochMs: number): string {
@@ -7,16 +8,30 @@ function connectionTime(epochMs: number): string {
   return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)} ${iso.slice(11, 19)} UTC`;
 }
 
-/** The client's `API\0 v100..193` preamble: answer with the version frame (unless the silent-accept fault is on). */
+/**
+ * The client's `API\0 vMIN..MAX` preamble: negotiate the version as a gateway does and answer with the version frame
+ * (unless the silent-accept fault is on). Every later message in both directions is laid out for that version.
+ */
 export function onHello(ctx: SimContext, session: ClientSession, minVersion: number, maxVersion: number): void {
   count(ctx, 'handshakes');
   ctx.log('info', `${session.label}: client offers v${minVersion}..${maxVersion}`);
+  const forced = ctx.settings.answerVersion;
+  const negotiated =
+    forced === null ? negotiateServerVersion(ctx.settings.serverVersion, minVersion, maxVersion) : undefined;
+  if (negotiated && !negotiated.ok) {
+    // A gateway drops a client it cannot serve without a version frame; the client sees the socket close.
+    ctx.log('info', `${session.label}: refusing the client: ${negotiated.reason}`);
+    count(ctx, 'refusedVersion');
+    session.close('fin');
+    return;
+  }
+  session.serverVersion = negotiated ? negotiated.version : forced!;
   session.phase = 'startApi';
   if (ctx.settings.silentAccept) {
     ctx.log('info', `${session.label}: silent accept, withholding the version frame`);
     return;
   }
-  session.send(replies.serverVersion(ctx.settings.serverVersion, connectionTime(ctx.model.now())));
+  session.send(replies.serverVersion(session.serverVersion, connectionTime(ctx.model.now())));
 }
 
 function refuseClientId(ctx: SimContext, session: ClientSession, clientId: number, why: string): void {
@@ -42,7 +57,7 @@ export function onStartApi(ctx: SimContext, session: ClientSession, clientId: nu
     return refuseClientId(ctx, session, clientId, 'already connected');
   }
   session.phase = 'ready';
-  session.send(replies.managedAccounts(accountIds(ctx)));
+  session.send(replies.managedAccounts(managedAccountIds(ctx)));
   const sendRest = () => {
     if (session.phase !== 'ready') return;
     session.send(replies.nextValidId(ctx.nextOrderId));

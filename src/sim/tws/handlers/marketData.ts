@@ -22,6 +22,22 @@ export function resolveContract(ctx: SimContext, query: ContractQuery): Contract
   return matches.length === 1 ? matches[0] : undefined;
 }
 
+/**
+ * Futures and futures options trade on one exchange and have no SMART routing: IBKR validates the exchange of a
+ * market-data request for them even when the conId alone identifies the contract. Missing → 321, wrong → 200.
+ */
+export function listingExchangeProblem(
+  contract: Contract,
+  exchange: string,
+): { code: number; message: string } | undefined {
+  if (contract.secType !== 'FUT' && contract.secType !== 'FOP') return undefined;
+  if (exchange.trim() === '') {
+    return { code: 321, message: "Error validating request.-'bW' : cause - Missing exchange" };
+  }
+  if (exchange.toUpperCase() !== contract.exchange.toUpperCase()) return { code: 200, message: statusText(200) };
+  return undefined;
+}
+
 type Negotiated = { servedType: number; streaming: boolean; warning?: number } | { error: number };
 
 /**
@@ -73,6 +89,11 @@ export function onReqMktData(
     session.send(replies.error(reqId, 200));
     return;
   }
+  const exchangeProblem = listingExchangeProblem(contract, request.contract.exchange);
+  if (exchangeProblem) {
+    session.send(replies.error(reqId, exchangeProblem.code, exchangeProblem.message));
+    return;
+  }
   if (request.snapshot && request.genericTicks.trim() !== '') {
     session.send(replies.error(reqId, 321));
     return;
@@ -103,6 +124,12 @@ export function onReqMktData(
     servedType: negotiated.servedType,
     streaming: negotiated.streaming && !request.snapshot,
     greeksAllowed: contract.entitlement !== 'noUnderlyingPermission',
+    genericTicks: new Set(
+      request.genericTicks
+        .split(',')
+        .map((id) => Number(id.trim()))
+        .filter((id) => Number.isInteger(id) && id > 0),
+    ),
   };
   if (negotiated.warning) session.send(replies.error(reqId, negotiated.warning));
   if (!subscription.greeksAllowed) session.send(replies.error(reqId, 10090));
@@ -117,8 +144,15 @@ export function onReqMktData(
   );
   // The outage (1100) holds back data, but the subscription is still registered as TWS does.
   if (!request.snapshot) session.marketData.set(reqId, subscription);
-  if (!ctx.outage) session.sendAll(tickRound(ctx, session, subscription, ctx.model.now()));
-  if (request.snapshot) session.send(replies.tickSnapshotEnd(reqId));
+  if (ctx.outage) {
+    if (request.snapshot) session.send(replies.tickSnapshotEnd(reqId));
+    return;
+  }
+  const round = tickRound(ctx, session, subscription, ctx.model.now(), true);
+  session.sendAll(round.quotes);
+  // The model computation follows in its own write, as TWS sends it after the quotes.
+  const rest = request.snapshot ? [...round.model, replies.tickSnapshotEnd(reqId)] : round.model;
+  setImmediate(() => session.sendAll(rest));
 }
 
 export function onCancelMktData(ctx: SimContext, session: ClientSession, reqId: number): void {

@@ -1,4 +1,4 @@
-import { accountIds, SimContext } from '../context';
+import { managedAccountIds, SimContext } from '../context';
 import { ContractQuery } from '../protocol/requests';
 import { replies } from '../protocol/replies';
 import { ClientSession } from '../session';
@@ -13,7 +13,7 @@ export function onReqIds(ctx: SimContext, session: ClientSession): void {
 }
 
 export function onReqManagedAccts(ctx: SimContext, session: ClientSession): void {
-  session.send(replies.managedAccounts(accountIds(ctx)));
+  session.send(replies.managedAccounts(managedAccountIds(ctx)));
 }
 
 export function onReqContractDetails(
@@ -23,9 +23,9 @@ export function onReqContractDetails(
   query: ContractQuery,
 ): void {
   const contract = resolveContract(ctx, query);
-  if (!contract) {
+  if (!contract || ctx.settings.contractDetailsRefusedConIds.includes(contract.conId)) {
     session.send(replies.error(reqId, 200));
     return;
   }
-  session.sendAll([replies.contractDetails(reqId, contract), replies.contractDetailsEnd(reqId)]);
+  session.sendAll([replies.contractDetails(reqId, contract, session.serverVersion), replies.contractDetailsEnd(reqId)]);
 }

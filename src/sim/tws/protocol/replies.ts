@@ -1,10 +1,12 @@
 import { Contract, isOption } from '../../model';
 import { DOUBLE_MAX, Field } from './framing';
 import { ReplyId } from './messageIds';
+import { NEWEST_SUPPORTED_VERSION, ServerVersion } from './serverVersions';
 import { statusText } from './statusCodes';
 
 /**
- * Builders for every message the simulator sends, field orders as `@stoqey/ib` decodes them at server version 193.
+ * Builders for every message the simulator sends, field orders as IBKR's EDecoder reads them at server version 193;
+ * contract details take the negotiated version, and versionedLayout.ts adapts the error message.
  * Doubles are written with JavaScript's shortest round-trip form, so the client parses back the exact value.
  */
 
@@ -27,9 +29,9 @@ function rightOf(contract: Contract): string {
   return isOption(contract) ? contract.right : '';
 }
 
-/** IBKR sends an empty multiplier for stocks. */
+/** IBKR sends an empty multiplier for stocks (and, at times, for an option or future whose multiplier it lacks). */
 function multiplierOf(contract: Contract): Field {
-  return contract.secType === 'STK' ? '' : contract.multiplier;
+  return contract.secType === 'STK' || !(contract.multiplier > 0) ? '' : contract.multiplier;
 }
 
 export const replies = {
@@ -148,6 +150,13 @@ export const replies = {
     attrMask,
   ],
   tickSize: (reqId: number, tickType: number, size: number): Frame => [ReplyId.tickSize, 6, reqId, tickType, size],
+  tickGeneric: (reqId: number, tickType: number, value: number): Frame => [
+    ReplyId.tickGeneric,
+    6,
+    reqId,
+    tickType,
+    value,
+  ],
   tickString: (reqId: number, tickType: number, value: string): Frame => [
     ReplyId.tickString,
     6,
@@ -165,15 +174,19 @@ export const replies = {
   ],
   tickSnapshotEnd: (reqId: number): Frame => [ReplyId.tickSnapshotEnd, 1, reqId],
 
-  contractDetails: (reqId: number, contract: Contract): Frame => {
+  /** Contract details laid out for the negotiated version (the message changed at 163, 164, 182 and 186). */
+  contractDetails: (reqId: number, contract: Contract, serverVersion = NEWEST_SUPPORTED_VERSION): Frame => {
     const option = isOption(contract) ? contract : undefined;
+    const v = serverVersion;
+    const sizeRules = v >= ServerVersion.sizeRules;
     return [
       ReplyId.contractDetails,
+      ...(sizeRules ? [] : [8]), // message version, dropped at 164
       reqId,
       contract.symbol,
       contract.secType,
       expiryOf(contract),
-      expiryOf(contract), // lastTradeDate
+      ...(v >= ServerVersion.lastTradeDate ? [expiryOf(contract)] : []), // lastTradeDate
       strikeOf(contract),
       rightOf(contract),
       contract.exchange,
@@ -183,6 +196,7 @@ export const replies = {
       contract.tradingClass,
       contract.conId,
       contract.secType === 'FUT' || contract.secType === 'FOP' ? 0.25 : 0.01, // minTick
+      ...(sizeRules ? [] : [1]), // mdSizeMultiplier, until 164
       multiplierOf(contract),
       'LMT,MKT', // orderTypes
       contract.exchange, // validExchanges
@@ -206,11 +220,73 @@ export const replies = {
       '', // marketRuleIds
       expiryOf(contract), // realExpirationDate
       contract.secType === 'STK' ? 'COMMON' : '', // stockType
-      1, // minSize
-      1, // sizeIncrement
-      1, // suggestedSizeIncrement
-      0, // ineligibilityReasonCount
+      ...(v === ServerVersion.fractionalSizeSupport ? [1] : []), // sizeMinTick, at 163 only
+      ...(sizeRules ? [1, 1, 1] : []), // minSize, sizeIncrement, suggestedSizeIncrement
+      ...(v >= ServerVersion.ineligibilityReasons ? [0] : []), // ineligibilityReasonCount
     ];
   },
   contractDetailsEnd: (reqId: number): Frame => [ReplyId.contractDetailsEnd, 1, reqId],
+
+  openOrderEnd: (): Frame => [ReplyId.openOrderEnd, 1],
+  execDetailsEnd: (reqId: number): Frame => [ReplyId.execDetailsEnd, 1, reqId],
+  completedOrdersEnd: (): Frame => [ReplyId.completedOrdersEnd],
+
+  positionMulti: (
+    reqId: number,
+    account: string,
+    modelCode: string,
+    contract: Contract,
+    quantity: number,
+    avgCost: number,
+  ): Frame => [
+    ReplyId.positionMulti,
+    1,
+    reqId,
+    account,
+    contract.conId,
+    contract.symbol,
+    contract.secType,
+    expiryOf(contract),
+    strikeOf(contract),
+    rightOf(contract),
+    multiplierOf(contract),
+    '', // exchange: empty, as in position messages
+    contract.currency,
+    contract.localSymbol,
+    contract.tradingClass,
+    quantity,
+    avgCost,
+    modelCode,
+  ],
+  positionMultiEnd: (reqId: number): Frame => [ReplyId.positionMultiEnd, 1, reqId],
+  accountUpdateMulti: (
+    reqId: number,
+    account: string,
+    modelCode: string,
+    key: string,
+    value: string,
+    currency: string,
+  ): Frame => [ReplyId.accountUpdateMulti, 1, reqId, account, modelCode, key, value, currency],
+  accountUpdateMultiEnd: (reqId: number): Frame => [ReplyId.accountUpdateMultiEnd, 1, reqId],
+
+  /** All bars of one request in one message (no version field at the versions served), then the client's end mark. */
+  historicalData: (reqId: number, start: string, end: string, bars: readonly HistoricalBar[]): Frame => [
+    ReplyId.historicalData,
+    reqId,
+    start,
+    end,
+    bars.length,
+    ...bars.flatMap((bar) => [bar.date, bar.open, bar.high, bar.low, bar.close, bar.volume, bar.wap, bar.count]),
+  ],
 };
+
+export interface HistoricalBar {
+  date: string;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  wap: number;
+  count: number;
+}

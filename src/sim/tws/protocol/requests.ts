@@ -1,6 +1,7 @@
 import { FieldReader } from './fieldReader';
 import { ProtocolViolation } from './framing';
 import { RequestId, requestNameById } from './messageIds';
+import { NEWEST_SUPPORTED_VERSION, ServerVersion } from './serverVersions';
 
 /** The contract fields a client sends in reqMktData / reqContractDetails. */
 export interface ContractQuery {
@@ -43,7 +44,42 @@ export type Request =
   | { name: 'cancelPnL'; reqId: number }
   | { name: 'reqPnLSingle'; reqId: number; account: string; modelCode: string; conId: number }
   | { name: 'cancelPnLSingle'; reqId: number }
+  | { name: 'reqOpenOrders' }
+  | { name: 'reqAllOpenOrders' }
+  | { name: 'reqAutoOpenOrders'; autoBind: boolean }
+  | { name: 'reqExecutions'; reqId: number; filter: ExecutionFilter }
+  | { name: 'reqCompletedOrders'; apiOnly: boolean }
+  | { name: 'reqAccountUpdatesMulti'; reqId: number; account: string; modelCode: string; ledgerAndNlv: boolean }
+  | { name: 'cancelAccountUpdatesMulti'; reqId: number }
+  | { name: 'reqPositionsMulti'; reqId: number; account: string; modelCode: string }
+  | { name: 'cancelPositionsMulti'; reqId: number }
+  | { name: 'reqHistoricalData'; reqId: number; query: HistoricalDataQuery }
+  | { name: 'cancelHistoricalData'; reqId: number }
   | { name: 'unsupported'; id: number };
+
+export interface ExecutionFilter {
+  clientId: number;
+  account: string;
+  time: string;
+  symbol: string;
+  secType: string;
+  exchange: string;
+  side: string;
+}
+
+export interface HistoricalDataQuery {
+  contract: ContractQuery;
+  includeExpired: boolean;
+  /** `yyyyMMdd HH:mm:ss[ zone]` or empty for now. */
+  endDateTime: string;
+  barSize: string;
+  duration: string;
+  useRth: boolean;
+  whatToShow: string;
+  /** 1: `yyyyMMdd[  HH:mm:ss]` strings, 2: epoch seconds. */
+  formatDate: number;
+  keepUpToDate: boolean;
+}
 
 function readContract(reader: FieldReader): ContractQuery {
   return {
@@ -62,12 +98,18 @@ function readContract(reader: FieldReader): ContractQuery {
   };
 }
 
+function skipComboLegs(reader: FieldReader, contract: ContractQuery): void {
+  if (contract.secType.toUpperCase() !== 'BAG') return;
+  const legs = reader.int('comboLegCount');
+  reader.skip(legs * 4);
+}
+
 /**
- * Decodes one client message (fields as split from a frame) at server version 193, field orders as `@stoqey/ib`
- * encodes them. Trailing fields beyond what we read are tolerated (other clients append optional ones);
- * malformed values throw ProtocolViolation.
+ * Decodes one client message (fields as split from a frame) laid out for the negotiated server version, field orders
+ * as IBKR's EClient encodes them. Trailing fields beyond what we read are tolerated (other clients append optional
+ * ones); malformed values throw ProtocolViolation.
  */
-export function parseRequest(fields: readonly string[]): Request {
+export function parseRequest(fields: readonly string[], serverVersion = NEWEST_SUPPORTED_VERSION): Request {
   const idText = fields[0] ?? '';
   if (!/^\d+$/.test(idText))
     throw new ProtocolViolation(`message id is not a number: ${JSON.stringify(idText.slice(0, 30))}`);
@@ -87,10 +129,7 @@ export function parseRequest(fields: readonly string[]): Request {
       reader.int('version');
       const reqId = reader.int('reqId');
       const contract = readContract(reader);
-      if (contract.secType.toUpperCase() === 'BAG') {
-        const legs = reader.int('comboLegCount');
-        reader.skip(legs * 4);
-      }
+      skipComboLegs(reader, contract);
       if (reader.bool('deltaNeutral')) reader.skip(3);
       const genericTicks = reader.str('genericTickList');
       const snapshot = reader.bool('snapshot');
@@ -109,7 +148,12 @@ export function parseRequest(fields: readonly string[]): Request {
     case RequestId.reqContractDetails: {
       reader.int('version');
       const reqId = reader.int('reqId');
-      return { name: 'reqContractDetails', reqId, contract: readContract(reader) };
+      const contract = readContract(reader);
+      reader.bool('includeExpired');
+      reader.str('secIdType');
+      reader.str('secId');
+      if (serverVersion >= ServerVersion.bondIssuerId) reader.str('issuerId');
+      return { name: 'reqContractDetails', reqId, contract };
     }
     case RequestId.reqManagedAccts:
       return { name: 'reqManagedAccts' };
@@ -155,6 +199,81 @@ export function parseRequest(fields: readonly string[]): Request {
       };
     case RequestId.cancelPnLSingle:
       return { name: 'cancelPnLSingle', reqId: reader.int('reqId') };
+    case RequestId.reqOpenOrders:
+      return { name: 'reqOpenOrders' };
+    case RequestId.reqAllOpenOrders:
+      return { name: 'reqAllOpenOrders' };
+    case RequestId.reqAutoOpenOrders:
+      reader.int('version');
+      return { name: 'reqAutoOpenOrders', autoBind: reader.bool('autoBind') };
+    case RequestId.reqExecutions: {
+      reader.int('version');
+      const reqId = reader.int('reqId');
+      const filter: ExecutionFilter = {
+        clientId: reader.int('clientId'),
+        account: reader.str('acctCode'),
+        time: reader.str('time'),
+        symbol: reader.str('symbol'),
+        secType: reader.str('secType'),
+        exchange: reader.str('exchange'),
+        side: reader.str('side'),
+      };
+      return { name: 'reqExecutions', reqId, filter };
+    }
+    case RequestId.reqCompletedOrders:
+      return { name: 'reqCompletedOrders', apiOnly: reader.bool('apiOnly') };
+    case RequestId.reqAccountUpdatesMulti:
+      reader.int('version');
+      return {
+        name: 'reqAccountUpdatesMulti',
+        reqId: reader.int('reqId'),
+        account: reader.str('account'),
+        modelCode: reader.str('modelCode'),
+        ledgerAndNlv: reader.bool('ledgerAndNLV'),
+      };
+    case RequestId.cancelAccountUpdatesMulti:
+      reader.int('version');
+      return { name: 'cancelAccountUpdatesMulti', reqId: reader.int('reqId') };
+    case RequestId.reqPositionsMulti:
+      reader.int('version');
+      return {
+        name: 'reqPositionsMulti',
+        reqId: reader.int('reqId'),
+        account: reader.str('account'),
+        modelCode: reader.str('modelCode'),
+      };
+    case RequestId.cancelPositionsMulti:
+      reader.int('version');
+      return { name: 'cancelPositionsMulti', reqId: reader.int('reqId') };
+    case RequestId.reqHistoricalData: {
+      // No version field at the versions served (it went away at 124, SYNT_REALTIME_BARS).
+      const reqId = reader.int('reqId');
+      const contract = readContract(reader);
+      const includeExpired = reader.bool('includeExpired');
+      const endDateTime = reader.str('endDateTime');
+      const barSize = reader.str('barSizeSetting');
+      const duration = reader.str('durationStr');
+      const useRth = reader.bool('useRTH');
+      const whatToShow = reader.str('whatToShow');
+      const formatDate = reader.int('formatDate');
+      skipComboLegs(reader, contract);
+      const keepUpToDate = reader.bool('keepUpToDate');
+      const query = {
+        contract,
+        includeExpired,
+        endDateTime,
+        barSize,
+        duration,
+        useRth,
+        whatToShow,
+        formatDate,
+        keepUpToDate,
+      };
+      return { name: 'reqHistoricalData', reqId, query };
+    }
+    case RequestId.cancelHistoricalData:
+      reader.int('version');
+      return { name: 'cancelHistoricalData', reqId: reader.int('reqId') };
     default:
       return { name: 'unsupported', id };
   }

@@ -1,0 +1,3 @@
+module conformance/twsclient
+
+go 1.22
