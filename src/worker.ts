@@ -15,6 +15,7 @@ import {
 import { CONFIG_EXIT_CODE, loadConfigOrExit } from './config/load';
 import type { BridgeConfig } from './config/schema';
 import { brokerFromConfig } from './broker/fromConfig';
+import { Client, Connection } from '@temporalio/client';
 import { applyRetention, createDb, classifyDbError, migrate } from './db';
 import { createFallbackBuffer } from './buffer';
 import { redactUrl, probePostgres } from './infra/postgres';
@@ -23,9 +24,15 @@ import { createLogger, type Logger } from './observability/logger';
 import { BridgeMetrics } from './observability/metrics';
 import { startHealthServer } from './observability/httpServer';
 import { createBridgeWorkers } from './worker/createWorkers';
+import { gateOnSchema, startSchemaMigration } from './worker/schemaMigration';
+import { bufferIdentity } from './worker/bufferIdentity';
+import { workflowIdFor } from './worker/settings';
+import { bufferReportSignal } from './workflows/messages';
 
 /** Built by `npm run build:bundle` (and the Docker image) so production workers skip bundling at start. */
 const PREBUILT_BUNDLE = join(__dirname, '..', 'dist', 'workflow-bundle.js');
+/** A migration that gets no answer for this long is stopped and tried again. */
+const MIGRATION_TIMEOUT_MS = 60_000;
 
 async function workflowBundle(logger: Logger): Promise<WorkflowBundleOption> {
   if (existsSync(PREBUILT_BUNDLE)) return { codePath: PREBUILT_BUNDLE };
@@ -44,7 +51,13 @@ export async function runWorker(config: BridgeConfig, logger: Logger): Promise<v
   }
   const unreachable = await probePostgres(databaseUrl);
   if (unreachable) logger.warn({ database: redactUrl(databaseUrl) }, `Postgres not reachable yet: ${unreachable}`);
-  else await migrate(databaseUrl, { log: (message: string) => logger.info(message) });
+  // Before the first insert, and again until Postgres answers: the store refuses (the rows go to the buffer) until then.
+  const schema = startSchemaMigration({
+    migrate: () =>
+      migrate(databaseUrl, { log: (message: string) => logger.info(message), timeoutMs: MIGRATION_TIMEOUT_MS }),
+    log: (level, message) => logger[level]({ database: redactUrl(databaseUrl) }, message),
+  });
+  if (!unreachable) await schema.firstAttempt;
 
   const sdkMetricsPort = await freePort();
   Runtime.install({
@@ -53,8 +66,9 @@ export async function runWorker(config: BridgeConfig, logger: Logger): Promise<v
   });
 
   const metrics = new BridgeMetrics();
-  const db = createDb({ url: databaseUrl, log: (level, message) => logger[level](message) });
+  const db = gateOnSchema(createDb({ url: databaseUrl, log: (level, message) => logger[level](message) }), schema);
   const buffer = createFallbackBuffer({ dir: config.FALLBACK_DIR, log: (level, message) => logger[level](message) });
+  const bufferId = await bufferIdentity(config.FALLBACK_DIR);
   const broker = brokerFromConfig(config, logger);
   // @stoqey/ib decodes frames inside its socket handler, so a frame it cannot parse (e.g. a bad
   // advancedOrderRejectJson) throws where no adapter code can catch it. That must cost a reconnect, not the
@@ -73,6 +87,12 @@ export async function runWorker(config: BridgeConfig, logger: Logger): Promise<v
   broker.onEvent(() => metrics.connectionState(broker.state()));
 
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  // Rows buffered by this worker while another holds the session are reported to the account's workflow.
+  const client = new Client({
+    connection: await Connection.connect({ address: config.TEMPORAL_ADDRESS }),
+    namespace: config.TEMPORAL_NAMESPACE,
+  });
+  const reportTo = config.IB_ACCOUNT ? [workflowIdFor(config.IB_ACCOUNT)] : [];
   const workers = await createBridgeWorkers({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -92,6 +112,11 @@ export async function runWorker(config: BridgeConfig, logger: Logger): Promise<v
     }),
     reconnectTimeoutMs: 60_000,
     observer: metrics,
+    bufferId,
+    probeDatabase: () => db.ping(),
+    reportBufferedRows: async (report) => {
+      for (const workflowId of reportTo) await client.workflow.getHandle(workflowId).signal(bufferReportSignal, report);
+    },
     alertWebhook: config.ALERT_WEBHOOK_URL
       ? { url: config.ALERT_WEBHOOK_URL, timeoutMs: config.ALERT_WEBHOOK_TIMEOUT_MS }
       : undefined,
@@ -104,6 +129,7 @@ export async function runWorker(config: BridgeConfig, logger: Logger): Promise<v
     metrics,
     sdkMetricsUrl: `http://127.0.0.1:${sdkMetricsPort}/metrics`,
     readiness: [
+      { name: 'schema', check: () => schema.problem() },
       {
         name: 'postgres',
         check: () =>
@@ -145,10 +171,12 @@ export async function runWorker(config: BridgeConfig, logger: Logger): Promise<v
   try {
     await workers.run();
   } finally {
+    schema.stop();
     http.close();
     await broker.stop();
     await db.close();
     await connection.close();
+    await client.connection.close();
     logger.info('worker stopped');
   }
 }

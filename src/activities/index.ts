@@ -7,17 +7,34 @@ import type { ExcludedPosition } from '../greeks/types';
 import { FallbackBufferError, type BufferRecord } from '../buffer';
 import type { CycleSummary, GapRecord } from '../workflows/types';
 import type { ActivityDeps } from './ports';
+import { withinDeadline } from './deadline';
 import { snapshotForCycle } from './availability';
 import { ImplausibleEpisodes } from './implausibleEpisodes';
 import {
   ALERT_WEBHOOK_FAILED,
   DB_WRITE_FAILED,
+  REPLAY_FAILED,
   SESSION_HELD_ELSEWHERE,
   type BridgeActivities,
   type UnwrittenRows,
 } from './types';
 
 const REPLAY_BATCH_SIZE = 500;
+/** Left of an attempt's start-to-close when its database write gives up: enough to report the rows it carries. */
+const WRITE_DEADLINE_MARGIN_MS = 250;
+
+/**
+ * When this attempt's database work must give up so the activity fails with its rows (DbWriteFailed, buffered by the
+ * workflow) instead of timing out without them. Null outside an activity (the bench calls runCycle directly).
+ */
+function attemptWriteDeadline(now: number): number | null {
+  try {
+    const { startToCloseTimeoutMs } = activityInfo();
+    return startToCloseTimeoutMs > 0 ? now + startToCloseTimeoutMs - WRITE_DEADLINE_MARGIN_MS : null;
+  } catch {
+    return null;
+  }
+}
 
 export function toBufferRecords(snapshots: SnapshotRow[], apiLogs: ApiLogRow[]): BufferRecord[] {
   return [
@@ -66,11 +83,11 @@ export function createActivities(deps: ActivityDeps): BridgeActivities {
     }
   }
 
-  /** Writes api_logs rows now, or keeps them in the buffer when Postgres refuses. Never throws. */
-  async function writeLogs(rows: ApiLogRow[]): Promise<void> {
+  /** Writes api_logs rows now, or keeps them in the buffer when Postgres refuses or not in time. Never throws. */
+  async function writeLogs(rows: ApiLogRow[], deadline: number | null = null): Promise<void> {
     if (rows.length === 0) return;
     try {
-      await deps.store.insertApiLogs(rows);
+      await withinDeadline(deps.store.insertApiLogs(rows), deadline, clock);
     } catch {
       await deps.buffer.append(toBufferRecords([], rows)).catch(() => undefined);
     }
@@ -82,6 +99,7 @@ export function createActivities(deps: ActivityDeps): BridgeActivities {
     },
 
     async runCycle(input): Promise<CycleSummary> {
+      const writeDeadline = attemptWriteDeadline(clock());
       requireSession();
       if (input.alertStates) deps.observer?.alertStates?.(input.alertStates);
       // The workflow schedules the cycle ahead of its slot (cycleLeadMs): the snapshot belongs to the slot's instant.
@@ -96,7 +114,7 @@ export function createActivities(deps: ActivityDeps): BridgeActivities {
       const bufferedRows = async () => (await deps.buffer.stats()).rows;
       const taken = snapshotForCycle(deps.broker, input.account);
       if ('unavailable' in taken) {
-        await writeLogs(logs);
+        await writeLogs(logs, writeDeadline);
         return {
           cycleKey: input.cycleKey,
           slotAt: input.slotAt,
@@ -129,9 +147,14 @@ export function createActivities(deps: ActivityDeps): BridgeActivities {
       };
       let outcome: CycleSummary['outcome'];
       try {
-        const result = await deps.store.insertSnapshots([row]);
+        // A database that hangs costs this attempt its deadline, never the slot: the rows go back to the workflow.
+        const write = async () => {
+          const result = await deps.store.insertSnapshots([row]);
+          if (logs.length > 0) await deps.store.insertApiLogs(logs);
+          return result;
+        };
+        const result = await withinDeadline(write(), writeDeadline, clock);
         outcome = result.inserted === 1 ? 'written' : 'duplicate';
-        if (logs.length > 0) await deps.store.insertApiLogs(logs);
         implausible.commit(input.account, aggregated.excluded);
       } catch (err) {
         const failure = deps.classifyDbError(err);
@@ -202,10 +225,36 @@ export function createActivities(deps: ActivityDeps): BridgeActivities {
     },
 
     async replayBuffer() {
-      const result = await deps.buffer.replay(deps.store, {
-        batchSize: REPLAY_BATCH_SIZE,
-        onProgress: (info) => heartbeat(info),
-      });
+      let result;
+      try {
+        result = await deps.buffer.replay(deps.store, {
+          batchSize: REPLAY_BATCH_SIZE,
+          onProgress: (info) => heartbeat(info),
+        });
+      } catch (err) {
+        // Its own event: the rows are safe on disk and will be replayed; nothing here is a gap.
+        const failure = deps.classifyDbError(err);
+        const remainingRows = await deps.buffer.stats().then(
+          (stats) => stats.rows,
+          () => null,
+        );
+        await writeLogs([
+          {
+            key: `replay_failed:${activityInfo().workflowExecution?.runId}:${activityInfo().activityId}`,
+            at: clock(),
+            account: null,
+            mode,
+            event: 'replay_failed',
+            code: null,
+            message: `replaying the fallback buffer failed: ${failure.reason}; the rows stay buffered`,
+            details: { reason: failure.reason, remainingRows },
+          },
+        ]);
+        throw ApplicationFailure.create({
+          message: `replaying the fallback buffer failed: ${failure.reason}`,
+          type: REPLAY_FAILED,
+        });
+      }
       deps.observer?.bufferSize(result.remainingRows);
       await writeLogs([
         {

@@ -5,6 +5,7 @@ import type { CycleSummary, GapRecord } from '../workflows/types';
 /** Failure types the workflow reacts to; thrown as ApplicationFailure.type. */
 export const DB_WRITE_FAILED = 'DbWriteFailed';
 export const BUFFER_UNAVAILABLE = 'BufferUnavailable';
+export const REPLAY_FAILED = 'ReplayFailed';
 export const SESSION_HELD_ELSEWHERE = 'SessionHeldElsewhere';
 export const ALERT_WEBHOOK_FAILED = 'AlertWebhookFailed';
 
@@ -33,6 +34,8 @@ export interface UnwrittenRows {
 export interface SessionGrant {
   queue: string;
   workerId: string;
+  /** Stable id of this worker's fallback buffer directory; absent from workers that predate it. */
+  bufferId?: string;
 }
 
 export interface ResetOutcome {
@@ -49,7 +52,7 @@ export interface BridgeActivities {
   runCycle(input: CycleInput): Promise<CycleSummary>;
   /** Session queue: appends unwritten rows to the JSONL buffer. */
   bufferRows(input: UnwrittenRows): Promise<{ bufferedRows: number }>;
-  /** Session queue: puts buffered rows back into Postgres. */
+  /** Session queue: puts buffered rows back into Postgres. Writes a `replay_failed` event and throws when it fails. */
   replayBuffer(): Promise<{ replayed: number; duplicates: number; remainingRows: number }>;
   /** Shared queue: deletes rows older than the retention period. */
   applyRetention(input: { days: number }): Promise<{ snapshotsDeleted: number; apiLogsDeleted: number }>;

@@ -33,6 +33,7 @@ const TRANSIENT_MESSAGES = [
   /connection terminated/i,
   /timeout exceeded when trying to connect/i,
   /query read timeout/i,
+  /database did not answer within/i,
   /connection error and is not queryable/i,
   /server closed the connection/i,
   /the database system is (starting up|shutting down|in recovery mode)/i,

@@ -9,6 +9,8 @@ export interface MigrateOptions {
   dir?: string;
   /** How long to wait for another process's migration to finish. Default 60 s. */
   lockTimeoutMs?: number;
+  /** Stops the migration process after this long (a database that accepts connections and answers nothing). */
+  timeoutMs?: number;
 }
 
 export interface MigrateResult {
@@ -61,10 +63,19 @@ export async function migrate(databaseUrl: string, options: MigrateOptions = {})
     if (message.applied) applied = message.applied;
     if (message.error) failure = message.error;
   });
+  let timedOut = false;
+  const timer =
+    options.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          child.kill('SIGKILL');
+        }, options.timeoutMs);
   const exitCode = await new Promise<number | null>((resolveExit, reject) => {
     child.once('error', reject);
     child.once('close', resolveExit);
-  });
+  }).finally(() => clearTimeout(timer));
+  if (timedOut) throw new Error(`database migration failed: no answer within ${options.timeoutMs} ms`);
   if (exitCode === 0 && applied) return { applied };
   const detail = failure ?? (stderr.trim().split('\n').pop() || `migration process exited with ${exitCode}`);
   throw new Error(`database migration failed: ${detail}`);

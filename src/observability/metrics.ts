@@ -33,7 +33,7 @@ export class BridgeMetrics implements CycleObserver {
   });
   private readonly buffered = new Gauge({
     name: 'bridge_fallback_buffered_rows',
-    help: 'Rows waiting in the JSONL fallback buffer',
+    help: "Rows waiting in this worker's JSONL fallback buffer (every worker exports its own, session or not)",
     registers: [this.registry],
   });
   // Labelled, so the series appears only once a failure happened: a scrape that shows it has something to say.

@@ -5,7 +5,12 @@ import { createActivities, toBufferRecords } from '../activities';
 import type { ActivityDeps } from '../activities/ports';
 import type { BrokerEvent } from '../broker/types';
 import type { ApiLogRow } from '../db/types';
+import type { BufferReport } from '../workflows/types';
 import { AdvisoryLockSession } from './session';
+import { startBufferReplayer } from './bufferReplayer';
+
+/** Well under one 5 s interval, and far above the milliseconds a live worker takes to poll. */
+const STICKY_QUEUE_TIMEOUT_MS = 3000;
 
 export interface BridgeWorkerOptions extends Omit<ActivityDeps, 'session'> {
   connection: NativeConnection;
@@ -17,6 +22,14 @@ export interface BridgeWorkerOptions extends Omit<ActivityDeps, 'session'> {
   workerId?: string;
   shutdownGraceMs?: number;
   onBrokerEventWritten?: (event: BrokerEvent) => void;
+  /** Stable id of the fallback buffer's directory (bufferIdentity); the workflow counts its rows under it. */
+  bufferId?: string;
+  /** Tells the workflow(s) this worker serves how many rows its buffer holds (a `bufferReport` signal). */
+  reportBufferedRows?: (report: BufferReport) => Promise<void>;
+  /** Resolves when Postgres answers; the buffer is replayed only then. */
+  probeDatabase?: () => Promise<void>;
+  /** How often this worker looks at its own buffer, replays it and reports it. Default 5000. */
+  bufferReplayIntervalMs?: number;
 }
 
 export interface BridgeWorkers {
@@ -40,9 +53,11 @@ export async function createBridgeWorkers(options: BridgeWorkerOptions): Promise
     clientId: options.clientId,
     queue: sessionQueue,
     workerId,
+    bufferId: options.bufferId,
     broker: options.broker,
   });
   const activities = createActivities({ ...options, session });
+  const bufferId = options.bufferId ?? workerId;
   const stopEvents = forwardBrokerEvents(options, workerId);
   const common = {
     connection: options.connection,
@@ -50,6 +65,9 @@ export async function createBridgeWorkers(options: BridgeWorkerOptions): Promise
     activities,
     shutdownGraceTime: options.shutdownGraceMs ?? 10_000,
     maxConcurrentActivityTaskExecutions: 4,
+    // A killed worker's sticky queue holds the workflow's next task this long before any worker may take it (SDK
+    // default 10 s): two intervals of silence, which the workflow would rightly read as Temporal being away.
+    stickyQueueScheduleToStartTimeout: STICKY_QUEUE_TIMEOUT_MS,
   };
   const shared = await Worker.create({
     ...common,
@@ -64,10 +82,7 @@ export async function createBridgeWorkers(options: BridgeWorkerOptions): Promise
     sessionQueue,
     session,
     run() {
-      running ??= Promise.all([shared.run(), own.run()]).then(async () => {
-        stopEvents();
-        await session.release();
-      });
+      running ??= runAll();
       return running;
     },
     async shutdown() {
@@ -77,6 +92,45 @@ export async function createBridgeWorkers(options: BridgeWorkerOptions): Promise
       await running;
     },
   };
+
+  async function runAll(): Promise<void> {
+    const replayer = startBufferReplayer({
+      buffer: options.buffer,
+      store: options.store,
+      probe: options.probeDatabase ?? (() => Promise.resolve()),
+      intervalMs: options.bufferReplayIntervalMs ?? 5000,
+      holdsSession: () => session.holds(),
+      report: options.reportBufferedRows
+        ? (rows) => options.reportBufferedRows!({ bufferId, rows, at: Date.now() })
+        : undefined,
+      onReplayed: (result) =>
+        options.store
+          .insertApiLogs([
+            {
+              key: `${bufferId}:replay:${Date.now()}`,
+              at: Date.now(),
+              account: null,
+              mode: options.broker.mode,
+              event: 'replay_done',
+              code: null,
+              message: `replayed ${result.replayed} buffered row(s) into Postgres (${result.duplicates} already there)`,
+              details: { ...result, bufferId, by: 'worker' },
+            },
+          ])
+          .then(
+            () => undefined,
+            () => undefined,
+          ),
+      onCount: (rows) => options.observer?.bufferSize(rows),
+    });
+    try {
+      await Promise.all([shared.run(), own.run()]);
+    } finally {
+      stopEvents();
+      await replayer.stop();
+      await session.release();
+    }
+  }
 }
 
 /** Every broker lifecycle event becomes an api_logs row; when Postgres refuses, the buffer keeps it. */

@@ -11,6 +11,8 @@ export interface SessionOptions {
   clientId: number;
   queue: string;
   workerId: string;
+  /** Id of this worker's fallback buffer, told to the workflow with the session so it counts those rows once. */
+  bufferId?: string;
   broker: Broker;
   /** How often a lost lock connection is retried. */
   relockIntervalMs?: number;
@@ -47,7 +49,11 @@ export class AdvisoryLockSession implements SessionHolder {
       this.options.onEvent?.('acquired');
       this.options.broker.start();
     }
-    return { queue: this.options.queue, workerId: this.options.workerId };
+    return {
+      queue: this.options.queue,
+      workerId: this.options.workerId,
+      ...(this.options.bufferId ? { bufferId: this.options.bufferId } : {}),
+    };
   }
 
   private async tryLock(): Promise<boolean> {

@@ -14,18 +14,36 @@ import {
   patched,
 } from '@temporalio/workflow';
 import { defineSearchAttributeKey, type Duration } from '@temporalio/common';
-import type { BridgeActivities, UnwrittenRows } from '../activities/types';
+import type { BridgeActivities, SessionGrant, UnwrittenRows } from '../activities/types';
 import { DB_WRITE_FAILED, SESSION_HELD_ELSEWHERE } from '../activities/types';
 import { activeResetWindow, nextResetWindow } from '../schedule/resetWindow';
-import { pauseSignal, resumeSignal, setIntervalUpdate, statusQuery } from './messages';
+import { bufferReportSignal, pauseSignal, resumeSignal, setIntervalUpdate, statusQuery } from './messages';
 import { renderDetails } from './details';
 import { createAlerting, type FiringAlert } from './alerting';
-import type { BridgeInput, BridgeSettings, BridgeState, BridgeStateName, BridgeStatus, GapRecord } from './types';
+import { cycleLeadMs, cycleRetryPlan } from './cycleRetryPlan';
+import { failedCycleReason, lateSlotsReason } from './gapReasons';
+import { bufferedByWorker, totalBufferedRows } from './bufferedRows';
+import type {
+  BridgeInput,
+  BridgeSettings,
+  BridgeState,
+  BridgeStateName,
+  BridgeStatus,
+  BufferReport,
+  GapRecord,
+} from './types';
 
 const BridgeStateKey = defineSearchAttributeKey('BridgeState', 'KEYWORD');
 const BridgeAccountKey = defineSearchAttributeKey('BridgeAccount', 'KEYWORD');
 const BridgeLastOkAtKey = defineSearchAttributeKey('BridgeLastOkAt', 'DATETIME');
 const BridgeBufferedRowsKey = defineSearchAttributeKey('BridgeBufferedRows', 'INT');
+
+/**
+ * Marks the commands that changed when replay moved out of the cycle (a replay never blocks the grid, and its failure
+ * is not a gap) and the rows buffered by workers without the session began to count. Runs recorded before it replay
+ * as they were.
+ */
+const NO_SILENT_HOLES_PATCH = 'no-silent-holes';
 
 /** Gaps reported to api_logs are batched into the next cycle; cap them so history payloads stay small. */
 const MAX_PENDING_GAPS = 20;
@@ -59,6 +77,12 @@ export async function ibkrBridge(input: BridgeInput): Promise<never> {
   state.runs += 1;
   let cyclesThisRun = 0;
   let wake = false;
+  const noSilentHoles = patched(NO_SILENT_HOLES_PATCH);
+  let replayInFlight = false;
+  /** When the last cycle activity finished (its slot plus its latency): a workflow task much later found Temporal away. */
+  let lastCycleEndedAt: number | null = null;
+  /** The last cycle found the session worker gone: the slots that pass while another takes over are its gap. */
+  let sessionJustLost = false;
 
   const shared = proxyActivities<BridgeActivities>({
     startToCloseTimeout: '1 minute',
@@ -80,6 +104,17 @@ export async function ibkrBridge(input: BridgeInput): Promise<never> {
     wake = true;
   });
   setHandler(statusQuery, (): BridgeStatus => status(settings, state, cyclesThisRun, alerting.firing()));
+  setHandler(bufferReportSignal, (report: BufferReport) => {
+    // The session worker's rows come back with its cycles; a report it sent before taking the session is stale.
+    if (!report || typeof report.bufferId !== 'string' || report.bufferId === state.sessionBufferId) return;
+    const reports = { ...(state.bufferedElsewhere ?? {}) };
+    const known = reports[report.bufferId];
+    if (known && known.at > report.at) return;
+    if (report.rows > 0) reports[report.bufferId] = { bufferId: report.bufferId, rows: report.rows, at: report.at };
+    else delete reports[report.bufferId];
+    state.bufferedElsewhere = reports;
+    publish(settledState());
+  });
   setHandler(
     setIntervalUpdate,
     (intervalMs: number) => {
@@ -114,11 +149,11 @@ export async function ibkrBridge(input: BridgeInput): Promise<never> {
         publishedLastOkAt = state.lastOkAt;
       }
     }
-    if (publishedBuffered !== state.bufferedRows)
-      updates.push({ key: BridgeBufferedRowsKey, value: state.bufferedRows });
+    const buffered = totalBufferedRows(state);
+    if (publishedBuffered !== buffered) updates.push({ key: BridgeBufferedRowsKey, value: buffered });
     if (updates.length > 0) upsertSearchAttributes(updates);
     publishedState = state.state;
-    publishedBuffered = state.bufferedRows;
+    publishedBuffered = buffered;
     setCurrentDetails(
       renderDetails(settings, state, nextResetWindow(Date.now(), settings.reset).start, alerting.firing()),
     );
@@ -147,14 +182,23 @@ export async function ibkrBridge(input: BridgeInput): Promise<never> {
     }
 
     const slotAt = slotTime(settings, state, state.nextSlot);
-    const leadMs = Math.min(settings.cycleLeadMs ?? 0, Math.floor(settings.intervalMs / 2));
+    const leadMs = cycleLeadMs(settings);
     const waitMs = slotAt - leadMs - Date.now();
+    // How late this workflow task runs after the moment it was due: the timer's, or the end of the last cycle.
+    let wokeLateByMs = 0;
     if (waitMs > 0) {
       wake = false;
       await condition(() => wake, waitMs, { summary: 'next cycle' });
       if (wake) continue; // a signal or update changed the plan; recompute
+      wokeLateByMs = Date.now() - (slotAt - leadMs);
+    } else if (lastCycleEndedAt !== null) {
+      wokeLateByMs = Date.now() - lastCycleEndedAt;
     }
-    const lateSlots = skipMissedSlots('overrun');
+    const lateSlots = skipMissedSlots(
+      lateSlotsReason({ wokeLateByMs, intervalMs: settings.intervalMs, afterSessionLoss: sessionJustLost }),
+    );
+    sessionJustLost = false;
+    lastCycleEndedAt = null;
     if (lateSlots > 0) continue;
 
     // The slot's own instant decides: a timer may fire a little early, and the row is stamped with the slot.
@@ -166,13 +210,14 @@ export async function ibkrBridge(input: BridgeInput): Promise<never> {
 
     if (!state.sessionQueue) {
       const grant = await alerting.during(shared.acquireSession({ account: settings.account, workflowId }), 'unknown');
-      state.sessionQueue = grant.queue;
+      takeSession(grant);
     }
 
     const cycleKey = `${workflowId}:${slotAt}`;
     const gaps = state.pendingGaps;
+    let replayDue = false;
     try {
-      const summary = await session().runCycle({
+      const summary = await cycleActivities().runCycle({
         workflowId,
         account: settings.account,
         cycleKey,
@@ -185,22 +230,29 @@ export async function ibkrBridge(input: BridgeInput): Promise<never> {
       state.lastCycle = summary;
       state.cyclesTotal += 1;
       state.bufferedRows = summary.bufferedRows;
+      lastCycleEndedAt = summary.slotAt + summary.latencyMs;
       if (summary.outcome === 'ib_unavailable') {
         const reason = summary.unavailableReason ?? 'ib_unavailable';
         recordGap({ from: slotAt, to: slotAt + settings.intervalMs, slots: 1, reason });
         publish('disconnected');
       } else {
         state.lastOkAt = slotAt;
-        if (state.bufferedRows > 0) {
+        if (noSilentHoles) {
+          // Postgres took this row: time to put the buffered ones back, outside this try (a failed replay is no gap).
+          replayDue = state.bufferedRows > 0;
+          // An empty buffer ends a replay failure, whoever replayed it (the worker replays on its own too).
+          if (!replayDue) state.replayFailure = null;
+        } else if (state.bufferedRows > 0) {
           const replay = await session({ heartbeatTimeout: '30s', startToCloseTimeout: '10m' }).replayBuffer();
           state.bufferedRows = replay.remainingRows;
         }
-        publish(state.bufferedRows > 0 ? 'degraded' : summary.connection === 'degraded' ? 'degraded' : 'ready');
+        publish(totalBufferedRows(state) > 0 ? 'degraded' : summary.connection === 'degraded' ? 'degraded' : 'ready');
       }
       alerting.observeCycle(summary);
     } catch (err) {
       if (!(await handleCycleFailure(err, slotAt))) throw err;
     }
+    if (replayDue) startReplay();
     state.nextSlot += 1;
     cyclesThisRun += 1;
 
@@ -212,10 +264,95 @@ export async function ibkrBridge(input: BridgeInput): Promise<never> {
     // An alert delivery still retrying would be cut off by continue-as-new (and sent again by the next run): wait
     // for it, a few cycles at most, unless the history really must be cut.
     const mustRollOver = info.continueAsNewSuggested || info.historyLength >= 2 * settings.maxHistoryEventsPerRun;
-    if (due && (alerting.settled() || mustRollOver)) {
+    if (due && ((alerting.settled() && !replayInFlight) || mustRollOver)) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof ibkrBridge>({ settings, state });
     }
+  }
+
+  /** The cycle activity, with a retry policy sized to the interval (cycleRetryPlan). */
+  function cycleActivities() {
+    const plan = cycleRetryPlan(settings);
+    return proxyActivities<BridgeActivities>({
+      taskQueue: state.sessionQueue ?? undefined,
+      scheduleToStartTimeout: settings.sessionScheduleToStartMs,
+      startToCloseTimeout: plan.attemptTimeoutMs,
+      retry: {
+        initialInterval: plan.retryMs,
+        backoffCoefficient: 2,
+        maximumInterval: plan.maxRetryMs,
+        maximumAttempts: plan.attempts,
+      },
+    });
+  }
+
+  /** The session worker's buffer has rows and Postgres just took a row: replay them, without holding up the grid. */
+  function startReplay(): void {
+    if (replayInFlight) return;
+    replayInFlight = true;
+    proxyActivities<BridgeActivities>({
+      taskQueue: state.sessionQueue ?? undefined,
+      scheduleToStartTimeout: settings.sessionScheduleToStartMs,
+      startToCloseTimeout: '10m',
+      heartbeatTimeout: '30s',
+      // One attempt: the next written cycle tries again, and the worker replays on its own as soon as Postgres answers.
+      retry: { maximumAttempts: 1 },
+      summary: 'replay the fallback buffer',
+    })
+      .replayBuffer()
+      .then(
+        (replay) => {
+          state.bufferedRows = replay.remainingRows;
+          state.replayFailure = null;
+        },
+        (err: unknown) => {
+          // The rows stay in the buffer: not a gap, not a disconnection, not a failed cycle for the alert rules.
+          const message = String((err as ActivityFailure).cause?.message ?? (err as Error)?.message ?? err);
+          state.replayFailure = {
+            at: Date.now(),
+            message: message.slice(0, 300),
+            failures: (state.replayFailure?.failures ?? 0) + 1,
+          };
+          log.warn('replay of the fallback buffer failed; the rows stay buffered', { error: message });
+        },
+      )
+      .finally(() => {
+        replayInFlight = false;
+        publish(settledState());
+      });
+  }
+
+  /** After a change to the buffered rows: ready/degraded follow them; other states stay what they are. */
+  function settledState(): BridgeStateName {
+    if (state.paused) return 'paused';
+    if (state.state !== 'ready' && state.state !== 'degraded') return state.state;
+    return totalBufferedRows(state) > 0 || state.lastCycle?.connection === 'degraded' ? 'degraded' : 'ready';
+  }
+
+  function takeSession(grant: SessionGrant): void {
+    state.sessionQueue = grant.queue;
+    if (!noSilentHoles) return;
+    const bufferId = grant.bufferId ?? null;
+    const reports = { ...(state.bufferedElsewhere ?? {}) };
+    // Its rows move from "elsewhere" to the session worker's count until its first cycle reports them afresh.
+    state.bufferedRows = bufferId ? (reports[bufferId]?.rows ?? 0) : 0;
+    if (bufferId) delete reports[bufferId];
+    state.bufferedElsewhere = reports;
+    state.sessionBufferId = bufferId;
+  }
+
+  /** The session worker is gone; its buffered rows are still on its disk, and still counted, until it reports. */
+  function loseSession(): void {
+    state.sessionQueue = null;
+    if (!noSilentHoles) return;
+    if (state.sessionBufferId && state.bufferedRows > 0) {
+      state.bufferedElsewhere = {
+        ...(state.bufferedElsewhere ?? {}),
+        [state.sessionBufferId]: { bufferId: state.sessionBufferId, rows: state.bufferedRows, at: Date.now() },
+      };
+    }
+    state.bufferedRows = 0;
+    state.sessionBufferId = null;
   }
 
   /** Activities bound to the connection run on the worker that holds it. */
@@ -244,7 +381,8 @@ export async function ibkrBridge(input: BridgeInput): Promise<never> {
     if (sessionLost) {
       // The connection holder did not pick the task up: it is gone. Another worker takes over next slot.
       log.warn('session worker unavailable; failing over', { queue: state.sessionQueue });
-      state.sessionQueue = null;
+      loseSession();
+      sessionJustLost = true;
       recordGap({ from: slotAt, to: slotAt + settings.intervalMs, slots: 1, reason: 'worker_unavailable' });
       publish('disconnected');
       alerting.observeFailure(slotAt, 'unknown');
@@ -271,10 +409,12 @@ export async function ibkrBridge(input: BridgeInput): Promise<never> {
       alerting.observeFailure(slotAt, 'up');
       return true;
     }
-    // Anything else (activity timeouts, IB errors past their retries): this slot is lost; say why and go on.
-    recordGap({ from: slotAt, to: slotAt + settings.intervalMs, slots: 1, reason: 'ib_unavailable' });
-    log.warn('cycle failed', { error: String(cause?.message ?? err.message) });
-    publish('disconnected');
+    // Anything else: this slot is lost; say why and go on. The cycle's only waits are Postgres and the disk, so an
+    // attempt that timed out was held up by the database; the gateway's state is unknown, not down.
+    const reason = failedCycleReason(cause);
+    recordGap({ from: slotAt, to: slotAt + settings.intervalMs, slots: 1, reason });
+    log.warn('cycle failed', { error: String(cause?.message ?? err.message), reason });
+    publish(reason === 'db_unavailable' ? 'degraded' : 'disconnected');
     alerting.observeFailure(slotAt, 'unknown');
     return true;
   }
@@ -296,10 +436,10 @@ export async function ibkrBridge(input: BridgeInput): Promise<never> {
     try {
       if (!state.sessionQueue) {
         const grant = await shared.acquireSession({ account: settings.account, workflowId });
-        state.sessionQueue = grant.queue;
+        takeSession(grant);
       }
       const reconnected = proxyActivities<BridgeActivities>({
-        taskQueue: state.sessionQueue,
+        taskQueue: state.sessionQueue ?? undefined,
         scheduleToStartTimeout: settings.sessionScheduleToStartMs,
         startToCloseTimeout: windowEnd - windowStart + 20 * 60_000,
         heartbeatTimeout: '30s',
@@ -309,10 +449,12 @@ export async function ibkrBridge(input: BridgeInput): Promise<never> {
       // The activity returns once the gateway is back; a gateway still away past the window may need a human.
       await alerting.during(reconnected, 'down');
     } catch (err) {
-      if (err instanceof ActivityFailure && err.cause instanceof TimeoutFailure) state.sessionQueue = null;
+      if (err instanceof ActivityFailure && err.cause instanceof TimeoutFailure) loseSession();
       else throw err;
     }
-    skipMissedSlots('reset_window', { until: Math.max(windowEnd, Date.now() - settings.intervalMs) });
+    // The window's slots are the restart's; those after it, until the gateway was back, are a restart that overran.
+    skipMissedSlots('reset_window', { until: windowEnd });
+    skipMissedSlots('reset_overrun', { until: Date.now() - settings.intervalMs });
     publish(state.sessionQueue ? 'ready' : 'disconnected');
   }
 
@@ -385,7 +527,11 @@ function status(
     intervalMs: settings.intervalMs,
     lastCycle: state.lastCycle,
     lastOkAt: state.lastOkAt === null ? null : new Date(state.lastOkAt).toISOString(),
-    bufferedRows: state.bufferedRows,
+    bufferedRows: totalBufferedRows(state),
+    bufferedByWorker: bufferedByWorker(state),
+    replayFailure: state.replayFailure
+      ? { ...state.replayFailure, at: new Date(state.replayFailure.at).toISOString() }
+      : null,
     cyclesTotal: state.cyclesTotal,
     cyclesThisRun,
     skippedSlotsTotal: state.skippedSlotsTotal,

@@ -1,4 +1,5 @@
 import type { FiringAlert } from './alerting';
+import { totalBufferedRows } from './bufferedRows';
 import type { BridgeSettings, BridgeState } from './types';
 
 const fmt = (value: number | null | undefined, digits = 2) =>
@@ -22,6 +23,13 @@ function alertLines(firing: FiringAlert[]): string[] {
   ];
 }
 
+/** The total, and how many of those rows sit with workers that do not hold the session. */
+function bufferedLine(state: BridgeState): string {
+  const total = totalBufferedRows(state);
+  const elsewhere = total - state.bufferedRows;
+  return elsewhere > 0 ? `${total} (${elsewhere} on workers without the session)` : String(total);
+}
+
 /** The short markdown the Web UI shows as the workflow's current details. */
 export function renderDetails(
   settings: BridgeSettings,
@@ -42,7 +50,13 @@ export function renderDetails(
     '',
     `Last ok cycle: ${iso(state.lastOkAt)} (${c ? `${c.latencyMs} ms` : '—'}) · every ${settings.intervalMs} ms · cycles ${state.cyclesTotal} · skipped ${state.skippedSlotsTotal}`,
     '',
-    `Buffered rows awaiting Postgres: ${state.bufferedRows} · next reset ${iso(nextResetAt)} (${settings.reset.time} ${settings.reset.timeZone})`,
+    `Buffered rows awaiting Postgres: ${bufferedLine(state)} · next reset ${iso(nextResetAt)} (${settings.reset.time} ${settings.reset.timeZone})`,
+    ...(state.replayFailure
+      ? [
+          '',
+          `Replay failing since ${iso(state.replayFailure.at)} (${state.replayFailure.failures}×): ${state.replayFailure.message}`,
+        ]
+      : []),
   ];
   // Blank lines end paragraphs: the UI's markdown would otherwise run the status lines together.
   return lines.filter((line, i) => line !== '' || i > 1).join('\n');

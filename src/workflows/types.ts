@@ -13,9 +13,12 @@ export interface BridgeSettings {
   maxHistoryEventsPerRun: number;
   /** How long a cycle may wait for the connection-holding worker before the workflow fails over. */
   sessionScheduleToStartMs: number;
-  /** Start-to-close of one cycle activity attempt. */
+  /**
+   * Start-to-close of one cycle activity attempt, at most: the workflow shortens it (and drops attempts) so that every
+   * attempt, its backoff and the fallback buffer fit in the interval (see cycleRetryPlan).
+   */
   cycleTimeoutMs: number;
-  /** Attempts of the cycle activity before the fallback buffer takes the rows. */
+  /** Attempts of the cycle activity before the fallback buffer takes the rows, at most (see cycleRetryPlan). */
   cycleAttempts: number;
   /** Backoff between attempts of the cycle activity. */
   cycleRetryMs: number;
@@ -42,9 +45,10 @@ export const DEFAULT_SETTINGS: Omit<BridgeSettings, 'account'> = {
   reset: { time: '23:45', timeZone: 'America/New_York', durationMs: 15 * 60_000 },
   maxCyclesPerRun: 300,
   maxHistoryEventsPerRun: 3000,
-  sessionScheduleToStartMs: 15_000,
-  cycleTimeoutMs: 4000,
-  cycleAttempts: 3,
+  // A live session worker picks a task up in milliseconds; a dead one costs this much before the failover starts.
+  sessionScheduleToStartMs: 4000,
+  cycleTimeoutMs: 1500,
+  cycleAttempts: 2,
   cycleRetryMs: 500,
   cycleLeadMs: 500,
 };
@@ -81,12 +85,25 @@ export interface CycleSummary {
   underlyings?: Record<string, Partial<RiskFigures>>;
 }
 
+/** Why slots produced no row; each one is described in docs/database.md. */
+export type GapReason =
+  | 'paused'
+  | 'worker_unavailable'
+  | 'reset_window'
+  | 'reset_overrun'
+  | UnavailableReason
+  | 'db_unavailable'
+  | 'temporal_unavailable'
+  | 'overrun'
+  | 'buffer_unavailable'
+  | 'cycle_failed';
+
 /** Slots that produced no row, reported to the next cycle activity so they land in api_logs. */
 export interface GapRecord {
   from: number;
   to: number;
   slots: number;
-  reason: 'paused' | 'worker_unavailable' | 'reset_window' | UnavailableReason | 'overrun' | 'buffer_unavailable';
+  reason: GapReason;
   /** When a long outage produced more gaps than a cycle carries, older ones are folded together: their reasons. */
   otherReasons?: GapRecord['reason'][];
 }
@@ -109,6 +126,27 @@ export interface BridgeState {
   runs: number;
   /** Per-rule alert states and undelivered transitions; absent before alerts existed or when none are configured. */
   alerts?: AlertsState;
+  /** Buffer id of the worker holding the session (its rows are `bufferedRows`); absent in older runs. */
+  sessionBufferId?: string | null;
+  /** Rows waiting in the buffers of workers that do not hold the session, by buffer id, as they last reported. */
+  bufferedElsewhere?: Record<string, BufferReport>;
+  /** The last replay of the session worker's buffer failed: when, why, how many times in a row. */
+  replayFailure?: ReplayFailure | null;
+}
+
+/** What a worker says about its fallback buffer (signal `bufferReport`). */
+export interface BufferReport {
+  /** Stable id of the buffer directory, so a restarted worker replaces its earlier report. */
+  bufferId: string;
+  rows: number;
+  /** Worker clock when counted; an older report never overwrites a newer one. */
+  at: number;
+}
+
+export interface ReplayFailure {
+  at: number;
+  message: string;
+  failures: number;
 }
 
 export interface BridgeInput {
@@ -125,7 +163,13 @@ export interface BridgeStatus {
   intervalMs: number;
   lastCycle: CycleSummary | null;
   lastOkAt: string | null;
+  /** Rows waiting in every worker's fallback buffer (the session worker's and the others' last reports). */
   bufferedRows: number;
+  /** The same rows by buffer id (one per worker directory); the session worker's under its id or `session`. Always set
+   * by the workflow; optional for readers of older statuses. */
+  bufferedByWorker?: Record<string, number>;
+  /** The last replay failed (rows stay buffered and are tried again); null when it works. */
+  replayFailure?: { at: string; message: string; failures: number } | null;
   cyclesTotal: number;
   cyclesThisRun: number;
   skippedSlotsTotal: number;

@@ -20,7 +20,14 @@ import type { ibkrBridge } from '../../src/workflows/bridge';
 import { DEFAULT_SETTINGS, type BridgeSettings } from '../../src/workflows/types';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { resetWindowAwayFrom } from '../support/resetWindow';
-import { startTcpProxy, viaProxy, type TcpProxy } from '../support/tcpProxy';
+import { startTcpProxy, type TcpProxy } from '../support/tcpProxy';
+import {
+  startTcpProxy as startHangableProxy,
+  viaPort,
+  type TcpProxy as HangableProxy,
+} from '../buffer/support/tcpProxy';
+import { bufferIdentity } from '../../src/worker/bufferIdentity';
+import { BridgeMetrics } from '../../src/observability/metrics';
 import { bundleWorkflows, connectTestEnv, uniqueName } from '../support/temporal';
 
 /** Settings at test speed: a cycle every 500 ms, and a reset window far away unless a test asks for one. */
@@ -49,6 +56,9 @@ export class BridgeStack {
   broker!: Broker;
   database!: TestDatabase;
   proxy!: TcpProxy;
+  /** A second hop between the worker and `proxy` that can stop forwarding without closing: a database that hangs. */
+  hangable!: HangableProxy;
+  workerMetrics = new BridgeMetrics();
   db!: Db;
   sql!: PgClient;
   workers!: BridgeWorkers;
@@ -62,6 +72,8 @@ export class BridgeStack {
     private readonly bundle: WorkflowBundleWithSourceMap,
     private readonly mode: 'SOCKET' | 'PORTAL' = 'SOCKET',
     private readonly simulatorSettings: Partial<SimulatorSettings> = {},
+    /** The worker's database timeouts; `defaults` keeps createDb's own (what a deployed worker runs with). */
+    private readonly dbTimeouts: 'test' | 'defaults' = 'test',
   ) {}
 
   async start(): Promise<this> {
@@ -74,15 +86,30 @@ export class BridgeStack {
     await migrate(this.database.url);
     const target = new URL(this.database.url);
     this.proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+    this.hangable = await startHangableProxy('127.0.0.1', this.proxy.port);
     this.db = createDb({
-      url: viaProxy(this.database.url, this.proxy),
-      statementTimeoutMs: 1000,
-      connectionTimeoutMs: 1000,
+      url: viaPort(this.database.url, this.hangable.port),
+      ...(this.dbTimeouts === 'test' ? { statementTimeoutMs: 1000, connectionTimeoutMs: 1000 } : {}),
     });
     this.sql = new PgClient({ connectionString: this.database.url });
     await this.sql.connect();
     this.broker = await this.createBroker();
-    this.workers = await createBridgeWorkers({
+    this.workers = await this.createWorkers();
+    this.running = this.workers.run();
+    return this;
+  }
+
+  /** Stops this stack's workers (nothing polls the task queues) for `downMs`, then starts new ones. */
+  async restartWorkers(downMs: number): Promise<void> {
+    await this.workers.shutdown();
+    await this.running?.catch(() => undefined);
+    await sleep(downMs);
+    this.workers = await this.createWorkers();
+    this.running = this.workers.run();
+  }
+
+  private async createWorkers(): Promise<BridgeWorkers> {
+    return createBridgeWorkers({
       connection: this.env.nativeConnection,
       namespace: 'default',
       taskQueue: this.taskQueue,
@@ -97,9 +124,11 @@ export class BridgeStack {
       aggregateOptions: () => ({ maxAgeMs: 15_000 }),
       reconnectTimeoutMs: 10_000,
       shutdownGraceMs: 2000,
+      observer: this.workerMetrics,
+      bufferId: await bufferIdentity(this.bufferDir),
+      probeDatabase: () => this.db.ping(),
+      bufferReplayIntervalMs: 500,
     });
-    this.running = this.workers.run();
-    return this;
   }
 
   /** SOCKET: the real @stoqey/ib client on the TWS simulator. PORTAL: the HTTPS adapter on the fake Client Portal. */
@@ -166,6 +195,7 @@ export class BridgeStack {
     await this.broker?.stop();
     await this.db?.close();
     await this.sql?.end();
+    await this.hangable?.close();
     await this.proxy?.close();
     await this.simulator?.close();
     await this.portal?.close();
@@ -197,6 +227,7 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export function useBridgeStack(
   mode: 'SOCKET' | 'PORTAL' = 'SOCKET',
   simulatorSettings: Partial<SimulatorSettings> = {},
+  dbTimeouts: 'test' | 'defaults' = 'test',
 ): {
   stack: BridgeStack;
   env: TestWorkflowEnvironment;
@@ -204,7 +235,13 @@ export function useBridgeStack(
   const context = {} as { stack: BridgeStack; env: TestWorkflowEnvironment };
   beforeAll(async () => {
     context.env = await connectTestEnv();
-    context.stack = await new BridgeStack(context.env, await bundleWorkflows(), mode, simulatorSettings).start();
+    context.stack = await new BridgeStack(
+      context.env,
+      await bundleWorkflows(),
+      mode,
+      simulatorSettings,
+      dbTimeouts,
+    ).start();
   });
   afterAll(async () => {
     await context.stack?.stop();

@@ -7,7 +7,8 @@ import { bundleWorkflows } from '../support/temporal';
  * Histories recorded from real runs (`RECORD_HISTORIES=1 npm test -- test/bridge/resilience`): a Postgres outage
  * with fallback and replay, a nightly reset window, continue-as-new, the
  * retention activity added behind patched('retention-at-run-start'), and alerts behind patched('alerts') (firing,
- * resolving, across continue-as-new and a reset window). A change to the workflow that alters
+ * resolving, across continue-as-new and a reset window), and a replay that fails while cycles are written, behind
+ * patched('no-silent-holes'). A change to the workflow that alters
  * its command sequence without patched() fails here.
  */
 const dir = join(__dirname, 'histories');
@@ -26,6 +27,7 @@ describe('recorded histories replay against the current workflow code', () => {
       'alerts.json',
       'continue-as-new.json',
       'db-outage.json',
+      'replay-failure.json',
       'reset-window.json',
       'retention.json',
     ]);
