@@ -68,8 +68,9 @@ export const postgresOutage: Scenario = {
         `${replayed.rows[0].n} replayed, ${fallback} fallback_engaged, outage ${Math.round((back - cutAt) / 1000)} s`,
       );
       report.check('replay_done recorded', (report.apiLogCounts.replay_done ?? 0) > 0, after.cyclesTotal);
-      const skipped = report.recordedReasons();
-      report.check('no slot skipped', skipped.length === 0, skipped.join(', ') || 'none');
+      // The first slots of a run may pass while the gateway still sends the position list: not a database fault.
+      const skipped = report.recordedReasons().filter((reason) => reason !== 'positions_loading');
+      report.check('no slot skipped for the database', skipped.length === 0, skipped.join(', ') || 'none');
       report.target(databaseFaultTarget(report.figures()));
     } finally {
       await stack.close();
