@@ -68,7 +68,10 @@ describe('PORTAL keeps what the gateway means by a value', () => {
   });
 
   it('dates values by _updated, so a frozen stream that repeats old values turns stale', async () => {
-    pair = await startPortalPair({ broker: { staleAfterMs: 1500 } });
+    // The fake dates a live conid by its 1 s model bucket: a live value is at most about a second old when polled, so
+    // a 3 s limit leaves a busy machine two seconds of polling delay before a live conid could look frozen.
+    const staleAfterMs = 3000;
+    pair = await startPortalPair({ broker: { staleAfterMs } });
     await pair.broker.waitUntilReady(20_000);
     const [frozen, live] = pair.broker
       .snapshot(MAIN_ACCOUNT)
@@ -86,7 +89,7 @@ describe('PORTAL keeps what the gateway means by a value', () => {
     expect(after.greeks[live.conId].stale).toBe(false);
     // The values are as old as the gateway says, not as recent as the last poll.
     expect(after.greeks[frozen.conId].computedAt).toBe(stale.computedAt);
-    expect(after.takenAt - stale.computedAt).toBeGreaterThan(1500);
+    expect(after.takenAt - stale.computedAt).toBeGreaterThan(staleAfterMs);
     pair.fake.control.freezeConId(frozen.conId, false);
     await waitFor(() => pair!.broker.snapshot(MAIN_ACCOUNT).greeks[frozen.conId]?.stale === false, 'fresh again');
   });
