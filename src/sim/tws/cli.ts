@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   const program = new Command()
     .name('sim')
     .description(
-      'Fake IB Gateway speaking the TWS API (server versions 157 to 193, negotiated per client) on 127.0.0.1',
+      'Fake IB Gateway speaking the TWS API (server versions 151 to 193, negotiated per client) on 127.0.0.1',
     )
     .option('--port <n>', 'TCP port for API clients (0 = any free port)', integer('--port', 0, 65535), 4002)
     .option('--seed <n>', 'seed of the price walk and random faults', integer('--seed', 0, 2 ** 31 - 1), 1)
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
     },
   });
   console.log(
-    `${stamp()} TWS simulator listening on ${sim.host}:${sim.port} (server versions 157..${sim.settings.serverVersion}, seed ${opts.seed})`,
+    `${stamp()} TWS simulator listening on ${sim.host}:${sim.port} (server versions 151..${sim.settings.serverVersion}, seed ${opts.seed})`,
   );
   const control = opts.controlPort === undefined ? undefined : await startControlServer(sim, opts.controlPort);
   if (control) console.log(`${stamp()} control endpoint on http://127.0.0.1:${control.port}`);

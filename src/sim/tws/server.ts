@@ -71,7 +71,7 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
-/** Starts a fake IB Gateway speaking the TWS API (server versions 157 to 193, negotiated per client) on a real TCP socket. */
+/** Starts a fake IB Gateway speaking the TWS API (server versions 151 to 193, negotiated per client) on a real TCP socket. */
 export async function startTwsSimulator(options: TwsSimulatorOptions = {}): Promise<TwsSimulator> {
   const host = options.host ?? '127.0.0.1';
   const seed = options.seed ?? 1;

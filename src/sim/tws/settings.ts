@@ -4,7 +4,7 @@ import { DEFAULT_GREETING_CODES } from './protocol/statusCodes';
 export interface SimulatorSettings {
   /**
    * The simulator's own maximum version, as a gateway has one: the handshake answers min(this, the client's maximum,
-   * 193). A client whose whole range is older than 157 is refused.
+   * 193). A client whose whole range is older than 151 is refused.
    */
   serverVersion: number;
   /** Fault: answer this version whatever the client offers (e.g. 201 to test the client's 506); null negotiates. */

@@ -31,11 +31,13 @@ describe('TWS simulator: version negotiation', () => {
   const fixture = new SimFixture();
   afterEach(() => fixture.stop());
 
-  it('answers min(its maximum, the client maximum) and refuses a client whose whole range is older than 157', async () => {
+  it('answers min(its maximum, the client maximum) and refuses a client whose whole range is older than 151', async () => {
     const sim = await fixture.start();
     expect((await offer(sim.port, 'v157..178'))?.[0]).toBe('178');
     expect((await offer(sim.port, 'v100..193'))?.[0]).toBe('193');
     expect((await offer(sim.port, 'v100..201 +PACEAPI'))?.[0]).toBe('193');
+    // The range of clients ported from IBKR's Python API 9.76 (e.g. ib-tws-api): a gateway answers 151.
+    expect((await offer(sim.port, 'v100..151'))?.[0]).toBe('151');
     expect(await offer(sim.port, 'v100..150')).toBeNull();
     expect(sim.counters().refusedVersion).toBe(1);
     sim.control.setHandshake({ serverVersion: 170 });
@@ -44,9 +46,10 @@ describe('TWS simulator: version negotiation', () => {
     expect(await offer(sim.port, 'v176..178')).toBeNull();
   });
 
-  it('encodes and decodes every message a client uses for each version from 157 to 193', async () => {
+  it('encodes and decodes every message a client uses for each version from 151 to 193', async () => {
     const sim = await fixture.start({ settings: { tickIntervalMs: 60_000 } });
-    for (let version = 157; version <= 193; version += 1) {
+    const modelGreeks = sim.model.optionGreeks(700001, fixture.clock.now);
+    for (let version = 151; version <= 193; version += 1) {
       sim.control.setHandshake({ serverVersion: version });
       const client = await fixture.connected();
       const [serverVersion] = await client.waitFor(EventName.server);
@@ -58,7 +61,10 @@ describe('TWS simulator: version negotiation', () => {
       await client.waitFor(EventName.contractDetailsEnd, (args) => args[0] === 100 + CONTRACTS.length - 1);
       await client.waitFor(EventName.error, (args) => args[1] === 200 && args[2] === 199);
       await client.waitFor(EventName.positionEnd);
-      await client.waitFor(EventName.tickOptionComputation, (args) => args[0] === 200 && args[1] === 13);
+      const computation = await client.waitFor(
+        EventName.tickOptionComputation,
+        (args) => args[0] === 200 && args[1] === 13,
+      );
 
       // The client's decoder found every field where it expects it at this version: no 505 (underrun, leftovers).
       expect({ version, errors: client.errorCodes().filter(([code]) => code !== 200) }).toEqual({
@@ -76,11 +82,24 @@ describe('TWS simulator: version negotiation', () => {
         });
         expect(detail.contract.multiplier).toBe(expected.secType === 'STK' ? 0 : expected.multiplier);
         expect(detail.underConId).toBe('underConId' in expected ? expected.underConId : 0);
-        expect(detail.stockType).toBe(expected.secType === 'STK' ? 'COMMON' : '');
+        expect(detail.stockType).toBe(version >= 152 ? (expected.secType === 'STK' ? 'COMMON' : '') : undefined);
         expect(detail.contract.lastTradeDate).toBe(version >= 182 ? (expected.expiry ?? '') : undefined);
         expect(detail.minSize).toBe(version >= 164 ? 1 : undefined);
       }
       expect(client.count(EventName.position)).toBe(sim.model.positions().length);
+      // Below 156 the message starts with a version field and has no tickAttrib; a misplaced field shifts every Greek.
+      const [, , tickAttrib, impliedVol, delta, optPrice, , gamma, vega, theta, undPrice] = computation;
+      expect({ version, tickAttrib, impliedVol, delta, optPrice, gamma, vega, theta, undPrice }).toEqual({
+        version,
+        tickAttrib: version >= 156 ? 0 : undefined,
+        impliedVol: modelGreeks.impliedVol,
+        delta: modelGreeks.delta,
+        optPrice: modelGreeks.optionPrice,
+        gamma: modelGreeks.gamma,
+        vega: modelGreeks.vega,
+        theta: modelGreeks.theta,
+        undPrice: modelGreeks.underlyingPrice,
+      });
       client.disconnect();
       await client.waitFor(EventName.disconnected);
     }

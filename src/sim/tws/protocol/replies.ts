@@ -6,7 +6,8 @@ import { statusText } from './statusCodes';
 
 /**
  * Builders for every message the simulator sends, field orders as IBKR's EDecoder reads them at server version 193;
- * contract details take the negotiated version, and versionedLayout.ts adapts the error message.
+ * contract details take the negotiated version, and versionedLayout.ts adapts the error message and
+ * tickOptionComputation.
  * Doubles are written with JavaScript's shortest round-trip form, so the client parses back the exact value.
  */
 
@@ -174,7 +175,7 @@ export const replies = {
   ],
   tickSnapshotEnd: (reqId: number): Frame => [ReplyId.tickSnapshotEnd, 1, reqId],
 
-  /** Contract details laid out for the negotiated version (the message changed at 163, 164, 182 and 186). */
+  /** Contract details laid out for the negotiated version (the message changed at 152, 163, 164, 182 and 186). */
   contractDetails: (reqId: number, contract: Contract, serverVersion = NEWEST_SUPPORTED_VERSION): Frame => {
     const option = isOption(contract) ? contract : undefined;
     const v = serverVersion;
@@ -219,7 +220,7 @@ export const replies = {
       option ? (option.secType === 'FOP' ? 'FUT' : 'STK') : '', // underSecType
       '', // marketRuleIds
       expiryOf(contract), // realExpirationDate
-      contract.secType === 'STK' ? 'COMMON' : '', // stockType
+      ...(v >= ServerVersion.stockType ? [contract.secType === 'STK' ? 'COMMON' : ''] : []), // stockType
       ...(v === ServerVersion.fractionalSizeSupport ? [1] : []), // sizeMinTick, at 163 only
       ...(sizeRules ? [1, 1, 1] : []), // minSize, sizeIncrement, suggestedSizeIncrement
       ...(v >= ServerVersion.ineligibilityReasons ? [0] : []), // ineligibilityReasonCount

@@ -4,6 +4,15 @@
  * version; the simulator does the same for every version from OLDEST_SUPPORTED to NEWEST_SUPPORTED.
  */
 export const ServerVersion = {
+  /** contract details carry stockType after realExpirationDate. */
+  stockType: 152,
+  /**
+   * From 153 (ENCODE_MSG_ASCII7) a client decodes `\uXXXX` escapes in error texts and contract long names. The
+   * simulator's texts are plain ASCII, so both layouts are the same bytes and no builder needs the version.
+   */
+  encodeMsgAscii7: 153,
+  /** tickOptionComputation: a version field (6) below this, the tickAttrib field (0: return based) from it on. */
+  priceBasedVolatility: 156,
   /** contract details carry a version field below this, mdSizeMultiplier from 110, sizeMinTick at 163. */
   fractionalSizeSupport: 163,
   /** contract details: no version field, minSize / sizeIncrement / suggestedSizeIncrement instead. */
@@ -18,8 +27,12 @@ export const ServerVersion = {
   ineligibilityReasons: 186,
 } as const;
 
-/** The oldest client maximum the simulator (like a current gateway) still serves. */
-export const OLDEST_SUPPORTED_VERSION = 157;
+/**
+ * The oldest client maximum the simulator serves. A gateway answers a client offering v100..151 (the range of
+ * clients ported from IBKR's Python API 9.76, such as ib-tws-api) with 151; 154 (SEND_ALL_FAMILY_CODES), 155
+ * (NO_DEFAULT_OPEN_CLOSE) and 157 (REPLACE_FA_END) change only requests the simulator does not speak.
+ */
+export const OLDEST_SUPPORTED_VERSION = 151;
 /** The newest version the simulator can encode: the last one before protobuf (201) and errorTime (194). */
 export const NEWEST_SUPPORTED_VERSION = 193;
 
