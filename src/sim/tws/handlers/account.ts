@@ -104,10 +104,17 @@ function exchangeRateRows(settings: Account): AccountValueRow[] {
   }));
 }
 
-function accountValueFrames(ctx: SimContext, account: string): Frame[] {
-  return accountValues(ctx, account).map((row) =>
-    replies.updateAccountValue(row.key, row.value, row.currency, account),
-  );
+/** One frame per value row of each account, accounts in the order given: the body of every account-value reply. */
+function accountRowFrames(
+  accounts: readonly string[],
+  rowsOf: (account: string) => AccountValueRow[],
+  frameOf: (account: string, row: AccountValueRow) => Frame,
+): Frame[] {
+  return accounts.flatMap((account) => rowsOf(account).map((row) => frameOf(account, row)));
+}
+
+function unknownAccount(reqId: number, account: string): Frame {
+  return replies.error(reqId, 321, `Error validating request: unknown account ${account}`);
 }
 
 /**
@@ -152,7 +159,7 @@ export function onReqAccountUpdates(
   }
   const account = requested || accountIds(ctx)[0];
   if (!accountIds(ctx).includes(account)) {
-    session.send(replies.error(-1, 321, `Error validating request: unknown account ${account}`));
+    session.send(unknownAccount(-1, account));
     return;
   }
   if (session.accountUpdates && session.accountUpdates !== account) {
@@ -160,7 +167,11 @@ export function onReqAccountUpdates(
   }
   session.accountUpdates = account;
   session.sendAll([
-    ...accountValueFrames(ctx, account),
+    ...accountRowFrames(
+      [account],
+      (id) => accountValues(ctx, id),
+      (id, row) => replies.updateAccountValue(row.key, row.value, row.currency, id),
+    ),
     ...ctx.model.positions(account).map((row) => portfolioFrame(ctx, row)),
     replies.updateAccountTime(hhmm(ctx.model.now())),
     replies.accountDownloadEnd(account),
@@ -186,16 +197,14 @@ export function onReqAccountSummary(ctx: SimContext, session: ClientSession, req
     return;
   }
   session.accountSummaries.set(reqId, tags);
-  const frames: Frame[] = [];
-  for (const account of accountIds(ctx)) {
-    for (const tag of tags) {
-      for (const row of summaryValues(ctx, account, tag)) {
-        frames.push(replies.accountSummary(reqId, account, row.key, row.value, row.currency));
-      }
-    }
-  }
-  frames.push(replies.accountSummaryEnd(reqId));
-  session.sendAll(frames);
+  session.sendAll([
+    ...accountRowFrames(
+      accountIds(ctx),
+      (account) => tags.flatMap((tag) => summaryValues(ctx, account, tag)),
+      (account, row) => replies.accountSummary(reqId, account, row.key, row.value, row.currency),
+    ),
+    replies.accountSummaryEnd(reqId),
+  ]);
 }
 
 export function onCancelAccountSummary(_ctx: SimContext, session: ClientSession, reqId: number): void {
@@ -223,7 +232,7 @@ export function pnlSingleFrame(ctx: SimContext, reqId: number, account: string, 
 
 export function onReqPnL(ctx: SimContext, session: ClientSession, reqId: number, account: string): void {
   if (!accountIds(ctx).includes(account)) {
-    session.send(replies.error(reqId, 321, `Error validating request: unknown account ${account}`));
+    session.send(unknownAccount(reqId, account));
     return;
   }
   session.pnl.set(reqId, account);
@@ -238,7 +247,7 @@ export function onReqPnLSingle(
   conId: number,
 ): void {
   if (!accountIds(ctx).includes(account)) {
-    session.send(replies.error(reqId, 321, `Error validating request: unknown account ${account}`));
+    session.send(unknownAccount(reqId, account));
     return;
   }
   if (!ctx.model.contract(conId)) {
@@ -249,10 +258,15 @@ export function onReqPnLSingle(
   session.send(pnlSingleFrame(ctx, reqId, account, conId));
 }
 
-/** reqPositionsMulti / reqAccountUpdatesMulti name one account, or all of them with "" or "All". */
-function accountsFor(ctx: SimContext, requested: string): string[] | undefined {
+/**
+ * reqPositionsMulti / reqAccountUpdatesMulti name one account, or all of them with "" or "All"; an unknown one is
+ * answered with 321 and gives undefined.
+ */
+function accountsFor(ctx: SimContext, session: ClientSession, reqId: number, requested: string): string[] | undefined {
   if (requested === '' || requested.toLowerCase() === 'all') return accountIds(ctx);
-  return accountIds(ctx).includes(requested) ? [requested] : undefined;
+  if (accountIds(ctx).includes(requested)) return [requested];
+  session.send(unknownAccount(reqId, requested));
+  return undefined;
 }
 
 export function onReqPositionsMulti(
@@ -262,11 +276,8 @@ export function onReqPositionsMulti(
   account: string,
   modelCode: string,
 ): void {
-  const accounts = accountsFor(ctx, account);
-  if (!accounts) {
-    session.send(replies.error(reqId, 321, `Error validating request: unknown account ${account}`));
-    return;
-  }
+  const accounts = accountsFor(ctx, session, reqId, account);
+  if (!accounts) return;
   const rows = ctx.model.positions().filter((row) => accounts.includes(row.account));
   session.sendAll([
     ...rows.map((row) =>
@@ -283,17 +294,14 @@ export function onReqAccountUpdatesMulti(
   account: string,
   modelCode: string,
 ): void {
-  const accounts = accountsFor(ctx, account);
-  if (!accounts) {
-    session.send(replies.error(reqId, 321, `Error validating request: unknown account ${account}`));
-    return;
-  }
-  const frames: Frame[] = [];
-  for (const id of accounts) {
-    for (const row of accountValues(ctx, id)) {
-      frames.push(replies.accountUpdateMulti(reqId, id, modelCode, row.key, row.value, row.currency));
-    }
-  }
-  frames.push(replies.accountUpdateMultiEnd(reqId));
-  session.sendAll(frames);
+  const accounts = accountsFor(ctx, session, reqId, account);
+  if (!accounts) return;
+  session.sendAll([
+    ...accountRowFrames(
+      accounts,
+      (id) => accountValues(ctx, id),
+      (id, row) => replies.accountUpdateMulti(reqId, id, modelCode, row.key, row.value, row.currency),
+    ),
+    replies.accountUpdateMultiEnd(reqId),
+  ]);
 }

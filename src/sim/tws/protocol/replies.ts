@@ -35,6 +35,29 @@ function multiplierOf(contract: Contract): Field {
   return contract.secType === 'STK' || !(contract.multiplier > 0) ? '' : contract.multiplier;
 }
 
+/**
+ * The contract fields of position, portfolio and position-multi messages, from conId to tradingClass. `exchange`
+ * is the one field that differs: empty in position messages, the primary exchange in portfolio messages.
+ */
+function contractFields(contract: Contract, exchange: string): Field[] {
+  return [
+    contract.conId,
+    contract.symbol,
+    contract.secType,
+    expiryOf(contract),
+    strikeOf(contract),
+    rightOf(contract),
+    multiplierOf(contract),
+    exchange,
+    contract.currency,
+    contract.localSymbol,
+    contract.tradingClass,
+  ];
+}
+
+/** IBKR leaves the exchange empty in position messages; clients must use the conId. */
+const POSITION_EXCHANGE = '';
+
 export const replies = {
   serverVersion: (version: number, connectionTime: string): Frame => [version, connectionTime],
   error: (id: number, code: number, text = statusText(code)): Frame => [ReplyId.error, 2, id, code, text, ''],
@@ -46,18 +69,7 @@ export const replies = {
     ReplyId.position,
     3,
     account,
-    contract.conId,
-    contract.symbol,
-    contract.secType,
-    expiryOf(contract),
-    strikeOf(contract),
-    rightOf(contract),
-    multiplierOf(contract),
-    // IBKR leaves the exchange empty in position messages (§4.1); clients must use the conId.
-    '',
-    contract.currency,
-    contract.localSymbol,
-    contract.tradingClass,
+    ...contractFields(contract, POSITION_EXCHANGE),
     quantity,
     avgCost,
   ],
@@ -85,17 +97,7 @@ export const replies = {
   ): Frame => [
     ReplyId.updatePortfolio,
     8,
-    contract.conId,
-    contract.symbol,
-    contract.secType,
-    expiryOf(contract),
-    strikeOf(contract),
-    rightOf(contract),
-    multiplierOf(contract),
-    contract.primaryExchange,
-    contract.currency,
-    contract.localSymbol,
-    contract.tradingClass,
+    ...contractFields(contract, contract.primaryExchange),
     values.position,
     values.marketPrice,
     values.marketValue,
@@ -244,17 +246,7 @@ export const replies = {
     1,
     reqId,
     account,
-    contract.conId,
-    contract.symbol,
-    contract.secType,
-    expiryOf(contract),
-    strikeOf(contract),
-    rightOf(contract),
-    multiplierOf(contract),
-    '', // exchange: empty, as in position messages
-    contract.currency,
-    contract.localSymbol,
-    contract.tradingClass,
+    ...contractFields(contract, POSITION_EXCHANGE),
     quantity,
     avgCost,
     modelCode,
