@@ -1,6 +1,6 @@
 import { MarketModel, ModelGreeks } from '../model';
 import { Field } from './protocol/framing';
-import { ClientSession } from './session';
+import { ClientConnection } from './clientConnection';
 import { SimulatorSettings } from './settings';
 
 /** What was last sent on a model computation tick (13 or 83) for one option. */
@@ -24,10 +24,10 @@ export type LogFn = (level: 'info' | 'debug', message: string) => void;
 export interface SimContext {
   readonly model: MarketModel;
   readonly settings: SimulatorSettings;
-  readonly sessions: Set<ClientSession>;
+  readonly connections: Set<ClientConnection>;
   readonly counters: Map<string, number>;
   readonly lastSentGreeks: Map<number, SentGreeks>;
-  /** Client ids still "held" by a Gateway session that died in a restart: startApi gets 326 until the instant. */
+  /** Client ids still "held" by a Gateway connection that died in a restart: startApi gets 326 until the instant. */
   readonly lingeringClientIds: Map<number, number>;
   readonly log: LogFn;
   readonly random: () => number;
@@ -50,6 +50,6 @@ export function managedAccountIds(ctx: SimContext): string[] {
   return managed === null ? accountIds(ctx) : [...managed];
 }
 
-export function readySessions(ctx: SimContext): ClientSession[] {
-  return [...ctx.sessions].filter((session) => session.phase === 'ready');
+export function readyConnections(ctx: SimContext): ClientConnection[] {
+  return [...ctx.connections].filter((connection) => connection.phase === 'ready');
 }

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { createRng, entitlementSchema, greeksBehaviourSchema } from '../model';
-import { count, readySessions, SimContext } from './context';
+import { count, readyConnections, SimContext } from './context';
 import { fuzzedFrames } from './faults/frameMutator';
 import { MALFORMED_KINDS, malformedFrame } from './faults/malformedFrames';
 import { MarketDataStreamer } from './marketDataStreamer';
 import { encodeFrame } from './protocol/framing';
 import { replies } from './protocol/replies';
-import { ClientSession } from './session';
+import { ClientConnection } from './clientConnection';
 
 /** Hooks into the TCP listener, provided by the server. */
 export interface ListenerHooks {
@@ -109,18 +109,18 @@ export function createControl(ctx: SimContext, streamer: MarketDataStreamer, lis
   const pendingTimers = new Set<NodeJS.Timeout>();
   let outageResolve: (() => void) | undefined;
 
-  function targets(clientId: number | undefined): ClientSession[] {
-    return readySessions(ctx).filter((session) => clientId === undefined || session.clientId === clientId);
+  function targets(clientId: number | undefined): ClientConnection[] {
+    return readyConnections(ctx).filter((connection) => clientId === undefined || connection.clientId === clientId);
   }
 
   function statusToAll(code: number, text?: string, clientId?: number): void {
-    for (const session of targets(clientId)) session.send(replies.error(-1, code, text));
+    for (const connection of targets(clientId)) connection.send(replies.error(-1, code, text));
   }
 
   function restore(outcome: 'maintained' | 'lost', farmWarnings: boolean): void {
     if (!ctx.outage) return;
     if (farmWarnings) for (const code of [2104, 2106, 2158]) statusToAll(code);
-    if (outcome === 'lost') for (const session of ctx.sessions) session.forgetSubscriptions();
+    if (outcome === 'lost') for (const connection of ctx.connections) connection.forgetSubscriptions();
     ctx.outage = false;
     statusToAll(outcome === 'lost' ? 1101 : 1102);
     ctx.log('info', `connectivity restored (${outcome === 'lost' ? '1101, subscriptions forgotten' : '1102'})`);
@@ -132,8 +132,10 @@ export function createControl(ctx: SimContext, streamer: MarketDataStreamer, lis
     /** Closes client sockets: 'rst' (abrupt reset) or 'fin' (graceful). Returns how many were closed. */
     dropConnections(args: ControlArgs<'dropConnections'> = {}): number {
       const { mode, clientId } = parseArgs('dropConnections', args);
-      const victims = [...ctx.sessions].filter((session) => clientId === undefined || session.clientId === clientId);
-      for (const session of victims) session.close(mode);
+      const victims = [...ctx.connections].filter(
+        (connection) => clientId === undefined || connection.clientId === clientId,
+      );
+      for (const connection of victims) connection.close(mode);
       ctx.log('info', `dropped ${victims.length} connection(s) with ${mode.toUpperCase()}`);
       return victims.length;
     },
@@ -180,12 +182,12 @@ export function createControl(ctx: SimContext, streamer: MarketDataStreamer, lis
      */
     async nightlyReset(args: ControlArgs<'nightlyReset'> = {}): Promise<void> {
       const { refuseForMs, lingerClientIdsForMs } = parseArgs('nightlyReset', args);
-      const lingering = readySessions(ctx)
-        .map((session) => session.clientId)
+      const lingering = readyConnections(ctx)
+        .map((connection) => connection.clientId)
         .filter((id): id is number => id !== undefined);
       count(ctx, 'nightlyResets');
-      ctx.log('info', `nightly reset: closing ${ctx.sessions.size} connection(s), refusing for ${refuseForMs} ms`);
-      for (const session of [...ctx.sessions]) session.close('rst');
+      ctx.log('info', `nightly reset: closing ${ctx.connections.size} connection(s), refusing for ${refuseForMs} ms`);
+      for (const connection of [...ctx.connections]) connection.close('rst');
       ctx.outage = false;
       await listener.stopListening();
       await sleep(refuseForMs);
@@ -205,7 +207,7 @@ export function createControl(ctx: SimContext, streamer: MarketDataStreamer, lis
       ctx.settings.silentAccept = parseArgs('setSilentAccept', args).silentAccept;
     },
 
-    /** nextValidId for new sessions: 'immediate', after N ms, or 'withheld'. */
+    /** nextValidId for new connections: 'immediate', after N ms, or 'withheld'. */
     setNextValidId(args: ControlArgs<'setNextValidId'>): void {
       ctx.settings.nextValidId = parseArgs('setNextValidId', args).mode;
     },
@@ -219,17 +221,17 @@ export function createControl(ctx: SimContext, streamer: MarketDataStreamer, lis
     sendMalformed(args: ControlArgs<'sendMalformed'>): void {
       const { kind, clientId } = parseArgs('sendMalformed', args);
       const bytes = malformedFrame(kind, Math.floor(ctx.model.now() / 1000));
-      for (const session of targets(clientId)) session.sendBuffer(bytes);
+      for (const connection of targets(clientId)) connection.sendBuffer(bytes);
     },
 
     sendUnsolicited(args: ControlArgs<'sendUnsolicited'>): void {
       const { kind, clientId } = parseArgs('sendUnsolicited', args);
-      for (const session of targets(clientId)) {
-        if (kind === 'repeatedPositionEnd') session.send(replies.positionEnd());
-        else if (kind === 'duplicateNextValidId') session.send(replies.nextValidId(ctx.nextOrderId));
+      for (const connection of targets(clientId)) {
+        if (kind === 'repeatedPositionEnd') connection.send(replies.positionEnd());
+        else if (kind === 'duplicateNextValidId') connection.send(replies.nextValidId(ctx.nextOrderId));
         else {
           const unknownReqId = 900_000 + Math.floor(ctx.random() * 99_999);
-          session.sendAll([
+          connection.sendAll([
             replies.tickPrice(unknownReqId, 1, 1.23, 10),
             replies.tickOptionComputation(unknownReqId, 13, 0, [0.3, 0.5, 1.2, 0, 0.02, 0.1, -0.03, 100]),
           ]);
@@ -242,14 +244,14 @@ export function createControl(ctx: SimContext, streamer: MarketDataStreamer, lis
       const { count: frames, seed, clientId } = parseArgs('sendFuzzedFrames', args);
       const random = createRng(seed);
       const batch = fuzzedFrames(frames, random, 1, Math.floor(ctx.model.now() / 1000));
-      for (const session of targets(clientId)) session.sendBuffer(Buffer.concat(batch));
+      for (const connection of targets(clientId)) connection.sendBuffer(Buffer.concat(batch));
       return frames;
     },
 
     /** Sends arbitrary bytes, or fields framed normally, to ready clients (not validated: this is the escape hatch). */
     sendRaw(bytesOrFields: Buffer | Array<string | number>, clientId?: number): void {
       const bytes = Buffer.isBuffer(bytesOrFields) ? bytesOrFields : encodeFrame(bytesOrFields);
-      for (const session of targets(clientId)) session.sendBuffer(bytes);
+      for (const connection of targets(clientId)) connection.sendBuffer(bytes);
     },
 
     setGreeksBehaviour(args: ControlArgs<'setGreeksBehaviour'>): void {

@@ -1,4 +1,4 @@
-import { readySessions, SimContext } from './context';
+import { readyConnections, SimContext } from './context';
 import { pnlFrame, pnlSingleFrame } from './handlers/account';
 import { Frame } from './protocol/replies';
 import { tickRound } from './tickRound';
@@ -37,30 +37,30 @@ export class MarketDataStreamer {
     if (this.ctx.outage || this.ctx.settings.stalled) return;
     const t = this.ctx.model.now();
     this.rounds += 1;
-    for (const session of readySessions(this.ctx)) {
+    for (const connection of readyConnections(this.ctx)) {
       const quotes: Frame[] = [];
       const model: Frame[] = [];
-      for (const sub of session.marketData.values()) {
+      for (const sub of connection.marketData.values()) {
         if (!sub.streaming) continue;
-        const round = tickRound(this.ctx, session, sub, t);
+        const round = tickRound(this.ctx, connection, sub, t);
         quotes.push(...round.quotes);
         model.push(...round.model);
       }
       this.framesSent += quotes.length + model.length;
-      session.sendAll(quotes);
+      connection.sendAll(quotes);
       // Model computations go out in a second write: clients must not rely on them sharing a write with the quotes.
-      if (model.length > 0) setImmediate(() => session.sendAll(model));
+      if (model.length > 0) setImmediate(() => connection.sendAll(model));
     }
   }
 
   publishPnl(): void {
     if (this.ctx.outage || this.ctx.settings.stalled) return;
-    for (const session of readySessions(this.ctx)) {
+    for (const connection of readyConnections(this.ctx)) {
       const frames: Frame[] = [];
-      for (const [reqId, account] of session.pnl) frames.push(pnlFrame(this.ctx, reqId, account));
-      for (const [reqId, single] of session.pnlSingle)
+      for (const [reqId, account] of connection.pnl) frames.push(pnlFrame(this.ctx, reqId, account));
+      for (const [reqId, single] of connection.pnlSingle)
         frames.push(pnlSingleFrame(this.ctx, reqId, single.account, single.conId));
-      session.sendAll(frames);
+      connection.sendAll(frames);
     }
   }
 }

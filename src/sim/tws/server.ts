@@ -10,7 +10,7 @@ import { MarketDataStreamer } from './marketDataStreamer';
 import { ProtocolViolation } from './protocol/framing';
 import { parseRequest } from './protocol/requests';
 import { replies } from './protocol/replies';
-import { ClientSession } from './session';
+import { ClientConnection } from './clientConnection';
 import { defaultSettings, SimulatorSettings } from './settings';
 
 export interface TwsSimulatorOptions {
@@ -81,7 +81,7 @@ export async function startTwsSimulator(options: TwsSimulatorOptions = {}): Prom
   const ctx: SimContext = {
     model,
     settings,
-    sessions: new Set(),
+    connections: new Set(),
     counters: new Map(),
     lastSentGreeks: new Map(),
     lingeringClientIds: new Map(),
@@ -94,51 +94,51 @@ export async function startTwsSimulator(options: TwsSimulatorOptions = {}): Prom
   let nextConnectionId = 1;
   const sockets = new Set<Socket>();
 
-  function handleChunk(session: ClientSession, chunk: Buffer): void {
-    for (const event of session.parse(chunk)) {
-      if (session.phase === 'closed') return;
+  function handleChunk(connection: ClientConnection, chunk: Buffer): void {
+    for (const event of connection.parse(chunk)) {
+      if (connection.phase === 'closed') return;
       if (event.type === 'hello') {
-        onHello(ctx, session, event.minVersion, event.maxVersion);
+        onHello(ctx, connection, event.minVersion, event.maxVersion);
         continue;
       }
-      log('debug', `${session.label} <= ${event.fields.join('|')}`);
-      if (settings.pacingLimit > 0 && session.countInbound(Date.now()) > settings.pacingLimit) {
+      log('debug', `${connection.label} <= ${event.fields.join('|')}`);
+      if (settings.pacingLimit > 0 && connection.countInbound(Date.now()) > settings.pacingLimit) {
         count(ctx, 'pacingViolations');
-        session.send(
+        connection.send(
           replies.error(-1, 100, `Max rate of messages per second has been exceeded:max=${settings.pacingLimit}`),
         );
-        if (settings.pacingDisconnect) session.close('fin');
+        if (settings.pacingDisconnect) connection.close('fin');
         continue;
       }
-      dispatch(ctx, session, parseRequest(event.fields, session.serverVersion));
+      dispatch(ctx, connection, parseRequest(event.fields, connection.serverVersion));
     }
   }
 
   const server = createServer((socket) => {
     sockets.add(socket);
     count(ctx, 'connections');
-    const session = new ClientSession(nextConnectionId++, socket, { settings, random: ctx.random, log });
-    ctx.sessions.add(session);
-    log('info', `${session.label}: connected from ${socket.remoteAddress}:${socket.remotePort}`);
+    const connection = new ClientConnection(nextConnectionId++, socket, { settings, random: ctx.random, log });
+    ctx.connections.add(connection);
+    log('info', `${connection.label}: connected from ${socket.remoteAddress}:${socket.remotePort}`);
     socket.setNoDelay(true);
     socket.on('data', (chunk) => {
       try {
-        handleChunk(session, chunk);
+        handleChunk(connection, chunk);
       } catch (error) {
         // Garbage from a client must never take the simulator down: log one line and drop that client.
         count(ctx, 'protocolViolations');
         const reason =
           error instanceof ProtocolViolation ? error.message : `internal error: ${(error as Error).stack ?? error}`;
-        log('info', `${session.label}: dropping client: ${reason}`);
-        session.close('rst');
+        log('info', `${connection.label}: dropping client: ${reason}`);
+        connection.close('rst');
       }
     });
-    socket.on('error', (error) => log('debug', `${session.label}: socket error ${error.message}`));
+    socket.on('error', (error) => log('debug', `${connection.label}: socket error ${error.message}`));
     socket.on('close', () => {
       sockets.delete(socket);
-      session.close('fin');
-      ctx.sessions.delete(session);
-      log('info', `${session.label}: disconnected`);
+      connection.close('fin');
+      ctx.connections.delete(connection);
+      log('info', `${connection.label}: disconnected`);
     });
   });
   server.on('error', (error) => log('info', `listener error: ${error.message}`));
@@ -171,20 +171,20 @@ export async function startTwsSimulator(options: TwsSimulatorOptions = {}): Prom
     resetCounters: () => ctx.counters.clear(),
     lastSentGreeks: (conId) => ctx.lastSentGreeks.get(conId),
     sessions: () =>
-      [...ctx.sessions].map((session) => ({
-        connectionId: session.connectionId,
-        clientId: session.clientId,
-        phase: session.phase,
-        marketData: [...session.marketData.keys()],
-        marketDataType: session.requestedMarketDataType,
-        serverVersion: session.serverVersion,
+      [...ctx.connections].map((connection) => ({
+        connectionId: connection.connectionId,
+        clientId: connection.clientId,
+        phase: connection.phase,
+        marketData: [...connection.marketData.keys()],
+        marketDataType: connection.requestedMarketDataType,
+        serverVersion: connection.serverVersion,
       })),
     linesInUse: () => streamingLineCount(ctx),
     async close() {
       streamer.stop();
       stopPositionFeed();
       control.dispose();
-      for (const session of [...ctx.sessions]) session.close('rst');
+      for (const connection of [...ctx.connections]) connection.close('rst');
       for (const socket of sockets) socket.destroy();
       await listener.stopListening();
     },

@@ -18,7 +18,7 @@ export interface SimulatorSettings {
   replyJitterMs: number;
   /** When > 0, replies are held and released together on multiples of this interval. */
   burstIntervalMs: number;
-  /** Sessions stay open but nothing at all is sent (currentTime unanswered). */
+  /** Connections stay open but nothing at all is sent (currentTime unanswered). */
   stalled: boolean;
   /** New connections are accepted but never get the version frame. */
   silentAccept: boolean;

@@ -5,7 +5,7 @@ import { DOUBLE_MAX, Field } from './protocol/framing';
 import { TickTypeCode } from './protocol/messageIds';
 import { Frame, replies } from './protocol/replies';
 import { quoteGreeks } from './quoteGreeks';
-import { ClientSession, MarketDataSubscription } from './session';
+import { ClientConnection, MarketDataSubscription } from './clientConnection';
 
 /** Delayed tick ids: prices 1/2/4/9 → 66/67/68/75, volume 8 → 74, computations 10..13 → 80..83. */
 const DELAYED_PRICE: Record<number, number> = { 1: 66, 2: 67, 4: 68, 9: 75 };
@@ -59,7 +59,7 @@ function openInterest(conId: number): number {
  */
 export function tickRound(
   ctx: SimContext,
-  session: ClientSession,
+  connection: ClientConnection,
   sub: MarketDataSubscription,
   t: number,
   first = false,
@@ -96,7 +96,7 @@ export function tickRound(
     } else if (isModel) {
       const g = delivery.greeks;
       values = [g.impliedVol, g.delta, g.optionPrice, 0, g.gamma, g.vega, g.theta, g.underlyingPrice];
-      session.lastGreeks.set(contract.conId, g);
+      connection.lastGreeks.set(contract.conId, g);
     } else {
       const sidePrice =
         liveType === TickTypeCode.bidOption
@@ -123,7 +123,7 @@ export function tickRound(
       ctx.lastSentGreeks.set(contract.conId, {
         conId: contract.conId,
         reqId: sub.reqId,
-        clientId: session.clientId,
+        clientId: connection.clientId,
         tickType,
         at: ctx.model.bucketStart(t),
         kind: delivery.kind,

@@ -2,7 +2,7 @@ import { Account, PositionRow } from '../../model';
 import { AccountFigures, accountFigures } from '../accountFigures';
 import { accountIds, managedAccountIds, SimContext } from '../context';
 import { Frame, replies } from '../protocol/replies';
-import { ClientSession } from '../session';
+import { ClientConnection } from '../clientConnection';
 
 export function positionFrame(ctx: SimContext, row: PositionRow): Frame {
   const contract = ctx.model.contract(row.conId)!;
@@ -130,43 +130,43 @@ function summaryValues(ctx: SimContext, account: string, tag: string): AccountVa
   return rows.filter((row) => row.key === tag && row.currency !== 'BASE').slice(0, 1);
 }
 
-export function onReqPositions(ctx: SimContext, session: ClientSession): void {
-  session.positionsSubscribed = true;
+export function onReqPositions(ctx: SimContext, connection: ClientConnection): void {
+  connection.positionsSubscribed = true;
   const managed = new Set(managedAccountIds(ctx));
   const rows = ctx.model.positions().filter((row) => managed.has(row.account));
-  session.sendAll(rows.map((row) => positionFrame(ctx, row)));
+  connection.sendAll(rows.map((row) => positionFrame(ctx, row)));
   const delayMs = ctx.settings.positionEndDelayMs;
-  if (delayMs <= 0) session.send(replies.positionEnd());
+  if (delayMs <= 0) connection.send(replies.positionEnd());
   else
     setTimeout(() => {
-      if (session.phase === 'ready') session.send(replies.positionEnd());
+      if (connection.phase === 'ready') connection.send(replies.positionEnd());
     }, delayMs).unref();
 }
 
-export function onCancelPositions(_ctx: SimContext, session: ClientSession): void {
-  session.positionsSubscribed = false;
+export function onCancelPositions(_ctx: SimContext, connection: ClientConnection): void {
+  connection.positionsSubscribed = false;
 }
 
 export function onReqAccountUpdates(
   ctx: SimContext,
-  session: ClientSession,
+  connection: ClientConnection,
   subscribe: boolean,
   requested: string,
 ): void {
   if (!subscribe) {
-    session.accountUpdates = undefined;
+    connection.accountUpdates = undefined;
     return;
   }
   const account = requested || accountIds(ctx)[0];
   if (!accountIds(ctx).includes(account)) {
-    session.send(unknownAccount(-1, account));
+    connection.send(unknownAccount(-1, account));
     return;
   }
-  if (session.accountUpdates && session.accountUpdates !== account) {
-    session.send(replies.error(-1, 2100, 'API client has been unsubscribed from account data.'));
+  if (connection.accountUpdates && connection.accountUpdates !== account) {
+    connection.send(replies.error(-1, 2100, 'API client has been unsubscribed from account data.'));
   }
-  session.accountUpdates = account;
-  session.sendAll([
+  connection.accountUpdates = account;
+  connection.sendAll([
     ...accountRowFrames(
       [account],
       (id) => accountValues(ctx, id),
@@ -178,26 +178,31 @@ export function onReqAccountUpdates(
   ]);
 }
 
-/** Pushes one changed position to every session that listens for it. */
+/** Pushes one changed position to every connection that listens for it. */
 export function pushPositionChange(ctx: SimContext, row: PositionRow): void {
-  for (const session of ctx.sessions) {
-    if (session.phase !== 'ready') continue;
-    if (session.positionsSubscribed && managedAccountIds(ctx).includes(row.account)) {
-      session.send(positionFrame(ctx, row));
+  for (const connection of ctx.connections) {
+    if (connection.phase !== 'ready') continue;
+    if (connection.positionsSubscribed && managedAccountIds(ctx).includes(row.account)) {
+      connection.send(positionFrame(ctx, row));
     }
-    if (session.accountUpdates === row.account) {
-      session.sendAll([portfolioFrame(ctx, row), replies.updateAccountTime(hhmm(ctx.model.now()))]);
+    if (connection.accountUpdates === row.account) {
+      connection.sendAll([portfolioFrame(ctx, row), replies.updateAccountTime(hhmm(ctx.model.now()))]);
     }
   }
 }
 
-export function onReqAccountSummary(ctx: SimContext, session: ClientSession, reqId: number, tags: string[]): void {
-  if (session.accountSummaries.has(reqId)) {
-    session.send(replies.error(reqId, 322));
+export function onReqAccountSummary(
+  ctx: SimContext,
+  connection: ClientConnection,
+  reqId: number,
+  tags: string[],
+): void {
+  if (connection.accountSummaries.has(reqId)) {
+    connection.send(replies.error(reqId, 322));
     return;
   }
-  session.accountSummaries.set(reqId, tags);
-  session.sendAll([
+  connection.accountSummaries.set(reqId, tags);
+  connection.sendAll([
     ...accountRowFrames(
       accountIds(ctx),
       (account) => tags.flatMap((tag) => summaryValues(ctx, account, tag)),
@@ -207,8 +212,8 @@ export function onReqAccountSummary(ctx: SimContext, session: ClientSession, req
   ]);
 }
 
-export function onCancelAccountSummary(_ctx: SimContext, session: ClientSession, reqId: number): void {
-  session.accountSummaries.delete(reqId);
+export function onCancelAccountSummary(_ctx: SimContext, connection: ClientConnection, reqId: number): void {
+  connection.accountSummaries.delete(reqId);
 }
 
 export function pnlFrame(ctx: SimContext, reqId: number, account: string): Frame {
@@ -230,56 +235,61 @@ export function pnlSingleFrame(ctx: SimContext, reqId: number, account: string, 
   );
 }
 
-export function onReqPnL(ctx: SimContext, session: ClientSession, reqId: number, account: string): void {
+export function onReqPnL(ctx: SimContext, connection: ClientConnection, reqId: number, account: string): void {
   if (!accountIds(ctx).includes(account)) {
-    session.send(unknownAccount(reqId, account));
+    connection.send(unknownAccount(reqId, account));
     return;
   }
-  session.pnl.set(reqId, account);
-  session.send(pnlFrame(ctx, reqId, account));
+  connection.pnl.set(reqId, account);
+  connection.send(pnlFrame(ctx, reqId, account));
 }
 
 export function onReqPnLSingle(
   ctx: SimContext,
-  session: ClientSession,
+  connection: ClientConnection,
   reqId: number,
   account: string,
   conId: number,
 ): void {
   if (!accountIds(ctx).includes(account)) {
-    session.send(unknownAccount(reqId, account));
+    connection.send(unknownAccount(reqId, account));
     return;
   }
   if (!ctx.model.contract(conId)) {
-    session.send(replies.error(reqId, 200));
+    connection.send(replies.error(reqId, 200));
     return;
   }
-  session.pnlSingle.set(reqId, { account, conId });
-  session.send(pnlSingleFrame(ctx, reqId, account, conId));
+  connection.pnlSingle.set(reqId, { account, conId });
+  connection.send(pnlSingleFrame(ctx, reqId, account, conId));
 }
 
 /**
  * reqPositionsMulti / reqAccountUpdatesMulti name one account, or all of them with "" or "All"; an unknown one is
  * answered with 321 and gives undefined.
  */
-function accountsFor(ctx: SimContext, session: ClientSession, reqId: number, requested: string): string[] | undefined {
+function accountsFor(
+  ctx: SimContext,
+  connection: ClientConnection,
+  reqId: number,
+  requested: string,
+): string[] | undefined {
   if (requested === '' || requested.toLowerCase() === 'all') return accountIds(ctx);
   if (accountIds(ctx).includes(requested)) return [requested];
-  session.send(unknownAccount(reqId, requested));
+  connection.send(unknownAccount(reqId, requested));
   return undefined;
 }
 
 export function onReqPositionsMulti(
   ctx: SimContext,
-  session: ClientSession,
+  connection: ClientConnection,
   reqId: number,
   account: string,
   modelCode: string,
 ): void {
-  const accounts = accountsFor(ctx, session, reqId, account);
+  const accounts = accountsFor(ctx, connection, reqId, account);
   if (!accounts) return;
   const rows = ctx.model.positions().filter((row) => accounts.includes(row.account));
-  session.sendAll([
+  connection.sendAll([
     ...rows.map((row) =>
       replies.positionMulti(reqId, row.account, modelCode, ctx.model.contract(row.conId)!, row.quantity, row.avgCost),
     ),
@@ -289,14 +299,14 @@ export function onReqPositionsMulti(
 
 export function onReqAccountUpdatesMulti(
   ctx: SimContext,
-  session: ClientSession,
+  connection: ClientConnection,
   reqId: number,
   account: string,
   modelCode: string,
 ): void {
-  const accounts = accountsFor(ctx, session, reqId, account);
+  const accounts = accountsFor(ctx, connection, reqId, account);
   if (!accounts) return;
-  session.sendAll([
+  connection.sendAll([
     ...accountRowFrames(
       accounts,
       (id) => accountValues(ctx, id),

@@ -1,7 +1,7 @@
 import { count, SimContext } from '../context';
 import { Request } from '../protocol/requests';
 import { replies } from '../protocol/replies';
-import { ClientSession } from '../session';
+import { ClientConnection } from '../clientConnection';
 import {
   onCancelAccountSummary,
   onCancelPositions,
@@ -20,71 +20,71 @@ import { onCancelMktData, onReqMarketDataType, onReqMktData } from './marketData
 import { onReqContractDetails, onReqCurrentTime, onReqIds, onReqManagedAccts } from './misc';
 
 /** Routes one decoded client request, after the pacing monitor has let it through. */
-export function dispatch(ctx: SimContext, session: ClientSession, request: Request): void {
+export function dispatch(ctx: SimContext, connection: ClientConnection, request: Request): void {
   count(ctx, request.name);
-  if (request.name === 'startApi') return onStartApi(ctx, session, request.clientId);
-  if (session.phase !== 'ready') {
-    ctx.log('info', `${session.label}: ${request.name} before startApi ignored`);
+  if (request.name === 'startApi') return onStartApi(ctx, connection, request.clientId);
+  if (connection.phase !== 'ready') {
+    ctx.log('info', `${connection.label}: ${request.name} before startApi ignored`);
     return;
   }
   switch (request.name) {
     case 'reqMktData':
-      return onReqMktData(ctx, session, request);
+      return onReqMktData(ctx, connection, request);
     case 'cancelMktData':
-      return onCancelMktData(ctx, session, request.reqId);
+      return onCancelMktData(ctx, connection, request.reqId);
     case 'reqMarketDataType':
-      return onReqMarketDataType(ctx, session, request.type);
+      return onReqMarketDataType(ctx, connection, request.type);
     case 'reqPositions':
-      return onReqPositions(ctx, session);
+      return onReqPositions(ctx, connection);
     case 'cancelPositions':
-      return onCancelPositions(ctx, session);
+      return onCancelPositions(ctx, connection);
     case 'reqAccountUpdates':
-      return onReqAccountUpdates(ctx, session, request.subscribe, request.account);
+      return onReqAccountUpdates(ctx, connection, request.subscribe, request.account);
     case 'reqAccountSummary':
-      return onReqAccountSummary(ctx, session, request.reqId, request.tags);
+      return onReqAccountSummary(ctx, connection, request.reqId, request.tags);
     case 'cancelAccountSummary':
-      return onCancelAccountSummary(ctx, session, request.reqId);
+      return onCancelAccountSummary(ctx, connection, request.reqId);
     case 'reqPnL':
-      return onReqPnL(ctx, session, request.reqId, request.account);
+      return onReqPnL(ctx, connection, request.reqId, request.account);
     case 'cancelPnL':
-      session.pnl.delete(request.reqId);
+      connection.pnl.delete(request.reqId);
       return;
     case 'reqPnLSingle':
-      return onReqPnLSingle(ctx, session, request.reqId, request.account, request.conId);
+      return onReqPnLSingle(ctx, connection, request.reqId, request.account, request.conId);
     case 'cancelPnLSingle':
-      session.pnlSingle.delete(request.reqId);
+      connection.pnlSingle.delete(request.reqId);
       return;
     case 'reqCurrentTime':
-      return onReqCurrentTime(ctx, session);
+      return onReqCurrentTime(ctx, connection);
     case 'reqIds':
-      return onReqIds(ctx, session);
+      return onReqIds(ctx, connection);
     case 'reqManagedAccts':
-      return onReqManagedAccts(ctx, session);
+      return onReqManagedAccts(ctx, connection);
     case 'reqContractDetails':
-      return onReqContractDetails(ctx, session, request.reqId, request.contract);
+      return onReqContractDetails(ctx, connection, request.reqId, request.contract);
     case 'reqOpenOrders':
     case 'reqAllOpenOrders':
-      return onReqOpenOrders(ctx, session);
+      return onReqOpenOrders(ctx, connection);
     case 'reqAutoOpenOrders':
       // Only client id 0 may bind TWS orders; with no orders there is nothing to send either way.
       return;
     case 'reqExecutions':
-      return onReqExecutions(ctx, session, request.reqId);
+      return onReqExecutions(ctx, connection, request.reqId);
     case 'reqCompletedOrders':
-      return onReqCompletedOrders(ctx, session);
+      return onReqCompletedOrders(ctx, connection);
     case 'reqPositionsMulti':
-      return onReqPositionsMulti(ctx, session, request.reqId, request.account, request.modelCode);
+      return onReqPositionsMulti(ctx, connection, request.reqId, request.account, request.modelCode);
     case 'cancelPositionsMulti':
     case 'cancelAccountUpdatesMulti':
     case 'cancelHistoricalData':
       return;
     case 'reqAccountUpdatesMulti':
-      return onReqAccountUpdatesMulti(ctx, session, request.reqId, request.account, request.modelCode);
+      return onReqAccountUpdatesMulti(ctx, connection, request.reqId, request.account, request.modelCode);
     case 'reqHistoricalData':
-      return onReqHistoricalData(ctx, session, request.reqId, request.query);
+      return onReqHistoricalData(ctx, connection, request.reqId, request.query);
     case 'unsupported':
-      ctx.log('info', `${session.label}: unsupported message id ${request.id} ignored`);
-      session.send(replies.error(-1, 321, `Error validating request: message id ${request.id} is not simulated`));
+      ctx.log('info', `${connection.label}: unsupported message id ${request.id} ignored`);
+      connection.send(replies.error(-1, 321, `Error validating request: message id ${request.id} is not simulated`));
       return;
   }
 }

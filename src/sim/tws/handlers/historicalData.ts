@@ -3,19 +3,19 @@ import { SimContext } from '../context';
 import { historicalBars } from '../historicalBars';
 import { HistoricalDataQuery } from '../protocol/requests';
 import { replies } from '../protocol/replies';
-import { ClientSession } from '../session';
+import { ClientConnection } from '../clientConnection';
 import { resolveContract } from './marketData';
 
 /** Answers reqHistoricalData with synthetic bars from the model's price path (no live updates afterwards). */
 export function onReqHistoricalData(
   ctx: SimContext,
-  session: ClientSession,
+  connection: ClientConnection,
   reqId: number,
   query: HistoricalDataQuery,
 ): void {
   const contract = resolveContract(ctx, query.contract);
   if (!contract) {
-    session.send(replies.error(reqId, 200));
+    connection.send(replies.error(reqId, 200));
     return;
   }
   const priceAt = (t: number) =>
@@ -24,8 +24,8 @@ export function onReqHistoricalData(
       : ctx.model.underlyingPrice(contract.conId, t);
   const result = historicalBars(query, ctx.model.now(), priceAt);
   if (!result.ok) {
-    session.send(replies.error(reqId, result.code, result.message));
+    connection.send(replies.error(reqId, result.code, result.message));
     return;
   }
-  session.send(replies.historicalData(reqId, result.start, result.end, result.bars));
+  connection.send(replies.historicalData(reqId, result.start, result.end, result.bars));
 }

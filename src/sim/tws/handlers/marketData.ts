@@ -4,7 +4,7 @@ import { MarketDataTypeCode } from '../protocol/messageIds';
 import { ContractQuery } from '../protocol/requests';
 import { replies } from '../protocol/replies';
 import { statusText } from '../protocol/statusCodes';
-import { ClientSession } from '../session';
+import { ClientConnection } from '../clientConnection';
 import { tickRound } from '../tickRound';
 
 /** Finds a contract by conId, else by local symbol, else by symbol/secType (and expiry/strike/right for options). */
@@ -59,61 +59,61 @@ export function negotiateMarketDataType(requested: number, liveEntitled: boolean
 
 export function streamingLineCount(ctx: SimContext): number {
   let lines = 0;
-  for (const session of ctx.sessions) {
-    for (const sub of session.marketData.values()) if (!sub.snapshot) lines += 1;
+  for (const connection of ctx.connections) {
+    for (const sub of connection.marketData.values()) if (!sub.snapshot) lines += 1;
   }
   return lines;
 }
 
-export function onReqMarketDataType(ctx: SimContext, session: ClientSession, type: number): void {
+export function onReqMarketDataType(ctx: SimContext, connection: ClientConnection, type: number): void {
   if (type < 1 || type > 4) {
-    session.send(replies.error(-1, 321, `Error validating request: invalid market data type ${type}`));
+    connection.send(replies.error(-1, 321, `Error validating request: invalid market data type ${type}`));
     return;
   }
-  session.requestedMarketDataType = type;
+  connection.requestedMarketDataType = type;
 }
 
 export function onReqMktData(
   ctx: SimContext,
-  session: ClientSession,
+  connection: ClientConnection,
   request: { reqId: number; contract: ContractQuery; genericTicks: string; snapshot: boolean },
 ): void {
   const { reqId } = request;
-  if (session.marketData.has(reqId)) {
+  if (connection.marketData.has(reqId)) {
     count(ctx, 'error322');
-    session.send(replies.error(reqId, 322));
+    connection.send(replies.error(reqId, 322));
     return;
   }
   const contract = resolveContract(ctx, request.contract);
   if (!contract) {
-    session.send(replies.error(reqId, 200));
+    connection.send(replies.error(reqId, 200));
     return;
   }
   const exchangeProblem = listingExchangeProblem(contract, request.contract.exchange);
   if (exchangeProblem) {
-    session.send(replies.error(reqId, exchangeProblem.code, exchangeProblem.message));
+    connection.send(replies.error(reqId, exchangeProblem.code, exchangeProblem.message));
     return;
   }
   if (request.snapshot && request.genericTicks.trim() !== '') {
-    session.send(replies.error(reqId, 321));
+    connection.send(replies.error(reqId, 321));
     return;
   }
   if (contract.entitlement === 'notSubscribed') {
-    session.send(replies.error(reqId, 354));
+    connection.send(replies.error(reqId, 354));
     return;
   }
   if (!request.snapshot && streamingLineCount(ctx) >= ctx.settings.lineLimit) {
     count(ctx, 'error101');
-    session.send(replies.error(reqId, 101, `${statusText(101)}.`));
+    connection.send(replies.error(reqId, 101, `${statusText(101)}.`));
     return;
   }
   const negotiated = negotiateMarketDataType(
-    session.requestedMarketDataType,
+    connection.requestedMarketDataType,
     ctx.settings.liveEntitled,
     ctx.settings.marketOpen,
   );
   if ('error' in negotiated) {
-    session.send(replies.error(reqId, negotiated.error));
+    connection.send(replies.error(reqId, negotiated.error));
     return;
   }
   const subscription = {
@@ -131,10 +131,10 @@ export function onReqMktData(
         .filter((id) => Number.isInteger(id) && id > 0),
     ),
   };
-  if (negotiated.warning) session.send(replies.error(reqId, negotiated.warning));
-  if (!subscription.greeksAllowed) session.send(replies.error(reqId, 10090));
-  session.send(replies.marketDataType(reqId, negotiated.servedType));
-  session.send(
+  if (negotiated.warning) connection.send(replies.error(reqId, negotiated.warning));
+  if (!subscription.greeksAllowed) connection.send(replies.error(reqId, 10090));
+  connection.send(replies.marketDataType(reqId, negotiated.servedType));
+  connection.send(
     replies.tickReqParams(
       reqId,
       contract.secType === 'FUT' || contract.secType === 'FOP' ? '0.25' : '0.01',
@@ -143,18 +143,18 @@ export function onReqMktData(
     ),
   );
   // The outage (1100) holds back data, but the subscription is still registered as TWS does.
-  if (!request.snapshot) session.marketData.set(reqId, subscription);
+  if (!request.snapshot) connection.marketData.set(reqId, subscription);
   if (ctx.outage) {
-    if (request.snapshot) session.send(replies.tickSnapshotEnd(reqId));
+    if (request.snapshot) connection.send(replies.tickSnapshotEnd(reqId));
     return;
   }
-  const round = tickRound(ctx, session, subscription, ctx.model.now(), true);
-  session.sendAll(round.quotes);
+  const round = tickRound(ctx, connection, subscription, ctx.model.now(), true);
+  connection.sendAll(round.quotes);
   // The model computation follows in its own write, as TWS sends it after the quotes.
   const rest = request.snapshot ? [...round.model, replies.tickSnapshotEnd(reqId)] : round.model;
-  setImmediate(() => session.sendAll(rest));
+  setImmediate(() => connection.sendAll(rest));
 }
 
-export function onCancelMktData(ctx: SimContext, session: ClientSession, reqId: number): void {
-  if (!session.marketData.delete(reqId)) session.send(replies.error(reqId, 300, `${statusText(300)}${reqId}`));
+export function onCancelMktData(ctx: SimContext, connection: ClientConnection, reqId: number): void {
+  if (!connection.marketData.delete(reqId)) connection.send(replies.error(reqId, 300, `${statusText(300)}${reqId}`));
 }

@@ -28,7 +28,7 @@ export function encodeFrame(fields: readonly Field[]): Buffer {
   return frameBuffer(encodePayload(fields));
 }
 
-/** A client broke the protocol; the session is dropped with this message in the log. */
+/** A client broke the protocol; the connection is dropped with this message in the log. */
 export class ProtocolViolation extends Error {
   override name = 'ProtocolViolation';
 }

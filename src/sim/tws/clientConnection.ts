@@ -22,17 +22,17 @@ export interface MarketDataSubscription {
   genericTicks: Set<number>;
 }
 
-export type SessionPhase = 'hello' | 'startApi' | 'ready' | 'closed';
+export type ConnectionPhase = 'hello' | 'startApi' | 'ready' | 'closed';
 
-export interface SessionDeps {
+export interface ConnectionDeps {
   settings: SimulatorSettings;
   random: () => number;
   log: (level: 'info' | 'debug', message: string) => void;
 }
 
 /** One client connection: its parser, its subscriptions, and the outbound queue that applies delay faults. */
-export class ClientSession {
-  phase: SessionPhase = 'hello';
+export class ClientConnection {
+  phase: ConnectionPhase = 'hello';
   clientId: number | undefined;
   /** Negotiated in the handshake; every message in both directions is laid out for it. */
   serverVersion: number = NEWEST_SUPPORTED_VERSION;
@@ -54,7 +54,7 @@ export class ClientSession {
   constructor(
     readonly connectionId: number,
     readonly socket: Socket,
-    private readonly deps: SessionDeps,
+    private readonly deps: ConnectionDeps,
   ) {}
 
   get label(): string {
@@ -120,7 +120,7 @@ export class ClientSession {
     return this.pacingWindow.length;
   }
 
-  /** Forgets every subscription (1101 "data lost", or a fresh session). */
+  /** Forgets every subscription (1101 "data lost", or a fresh connection). */
   forgetSubscriptions(): void {
     this.marketData.clear();
     this.positionsSubscribed = false;
