@@ -132,6 +132,8 @@ describe('TWS conformance: ib-tws-api at its own version range (v100..151)', () 
       reqPositions: 1,
       reqAccountUpdates: 1,
       reqContractDetails: report.positions.length,
+      // A snapshot per option, then the streaming lines up to the limit and one more.
+      reqMktData: Object.keys(report.snapshots).length + LINE_LIMIT + 1,
     });
     expect(counters.unsupported ?? 0).toBe(0);
     expect(counters.protocolViolations ?? 0).toBe(0);
