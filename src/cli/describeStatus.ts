@@ -1,6 +1,6 @@
 import type { BridgeStatus } from '../workflows/types';
 
-/** The human `bridge status`: state, last cycle (and why it took no snapshot), Greeks, buffer, alerts. */
+/** The human `bridge status`: state, last cycle (and why it took no snapshot), Greeks, buffer and its replay, alerts. */
 export function describeStatus(status: BridgeStatus): string {
   const c = status.lastCycle;
   return [
@@ -14,6 +14,12 @@ export function describeStatus(status: BridgeStatus): string {
       : '  net Greeks     —',
     `  cycles         ${status.cyclesTotal} (skipped ${status.skippedSlotsTotal}), every ${status.intervalMs} ms`,
     `  buffered rows  ${status.bufferedRows}`,
+    // The rows stay buffered and the state stays degraded: this line says why they are not going back to Postgres.
+    ...(status.replayFailure
+      ? [
+          `  replay failed  ${status.replayFailure.failures}× in a row, last at ${status.replayFailure.at}: ${status.replayFailure.message}`,
+        ]
+      : []),
     `  alerts         ${status.alertsFiring.length === 0 ? 'none firing' : status.alertsFiring.map((a) => `${a.rule} (${a.severity}, since ${a.since}): ${a.message}`).join('; ')}`,
     `  next reset     ${status.nextResetAt}`,
   ].join('\n');
