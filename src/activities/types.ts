@@ -4,7 +4,6 @@ import type { CycleSummary, GapRecord } from '../workflows/types';
 
 /** Failure types the workflow reacts to; thrown as ApplicationFailure.type. */
 export const DB_WRITE_FAILED = 'DbWriteFailed';
-export const BUFFER_UNAVAILABLE = 'BufferUnavailable';
 export const REPLAY_FAILED = 'ReplayFailed';
 export const SESSION_HELD_ELSEWHERE = 'SessionHeldElsewhere';
 export const ALERT_WEBHOOK_FAILED = 'AlertWebhookFailed';
