@@ -16,7 +16,7 @@ export interface AlertDelivery {
 }
 
 /** Same for every attempt and every run: the receiver's and api_logs' idempotency key. */
-export const deliveryKey = (delivery: AlertDelivery) => `${delivery.workflowId}:alert:${delivery.transition.id}`;
+const deliveryKey = (delivery: AlertDelivery) => `${delivery.workflowId}:alert:${delivery.transition.id}`;
 
 export function alertLogRow(delivery: AlertDelivery, mode: ApiMode): ApiLogRow {
   const { transition } = delivery;

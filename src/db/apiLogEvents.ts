@@ -7,7 +7,7 @@ import type { ApiLogRow } from './types';
  */
 
 /** The broker adapters' lifecycle events, each written as it happens (src/worker forwards them). */
-export const BROKER_EVENTS = [
+const BROKER_EVENTS = [
   'connecting',
   'connected',
   'ready',
@@ -32,7 +32,7 @@ export const BROKER_EVENTS = [
 ] as const satisfies readonly BrokerEventType[];
 
 /** Events the bridge writes itself: the grid's gaps, the fallback buffer, the nightly reset window, alerts. */
-export const BRIDGE_EVENTS = [
+const BRIDGE_EVENTS = [
   'cycles_skipped',
   'bad_input',
   'fallback_engaged',
@@ -44,7 +44,7 @@ export const BRIDGE_EVENTS = [
   'alert_resolved',
 ] as const;
 
-export type BridgeEventName = (typeof BRIDGE_EVENTS)[number];
+type BridgeEventName = (typeof BRIDGE_EVENTS)[number];
 export type ApiLogEvent = BrokerEventType | BridgeEventName;
 
 /** A broker event type missing from BROKER_EVENTS fails to compile here, so the list cannot fall behind the union. */
