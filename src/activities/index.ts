@@ -78,9 +78,12 @@ export function createActivities(deps: ActivityDeps): BridgeActivities {
     );
   }
 
-  function requireSession(): void {
-    if (!deps.session.holds()) {
-      throw ApplicationFailure.nonRetryable('this worker no longer holds the IB session', SESSION_HELD_ELSEWHERE);
+  function requireLease(): void {
+    if (!deps.lease.holds()) {
+      throw ApplicationFailure.nonRetryable(
+        'this worker no longer holds the IB connection lease',
+        SESSION_HELD_ELSEWHERE,
+      );
     }
   }
 
@@ -96,12 +99,12 @@ export function createActivities(deps: ActivityDeps): BridgeActivities {
 
   return {
     async acquireSession({ account }) {
-      return deps.session.acquire(account);
+      return deps.lease.acquire(account);
     },
 
     async runCycle(input): Promise<CycleSummary> {
       const writeDeadline = attemptWriteDeadline(clock());
-      requireSession();
+      requireLease();
       if (input.alertStates) deps.observer?.alertStates?.(input.alertStates);
       // The workflow schedules the cycle ahead of its slot (cycleLeadMs): the snapshot belongs to the slot's instant.
       // A plain timer (at most half an interval; the bench's in-process loop calls this outside an activity), in a
@@ -267,7 +270,7 @@ export function createActivities(deps: ActivityDeps): BridgeActivities {
     async deliverAlert(delivery) {
       // Every attempt writes the row again: its key makes the repeats free, and a crash before it cannot lose it.
       await writeLogs([alertLogRow(delivery, mode)]);
-      if (deps.session.holds()) {
+      if (deps.lease.holds()) {
         deps.observer?.alertStates?.({ [delivery.transition.ruleId]: delivery.transition.status === 'firing' });
       }
       if (!deps.alertWebhook) return { webhookStatus: null };
@@ -289,7 +292,7 @@ export function createActivities(deps: ActivityDeps): BridgeActivities {
     },
 
     async waitOutReset({ account, windowStart, windowEnd }) {
-      requireSession();
+      requireLease();
       const key = `${activityInfo().workflowExecution?.workflowId}:reset:${windowStart}`;
       await writeLogs([
         apiLogRow('reset_window_entered', {

@@ -12,7 +12,7 @@ import { startBufferReplayer } from './bufferReplayer';
 /** Well under one 5 s interval, and far above the milliseconds a live worker takes to poll. */
 const STICKY_QUEUE_TIMEOUT_MS = 3000;
 
-export interface BridgeWorkerOptions extends Omit<ActivityDeps, 'session'> {
+export interface BridgeWorkerOptions extends Omit<ActivityDeps, 'lease'> {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
@@ -56,7 +56,7 @@ export async function createBridgeWorkers(options: BridgeWorkerOptions): Promise
     bufferId: options.bufferId,
     broker: options.broker,
   });
-  const activities = createActivities({ ...options, session });
+  const activities = createActivities({ ...options, lease: session });
   const bufferId = options.bufferId ?? workerId;
   const stopEvents = forwardBrokerEvents(options, workerId);
   const common = {
