@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { API_LOG_EVENTS, apiLogRow } from '../../src/db/apiLogEvents';
 
-const DATABASE_DOC = join(__dirname, '..', '..', 'docs', 'database.md');
+const ROOT = join(__dirname, '..', '..');
+const DATABASE_DOC = join(ROOT, 'docs', 'database.md');
+const DASHBOARDS = join(ROOT, 'deploy', 'grafana', 'dashboards');
 
 /** The first column of the table headed `event` in the api_logs section of docs/database.md. */
 function documentedEvents(markdown: string): string[] {
@@ -23,6 +25,16 @@ function documentedEvents(markdown: string): string[] {
   return rows;
 }
 
+/** Event names in SQL conditions on api_logs.event: `event = 'x'`, `event IN ('x', 'y')`, `event NOT IN (...)`. */
+function eventsInSql(sql: string): string[] {
+  const names: string[] = [];
+  for (const [, list] of sql.matchAll(/\bevent\s+(?:NOT\s+)?IN\s*\(([^)]*)\)/gi)) {
+    names.push(...[...list.matchAll(/'([^']*)'/g)].map(([, name]) => name));
+  }
+  for (const [, name] of sql.matchAll(/\bevent\s*(?:=|<>|!=)\s*'([^']*)'/gi)) names.push(name);
+  return names;
+}
+
 describe('api_logs events', () => {
   const documented = documentedEvents(readFileSync(DATABASE_DOC, 'utf8'));
 
@@ -34,6 +46,22 @@ describe('api_logs events', () => {
   it('has no config_error: a configuration error stops the worker before it can write a row', () => {
     expect(API_LOG_EVENTS).not.toContain('config_error');
     expect(documented).not.toContain('config_error');
+  });
+
+  it('are the only names the Grafana dashboards filter on (the SQL there is not type-checked)', () => {
+    const sql = readdirSync(DASHBOARDS)
+      .filter((file) => file.endsWith('.json'))
+      .flatMap((file) => {
+        const rawSql: string[] = [];
+        JSON.parse(readFileSync(join(DASHBOARDS, file), 'utf8'), (key, value: unknown) => {
+          if (key === 'rawSql' && typeof value === 'string') rawSql.push(value);
+          return value;
+        });
+        return rawSql;
+      });
+    const named = sql.flatMap(eventsInSql);
+    expect(named.length).toBeGreaterThan(0);
+    expect(named.filter((name) => !(API_LOG_EVENTS as readonly string[]).includes(name))).toEqual([]);
   });
 
   it('builds rows whose absent fields are null, never undefined (the buffer and the table see the same row)', () => {
