@@ -4,15 +4,17 @@ import { Writable } from 'node:stream';
 import { createFallbackBuffer } from '../../src/buffer/createFallbackBuffer';
 import { ConfigError, loadConfig } from '../../src/config/load';
 import { apiLogRow } from '../../src/db/apiLogEvents';
+import { classifyDbError } from '../../src/db/classifyDbError';
 import { createLogger } from '../../src/observability/logger';
 import { isSecretName } from '../../src/secrets/redact';
 import { makeTempDir, type TempDir } from '../buffer/support/tempDir';
 import { createMigratedDatabase, type MigratedDatabase } from '../db/support/migratedDatabase';
 
 /**
- * Everything that leaves the bridge as text (a log line, an api_logs row, a fallback buffer file, a configuration
- * error) hides the same things, because each passes through src/secrets. Each outlet gets the same name=value pair,
- * once as an object key and once inside its message, and returns what it wrote.
+ * Everything that leaves the bridge as text (a log line, an api_logs row, a fallback buffer file, a database error's
+ * reason, a configuration error) hides the same things, because each passes through src/secrets. Each outlet gets
+ * the same name=value pair (as an object key where it takes objects, and inside its message) and returns what it
+ * wrote.
  */
 type Outlet = (name: string, value: string) => Promise<string>;
 
@@ -67,6 +69,9 @@ describe('one set of secret rules for every outlet', () => {
         .map((file) => readFileSync(join(dir, file), 'utf8'))
         .join('');
     },
+    // The reason of a failed write becomes the DbWriteFailed message in Temporal's history, and a row's details.
+    'a database error reason': async (name, value) =>
+      classifyDbError(new Error(`connect failed: host=db ${name}=${value}`)).reason,
     'a configuration error': async (name, value) => {
       try {
         loadConfig({ IB_PORT: `${name}=${value}` });
