@@ -55,7 +55,7 @@ export interface BridgeActivities {
   runCycle(input: CycleInput): Promise<CycleSummary>;
   /** Lease holder's queue: appends unwritten rows to the JSONL buffer. */
   bufferRows(input: UnwrittenRows): Promise<{ bufferedRows: number }>;
-  /** Lease holder's queue: puts buffered rows back into Postgres. Writes a `replay_failed` event and throws when it fails. */
+  /** Lease holder's queue: puts buffered rows back into Postgres; on failure writes `replay_failed` and throws. */
   replayBuffer(): Promise<{ replayed: number; duplicates: number; remainingRows: number }>;
   /** Shared queue: deletes rows older than the retention period. */
   applyRetention(input: { days: number }): Promise<{ snapshotsDeleted: number; apiLogsDeleted: number }>;
