@@ -1,8 +1,8 @@
 import { createActivities } from '../../src/activities';
 import type { ActivityDeps } from '../../src/activities/ports';
 
-/** The session is this process's own: the in-process loop has no other worker to hand the connection to. */
-const OWN_SESSION: ActivityDeps['session'] = {
+/** The IB connection lease is this process's own: the in-process loop has no other worker to hand it to. */
+const OWN_LEASE: ActivityDeps['lease'] = {
   acquire: async () => ({ queue: 'in-process', workerId: 'baseline' }),
   holds: () => true,
 };
@@ -14,10 +14,10 @@ const OWN_SESSION: ActivityDeps['session'] = {
  * loop that falls behind writes fewer rows instead of running longer.
  */
 export async function runBaselineLoop(
-  deps: Omit<ActivityDeps, 'session'>,
+  deps: Omit<ActivityDeps, 'lease'>,
   options: { workflowId: string; account: string; intervalMs: number; slots: number },
 ): Promise<{ skippedSlots: number; failedCycles: string[] }> {
-  const activities = createActivities({ ...deps, session: OWN_SESSION });
+  const activities = createActivities({ ...deps, lease: OWN_LEASE });
   const clock = deps.clock ?? Date.now;
   const gridStart = Math.ceil(Date.now() / options.intervalMs) * options.intervalMs;
   let slot = 0;

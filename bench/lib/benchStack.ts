@@ -80,7 +80,7 @@ export class BenchStack {
   }
 
   /** The worker's activity dependencies, as src/worker.ts wires them, with a sub-millisecond clock. */
-  activityDeps(observer: CycleRecorder): Omit<ActivityDeps, 'session'> {
+  activityDeps(observer: CycleRecorder): Omit<ActivityDeps, 'lease'> {
     return {
       broker: this.broker,
       store: this.db,

@@ -130,7 +130,7 @@ export async function runConfigCases(ctx: FaultContext, concurrency = 3): Promis
   return cases.map((testCase) => outcomes.find((o) => o.case === testCase)!);
 }
 
-/** Scenario 6: bad configuration through the real worker entry point. */
+/** Bad configuration through the real worker entry point. */
 export const badConfiguration: Scenario = {
   id: 'bad-config',
   title: 'bad configuration: each case exits 2 with one clear line',

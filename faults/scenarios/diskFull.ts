@@ -5,7 +5,7 @@ import { FaultStack } from '../lib/faultStack';
 import type { Scenario } from '../lib/scenario';
 import { logMessage } from '../lib/workerProcess';
 
-/** Scenario 7: the fallback buffer cannot write (disk full) while Postgres is down. */
+/** The fallback buffer cannot write (disk full) while Postgres is down. */
 export const diskFull: Scenario = {
   id: 'disk-full',
   title: 'disk full (buffer file on /dev/full) while Postgres is down',

@@ -99,7 +99,7 @@ async function resetWindow(
   report.check('ready with fresh Greeks after the reset window', true, `${(ms / 1000).toFixed(1)} s after it`);
 }
 
-/** Scenario 4: random gateway faults, one after another, each followed by fresh data. */
+/** Random gateway faults, one after another, each followed by fresh data. */
 export const gatewayFaults: Scenario = {
   id: 'gateway-faults',
   title: 'gateway: 100 (15 quick) random drops, stalls, 1100/1101/1102 and restarts, plus a reset window',

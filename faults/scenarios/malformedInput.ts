@@ -59,7 +59,7 @@ async function underFire(
   await stack.finish(handle, report, label);
 }
 
-/** Scenario 5: malformed frames from the gateway (SOCKET) and malformed HTTP bodies (PORTAL), at random. */
+/** Malformed frames from the gateway (SOCKET) and malformed HTTP bodies (PORTAL), at random. */
 export const malformedInput: Scenario = {
   id: 'malformed-input',
   title: 'malformed frames and HTTP bodies at random',

@@ -3,7 +3,7 @@ import { FaultStack } from '../lib/faultStack';
 import type { Scenario } from '../lib/scenario';
 import { databaseFaultTarget } from '../lib/targets';
 
-/** Scenario 1: Postgres goes away mid-stream for a long while, then comes back. */
+/** Postgres goes away mid-stream for a long while, then comes back. */
 export const postgresOutage: Scenario = {
   id: 'postgres-outage',
   title: 'Postgres down mid-stream (minutes; ~20 s quick), then back',

@@ -3,7 +3,7 @@ import { BRIDGE_CLIENT_ID, FaultStack } from '../lib/faultStack';
 import type { Scenario } from '../lib/scenario';
 import { sampleIbSessions } from '../lib/sessionSampler';
 
-/** Scenario 9: two workers configured with the same IB client id, through freezes, outages and kills. */
+/** Two workers configured with the same IB client id, through freezes, outages and kills. */
 export const sameClientId: Scenario = {
   id: 'same-client-id',
   title: 'two workers with the same client id: never two IB connections at once',

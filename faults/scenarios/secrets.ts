@@ -31,7 +31,7 @@ async function asAdmin<T>(url: string, work: (sql: PgClient) => Promise<T>): Pro
   }
 }
 
-/** Scenario 8: a Portal session cookie and a database password in use; none may reach a log, table or file. */
+/** A Portal session cookie and a database password in use; none may reach a log, table or file. */
 export const secrets: Scenario = {
   id: 'secrets',
   title: 'secrets (Portal session cookie/token, database password) never reach logs, api_logs or JSONL',

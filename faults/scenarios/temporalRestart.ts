@@ -6,7 +6,7 @@ import { FaultStack } from '../lib/faultStack';
 import type { Scenario } from '../lib/scenario';
 import { temporalDownTarget } from '../lib/targets';
 
-/** Scenario 3: the Temporal dev server dies (SIGKILL) and comes back on its persistent SQLite file. */
+/** The Temporal dev server dies (SIGKILL) and comes back on its persistent SQLite file. */
 export const temporalRestart: Scenario = {
   id: 'temporal-restart',
   title: 'Temporal dev server killed and restarted on its database file',

@@ -7,7 +7,7 @@ import type { WorkerProcess } from '../lib/workerProcess';
 
 const MAX_CYCLES_PER_RUN = 12;
 
-/** Scenario 2: SIGKILL a worker again and again with two worker processes on the task queue. */
+/** SIGKILL a worker again and again with two worker processes on the task queue. */
 export const workerKills: Scenario = {
   id: 'worker-kills',
   title: 'worker SIGKILLed 20 times (4 quick) at random points, two worker processes',

@@ -1,5 +1,5 @@
 /** The database did not answer before the activity attempt had to give up on it. Transient by nature. */
-export class DeadlineExceededError extends Error {
+class DeadlineExceededError extends Error {
   constructor(ms: number) {
     super(`database did not answer within ${ms} ms (timeout)`);
     this.name = 'DeadlineExceededError';

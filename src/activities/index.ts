@@ -2,6 +2,7 @@ import { ApplicationFailure, activityInfo, heartbeat, log, sleep } from '@tempor
 import { aggregateGreeks } from '../greeks/aggregate';
 import { alertLogRow, postAlertWebhook, WebhookError, webhookBody } from '../alerts/delivery';
 import { underlyingFigures } from '../alerts/figures';
+import { apiLogRow } from '../db/apiLogEvents';
 import type { ApiLogRow, SnapshotRow } from '../db/types';
 import type { ExcludedPosition } from '../greeks/types';
 import { FallbackBufferError, type BufferRecord } from '../buffer';
@@ -50,36 +51,39 @@ export function createActivities(deps: ActivityDeps): BridgeActivities {
   const implausible = new ImplausibleEpisodes();
 
   function gapLogs(workflowId: string, account: string, gaps: GapRecord[]): ApiLogRow[] {
-    return gaps.map((gap) => ({
-      key: `${workflowId}:gap:${gap.from}:${gap.reason}`,
-      at: gap.to,
-      account,
-      mode,
-      event: 'cycles_skipped',
-      code: null,
-      message: `${gap.slots} cycle(s) without a snapshot: ${[gap.reason, ...(gap.otherReasons ?? [])].map((r) => r.replace(/_/g, ' ')).join(', ')}`,
-      details: { ...gap, from: new Date(gap.from).toISOString(), to: new Date(gap.to).toISOString() },
-    }));
+    return gaps.map((gap) =>
+      apiLogRow('cycles_skipped', {
+        key: `${workflowId}:gap:${gap.from}:${gap.reason}`,
+        at: gap.to,
+        account,
+        mode,
+        message: `${gap.slots} cycle(s) without a snapshot: ${[gap.reason, ...(gap.otherReasons ?? [])].map((r) => r.replace(/_/g, ' ')).join(', ')}`,
+        details: { ...gap, from: new Date(gap.from).toISOString(), to: new Date(gap.to).toISOString() },
+      }),
+    );
   }
 
   function badInputLogs(cycleKey: string, account: string, entries: ExcludedPosition[]): ApiLogRow[] {
-    return entries.map((entry) => ({
-      key: `${cycleKey}:bad_input:${entry.conId}`,
-      at: clock(),
-      account,
-      mode,
-      event: 'bad_input',
-      code: null,
-      message:
-        `${entry.localSymbol} (conId ${entry.conId}) left out of ` +
-        `${entry.excludedFrom === 'money' ? 'the money figures' : 'the totals'} as implausible: ${entry.detail}`,
-      details: { ...entry },
-    }));
+    return entries.map((entry) =>
+      apiLogRow('bad_input', {
+        key: `${cycleKey}:bad_input:${entry.conId}`,
+        at: clock(),
+        account,
+        mode,
+        message:
+          `${entry.localSymbol} (conId ${entry.conId}) left out of ` +
+          `${entry.excludedFrom === 'money' ? 'the money figures' : 'the totals'} as implausible: ${entry.detail}`,
+        details: { ...entry },
+      }),
+    );
   }
 
-  function requireSession(): void {
-    if (!deps.session.holds()) {
-      throw ApplicationFailure.nonRetryable('this worker no longer holds the IB session', SESSION_HELD_ELSEWHERE);
+  function requireLease(): void {
+    if (!deps.lease.holds()) {
+      throw ApplicationFailure.nonRetryable(
+        'this worker no longer holds the IB connection lease',
+        SESSION_HELD_ELSEWHERE,
+      );
     }
   }
 
@@ -95,12 +99,12 @@ export function createActivities(deps: ActivityDeps): BridgeActivities {
 
   return {
     async acquireSession({ account }) {
-      return deps.session.acquire(account);
+      return deps.lease.acquire(account);
     },
 
     async runCycle(input): Promise<CycleSummary> {
       const writeDeadline = attemptWriteDeadline(clock());
-      requireSession();
+      requireLease();
       if (input.alertStates) deps.observer?.alertStates?.(input.alertStates);
       // The workflow schedules the cycle ahead of its slot (cycleLeadMs): the snapshot belongs to the slot's instant.
       // A plain timer (at most half an interval; the bench's in-process loop calls this outside an activity), in a
@@ -197,16 +201,14 @@ export function createActivities(deps: ActivityDeps): BridgeActivities {
       const snapshots = rows.snapshots as SnapshotRow[];
       const apiLogs = [
         ...(rows.apiLogs as ApiLogRow[]),
-        {
+        apiLogRow('fallback_engaged', {
           key: `fallback:${snapshots.map((s) => s.cycleKey).join(',') || activityInfo().activityId}`,
           at: clock(),
           account: snapshots[0]?.aggregated.account ?? null,
           mode,
-          event: 'fallback_engaged',
-          code: null,
           message: `Postgres write failed; ${snapshots.length} snapshot(s) kept in the JSONL buffer`,
           details: { reason: rows.reason },
-        },
+        }),
       ];
       try {
         await deps.buffer.append(toBufferRecords(snapshots, apiLogs));
@@ -239,16 +241,13 @@ export function createActivities(deps: ActivityDeps): BridgeActivities {
           () => null,
         );
         await writeLogs([
-          {
+          apiLogRow('replay_failed', {
             key: `replay_failed:${activityInfo().workflowExecution?.runId}:${activityInfo().activityId}`,
             at: clock(),
-            account: null,
             mode,
-            event: 'replay_failed',
-            code: null,
             message: `replaying the fallback buffer failed: ${failure.reason}; the rows stay buffered`,
             details: { reason: failure.reason, remainingRows },
-          },
+          }),
         ]);
         throw ApplicationFailure.create({
           message: `replaying the fallback buffer failed: ${failure.reason}`,
@@ -257,16 +256,13 @@ export function createActivities(deps: ActivityDeps): BridgeActivities {
       }
       deps.observer?.bufferSize(result.remainingRows);
       await writeLogs([
-        {
+        apiLogRow('replay_done', {
           key: `replay:${activityInfo().workflowExecution?.runId}:${activityInfo().activityId}`,
           at: clock(),
-          account: null,
           mode,
-          event: 'replay_done',
-          code: null,
           message: `replayed ${result.replayed} buffered row(s) into Postgres (${result.duplicates} already there)`,
           details: { ...result },
-        },
+        }),
       ]);
       return result;
     },
@@ -274,7 +270,7 @@ export function createActivities(deps: ActivityDeps): BridgeActivities {
     async deliverAlert(delivery) {
       // Every attempt writes the row again: its key makes the repeats free, and a crash before it cannot lose it.
       await writeLogs([alertLogRow(delivery, mode)]);
-      if (deps.session.holds()) {
+      if (deps.lease.holds()) {
         deps.observer?.alertStates?.({ [delivery.transition.ruleId]: delivery.transition.status === 'firing' });
       }
       if (!deps.alertWebhook) return { webhookStatus: null };
@@ -296,19 +292,17 @@ export function createActivities(deps: ActivityDeps): BridgeActivities {
     },
 
     async waitOutReset({ account, windowStart, windowEnd }) {
-      requireSession();
+      requireLease();
       const key = `${activityInfo().workflowExecution?.workflowId}:reset:${windowStart}`;
       await writeLogs([
-        {
+        apiLogRow('reset_window_entered', {
           key: `${key}:entered`,
           at: clock(),
           account,
           mode,
-          event: 'reset_window_entered',
-          code: null,
           message: `nightly gateway restart window until ${new Date(windowEnd).toISOString()}`,
           details: { windowStart: new Date(windowStart).toISOString(), windowEnd: new Date(windowEnd).toISOString() },
-        },
+        }),
       ]);
       // Heartbeat through the window so a dead worker is noticed within the heartbeat timeout.
       while (clock() < windowEnd) {
@@ -332,16 +326,14 @@ export function createActivities(deps: ActivityDeps): BridgeActivities {
       const readyAt = clock();
       deps.observer?.reconnected(readyAt - backAt);
       await writeLogs([
-        {
+        apiLogRow('reset_window_left', {
           key: `${key}:left`,
           at: readyAt,
           account,
           mode,
-          event: 'reset_window_left',
-          code: null,
           message: `gateway ready again ${readyAt - backAt} ms after the window (${attempts} attempt(s))`,
           details: { reconnectMs: readyAt - backAt, attempts },
-        },
+        }),
       ]);
       return { readyAt, reconnectMs: readyAt - backAt, attempts };
     },

@@ -15,10 +15,15 @@ export interface GreeksStore {
   insertApiLogs(rows: ApiLogRow[]): Promise<InsertResult>;
 }
 
-export interface SessionHolder {
-  /** Takes (or confirms) the single IB connection for this worker; throws when another worker holds it. */
+/**
+ * The IB connection lease: IB allows one connection per client id, so across all workers only the one holding the
+ * lease (a PostgreSQL advisory lock keyed by the client id, src/worker/session.ts) connects to IB and runs the
+ * activities that need the connection.
+ */
+export interface ConnectionLease {
+  /** Takes (or confirms) the lease and with it the IB connection; throws when another worker holds it. */
   acquire(account: string): Promise<SessionGrant>;
-  /** True while this worker holds the session. */
+  /** True while this worker holds the lease. */
   holds(): boolean;
 }
 
@@ -36,7 +41,7 @@ export interface ActivityDeps {
   broker: Broker;
   store: GreeksStore;
   buffer: FallbackBuffer;
-  session: SessionHolder;
+  lease: ConnectionLease;
   classifyDbError(err: unknown): DbErrorClass;
   applyRetention(days: number): Promise<{ snapshotsDeleted: number; apiLogsDeleted: number }>;
   aggregateOptions(): Omit<AggregateOptions, 'now'>;

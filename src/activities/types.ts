@@ -2,9 +2,11 @@ import type { AlertDelivery } from '../alerts/delivery';
 import type { UnderlyingWatch } from '../alerts/underlyings';
 import type { CycleSummary, GapRecord } from '../workflows/types';
 
-/** Failure types the workflow reacts to; thrown as ApplicationFailure.type. */
+/**
+ * Failure types the workflow reacts to; thrown as ApplicationFailure.type. Like the activity names, they are recorded
+ * in workflow histories, so SessionHeldElsewhere (another worker holds the IB connection lease) keeps its name.
+ */
 export const DB_WRITE_FAILED = 'DbWriteFailed';
-export const BUFFER_UNAVAILABLE = 'BufferUnavailable';
 export const REPLAY_FAILED = 'ReplayFailed';
 export const SESSION_HELD_ELSEWHERE = 'SessionHeldElsewhere';
 export const ALERT_WEBHOOK_FAILED = 'AlertWebhookFailed';
@@ -20,7 +22,7 @@ export interface CycleInput {
   gaps: GapRecord[];
   /** Underlyings alert rules name: their figures come back in the summary. */
   watchUnderlyings?: UnderlyingWatch;
-  /** Every rule's state (true: firing), for the Prometheus gauge of the worker holding the session. */
+  /** Every rule's state (true: firing), for the Prometheus gauge of the worker holding the IB connection lease. */
   alertStates?: Record<string, boolean>;
 }
 
@@ -31,6 +33,7 @@ export interface UnwrittenRows {
   reason: string;
 }
 
+/** What acquireSession answers: the lease holder's own task queue, where the activities that need IB run. */
 export interface SessionGrant {
   queue: string;
   workerId: string;
@@ -46,17 +49,17 @@ export interface ResetOutcome {
 }
 
 export interface BridgeActivities {
-  /** Shared task queue: the worker that picks it up opens (or already holds) the IB connection. */
+  /** Shared task queue: the worker that picks it up takes (or already holds) the IB connection lease, and connects. */
   acquireSession(input: { account: string; workflowId: string }): Promise<SessionGrant>;
-  /** Session queue: snapshot, aggregate, write one row. Throws DbWriteFailed when the write fails. */
+  /** Lease holder's queue: snapshot, aggregate, write one row. Throws DbWriteFailed when the write fails. */
   runCycle(input: CycleInput): Promise<CycleSummary>;
-  /** Session queue: appends unwritten rows to the JSONL buffer. */
+  /** Lease holder's queue: appends unwritten rows to the JSONL buffer. */
   bufferRows(input: UnwrittenRows): Promise<{ bufferedRows: number }>;
-  /** Session queue: puts buffered rows back into Postgres. Writes a `replay_failed` event and throws when it fails. */
+  /** Lease holder's queue: puts buffered rows back into Postgres; on failure writes `replay_failed` and throws. */
   replayBuffer(): Promise<{ replayed: number; duplicates: number; remainingRows: number }>;
   /** Shared queue: deletes rows older than the retention period. */
   applyRetention(input: { days: number }): Promise<{ snapshotsDeleted: number; apiLogsDeleted: number }>;
-  /** Session queue: waits out the gateway's nightly restart, then reconnects and re-subscribes (heartbeats). */
+  /** Lease holder's queue: waits out the gateway's nightly restart, then reconnects and re-subscribes (heartbeats). */
   waitOutReset(input: { account: string; windowStart: number; windowEnd: number }): Promise<ResetOutcome>;
   /**
    * Shared queue: one alert transition to api_logs and, when configured, the webhook. Idempotent (the same key on

@@ -1,4 +1,5 @@
 import type { ApiMode } from '../broker/types';
+import { apiLogRow } from '../db/apiLogEvents';
 import type { ApiLogRow } from '../db/types';
 import type { AlertTransition } from './types';
 
@@ -15,17 +16,15 @@ export interface AlertDelivery {
 }
 
 /** Same for every attempt and every run: the receiver's and api_logs' idempotency key. */
-export const deliveryKey = (delivery: AlertDelivery) => `${delivery.workflowId}:alert:${delivery.transition.id}`;
+const deliveryKey = (delivery: AlertDelivery) => `${delivery.workflowId}:alert:${delivery.transition.id}`;
 
 export function alertLogRow(delivery: AlertDelivery, mode: ApiMode): ApiLogRow {
   const { transition } = delivery;
-  return {
+  return apiLogRow(transition.status === 'firing' ? 'alert_fired' : 'alert_resolved', {
     key: deliveryKey(delivery),
     at: transition.at,
     account: delivery.account,
     mode,
-    event: transition.status === 'firing' ? 'alert_fired' : 'alert_resolved',
-    code: null,
     message: `${transition.ruleId}: ${transition.message}`,
     details: {
       rule: transition.ruleId,
@@ -36,7 +35,7 @@ export function alertLogRow(delivery: AlertDelivery, mode: ApiMode): ApiLogRow {
       firingSince: new Date(transition.firingSince).toISOString(),
       workflowId: delivery.workflowId,
     },
-  };
+  });
 }
 
 export interface AlertWebhookBody {

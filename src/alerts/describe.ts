@@ -22,7 +22,7 @@ function formatValue(rule: ThresholdRule, value: number): string {
   return number(value);
 }
 
-export function formatDuration(ms: number): string {
+function formatDuration(ms: number): string {
   const seconds = Math.max(0, Math.round(ms / 1000));
   if (seconds < 120) return `${seconds} s`;
   const minutes = Math.round(seconds / 60);

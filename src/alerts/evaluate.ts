@@ -119,7 +119,7 @@ function judge(rule: AlertRule, state: AlertsState, observation: AlertObservatio
   }
 }
 
-export function thresholdValue(rule: ThresholdRule, observation: AlertObservation): number | null {
+function thresholdValue(rule: ThresholdRule, observation: AlertObservation): number | null {
   if (rule.metric === 'bufferedRows') return observation.bufferedRows;
   const figures = rule.underlying ? (observation.underlyings?.[rule.underlying] ?? null) : observation.figures;
   const value = figures?.[rule.metric] ?? null;

@@ -8,7 +8,7 @@ export const QUARANTINE_FILE = 'quarantine.jsonl';
 const SEGMENT_PATTERN = /^segment-\d{13}-\d{6}\.jsonl$/;
 
 /** The buffer holds account data and api_logs details: its directory and files are the worker user's alone. */
-export const PRIVATE_DIR_MODE = 0o700;
+const PRIVATE_DIR_MODE = 0o700;
 export const PRIVATE_FILE_MODE = 0o600;
 const OTHERS_BITS = 0o077;
 
@@ -38,7 +38,7 @@ export async function ensurePrivateDir(dir: string, warn: (message: string) => v
 }
 
 /** Segment names sort in creation order: creation time in ms, then a counter. */
-export function segmentName(now: number, counter: number): string {
+function segmentName(now: number, counter: number): string {
   return `segment-${String(now).padStart(13, '0')}-${String(counter % 1_000_000).padStart(6, '0')}.jsonl`;
 }
 

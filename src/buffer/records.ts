@@ -1,4 +1,4 @@
-import { redactApiLogRow } from '../db/redactSecrets';
+import { redactEvent } from '../secrets/redact';
 import type { ApiLogRow, SnapshotRow } from '../db/types';
 
 /** Bumped when the line layout changes; replay refuses (quarantines) versions it does not know. */
@@ -8,7 +8,7 @@ export type BufferRecord = { kind: 'snapshot'; row: SnapshotRow } | { kind: 'api
 
 /** One JSONL line, newline included: {"v":1,"kind":"snapshot","row":{...}}. api_logs rows are redacted first. */
 export function encodeRecord(record: BufferRecord): string {
-  const row = record.kind === 'api_log' ? redactApiLogRow(record.row) : record.row;
+  const row = record.kind === 'api_log' ? redactEvent(record.row) : record.row;
   return `${JSON.stringify({ v: BUFFER_FORMAT_VERSION, kind: record.kind, row })}\n`;
 }
 

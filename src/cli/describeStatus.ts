@@ -1,8 +1,9 @@
 import type { BridgeStatus } from '../workflows/types';
 
-/** The human `bridge status`: state, last cycle (and why it took no snapshot), Greeks, buffer, alerts. */
+/** The human `bridge status`: state, last cycle (and why it took no snapshot), Greeks, buffer, replay, alerts. */
 export function describeStatus(status: BridgeStatus): string {
   const c = status.lastCycle;
+  const failure = status.replayFailure;
   return [
     `${status.workflowId}: ${status.state}${status.paused ? ` (${status.pauseReason})` : ''}`,
     `  last ok cycle  ${status.lastOkAt ?? '—'}${c ? `  (${c.latencyMs} ms, ${c.outcome})` : ''}`,
@@ -14,6 +15,8 @@ export function describeStatus(status: BridgeStatus): string {
       : '  net Greeks     —',
     `  cycles         ${status.cyclesTotal} (skipped ${status.skippedSlotsTotal}), every ${status.intervalMs} ms`,
     `  buffered rows  ${status.bufferedRows}`,
+    // The rows stay buffered and the state stays degraded: this line says why they are not going back to Postgres.
+    ...(failure ? [`  replay failed  ${failure.failures}× in a row, last at ${failure.at}: ${failure.message}`] : []),
     `  alerts         ${status.alertsFiring.length === 0 ? 'none firing' : status.alertsFiring.map((a) => `${a.rule} (${a.severity}, since ${a.since}): ${a.message}`).join('; ')}`,
     `  next reset     ${status.nextResetAt}`,
   ].join('\n');

@@ -3,7 +3,7 @@ import { config as loadDotenv } from 'dotenv';
 import { loadConfigOrExit } from '../config/load';
 import type { BridgeConfig } from '../config/schema';
 import { migrate } from '../db';
-import { redactUrl } from '../infra/postgres';
+import { redactUrl } from '../secrets/redact';
 import { pauseSignal, resumeSignal, statusQuery } from '../workflows/messages';
 import { workflowIdFor } from '../worker/settings';
 import { connectClient } from './temporalClient';

@@ -1,3 +1,4 @@
+import { redactText } from '../secrets/redact';
 import { InvalidRowError } from './invalidRowError';
 import type { DbErrorClass } from './types';
 
@@ -77,5 +78,6 @@ function oneLine(err: unknown): string {
   const raw = err instanceof Error ? err.message || errorCode(err) || err.name : String(err);
   const constraint = (err as { constraint?: unknown } | null)?.constraint;
   const withConstraint = typeof constraint === 'string' ? `${raw} (constraint ${constraint})` : raw;
-  return withConstraint.replace(/\s+/g, ' ').trim().slice(0, 500);
+  // The reason travels far (a workflow failure in Temporal's history, api_logs, the buffer, logs): no credential in it.
+  return redactText(withConstraint.replace(/\s+/g, ' ').trim()).slice(0, 500);
 }

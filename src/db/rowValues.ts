@@ -1,7 +1,6 @@
 import type { AggregatedGreeks } from '../greeks/types';
 import { InvalidRowError } from './invalidRowError';
-import { redactText } from '../secrets/redact';
-import { redactSecrets } from './redactSecrets';
+import { redactEvent } from '../secrets/redact';
 import type { ApiLogRow, SnapshotRow } from './types';
 
 /** Column order of the multi-row INSERT; snapshotValues returns values in the same order. */
@@ -81,9 +80,15 @@ export function snapshotValues(row: SnapshotRow): unknown[] {
   ];
 }
 
+/** The row's values in API_LOG_COLUMNS order, its message and details redacted (src/secrets) on the way. */
 export function apiLogValues(row: ApiLogRow): unknown[] {
   if (!isObject(row)) throw new InvalidRowError('api log row is not an object');
   const where = `api log ${typeof row.key === 'string' ? row.key : '?'}`;
+  // A row read back from the buffer is whatever JSON the file held: its message may not be a string.
+  const safe = redactEvent({
+    ...row,
+    message: typeof row.message === 'string' ? row.message : String(row.message ?? ''),
+  });
   return [
     text(row.key, `${where}: key`),
     epochMs(row.at, `${where}: at`),
@@ -91,8 +96,8 @@ export function apiLogValues(row: ApiLogRow): unknown[] {
     row.mode ?? null,
     text(row.event, `${where}: event`),
     nullableNumber(row.code ?? null, `${where}: code`),
-    redactText(typeof row.message === 'string' ? row.message : String(row.message ?? '')),
-    row.details == null ? null : JSON.stringify(redactSecrets(row.details)),
+    safe.message,
+    safe.details == null ? null : JSON.stringify(safe.details),
   ];
 }
 

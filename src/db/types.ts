@@ -1,5 +1,6 @@
 import type { ApiMode } from '../broker/types';
 import type { AggregatedGreeks } from '../greeks/types';
+import type { ApiLogEvent } from './apiLogEvents';
 
 /**
  * One portfolio_greeks row: the aggregation result as the Greeks module returns it, plus the
@@ -15,17 +16,17 @@ export interface SnapshotRow {
   aggregated: AggregatedGreeks;
 }
 
-/** One api_logs row: a connection or bridge event worth keeping next to the Greeks. */
+/** One api_logs row: a connection or bridge event worth keeping next to the Greeks. Built by apiLogRow(). */
 export interface ApiLogRow {
   /** Idempotency key chosen by the writer (e.g. `${workflowId}:${cycle}:${event}`): stored once however often replayed. */
   key: string;
   /** Epoch ms of the event. */
   at: number;
-  /** null for events that concern no single account (e.g. a configuration error). */
+  /** null for events that concern no single account (e.g. a replay of the whole buffer). */
   account: string | null;
   mode: ApiMode | null;
-  /** connected, ready, disconnected, status_1100, reset_window_entered, fallback_engaged, replay_done, ... */
-  event: string;
+  /** One of API_LOG_EVENTS (src/db/apiLogEvents.ts), each described in docs/database.md. */
+  event: ApiLogEvent;
   /** IB error or status code, when the event came from one. */
   code?: number | null;
   message: string;

@@ -6,9 +6,6 @@ import { Client } from 'pg';
 import { redactUrl } from '../secrets/redact';
 import { freePort } from './freePort';
 
-/** The one redaction of src/secrets, for the entry points that show this module's URLs. */
-export { redactUrl };
-
 export interface PostgresHandle {
   /** Connection string of a database the caller may use. */
   url: string;

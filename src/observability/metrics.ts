@@ -33,7 +33,7 @@ export class BridgeMetrics implements CycleObserver {
   });
   private readonly buffered = new Gauge({
     name: 'bridge_fallback_buffered_rows',
-    help: "Rows waiting in this worker's JSONL fallback buffer (every worker exports its own, session or not)",
+    help: "Rows waiting in this worker's JSONL fallback buffer (every worker exports its own, lease or not)",
     registers: [this.registry],
   });
   // Labelled, so the series appears only once a failure happened: a scrape that shows it has something to say.
@@ -63,7 +63,7 @@ export class BridgeMetrics implements CycleObserver {
 
   private readonly alerts = new Gauge({
     name: 'bridge_alert_firing',
-    help: '1 while the alert rule fires, 0 when resolved (exported by the worker holding the IB session)',
+    help: '1 while the alert rule fires, 0 when resolved (exported by the worker holding the IB connection lease)',
     labelNames: ['rule'],
     registers: [this.registry],
   });

@@ -141,3 +141,15 @@ export function redactValue(value: unknown): unknown {
   }
   return out;
 }
+
+/**
+ * An event fit to leave the process (an api_logs row, a buffered one): its message redacted as free text and its
+ * details as a value. The row's other fields are names, keys, codes and times the bridge chose itself.
+ */
+export function redactEvent<Row extends { message: string; details?: Record<string, unknown> | null }>(row: Row): Row {
+  return {
+    ...row,
+    message: typeof row.message === 'string' ? redactText(row.message) : row.message,
+    details: row.details == null ? row.details : (redactValue(row.details) as Record<string, unknown>),
+  };
+}

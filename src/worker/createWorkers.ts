@@ -4,7 +4,7 @@ import { Worker, type NativeConnection, type WorkflowBundleOption } from '@tempo
 import { createActivities, toBufferRecords } from '../activities';
 import type { ActivityDeps } from '../activities/ports';
 import type { BrokerEvent } from '../broker/types';
-import type { ApiLogRow } from '../db/types';
+import { apiLogRow } from '../db/apiLogEvents';
 import type { BufferReport } from '../workflows/types';
 import { AdvisoryLockSession } from './session';
 import { startBufferReplayer } from './bufferReplayer';
@@ -12,7 +12,7 @@ import { startBufferReplayer } from './bufferReplayer';
 /** Well under one 5 s interval, and far above the milliseconds a live worker takes to poll. */
 const STICKY_QUEUE_TIMEOUT_MS = 3000;
 
-export interface BridgeWorkerOptions extends Omit<ActivityDeps, 'session'> {
+export interface BridgeWorkerOptions extends Omit<ActivityDeps, 'lease'> {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
@@ -56,7 +56,7 @@ export async function createBridgeWorkers(options: BridgeWorkerOptions): Promise
     bufferId: options.bufferId,
     broker: options.broker,
   });
-  const activities = createActivities({ ...options, session });
+  const activities = createActivities({ ...options, lease: session });
   const bufferId = options.bufferId ?? workerId;
   const stopEvents = forwardBrokerEvents(options, workerId);
   const common = {
@@ -106,16 +106,13 @@ export async function createBridgeWorkers(options: BridgeWorkerOptions): Promise
       onReplayed: (result) =>
         options.store
           .insertApiLogs([
-            {
+            apiLogRow('replay_done', {
               key: `${bufferId}:replay:${Date.now()}`,
               at: Date.now(),
-              account: null,
               mode: options.broker.mode,
-              event: 'replay_done',
-              code: null,
               message: `replayed ${result.replayed} buffered row(s) into Postgres (${result.duplicates} already there)`,
               details: { ...result, bufferId, by: 'worker' },
-            },
+            }),
           ])
           .then(
             () => undefined,
@@ -138,16 +135,15 @@ function forwardBrokerEvents(options: BridgeWorkerOptions, workerId: string): ()
   let sequence = 0;
   return options.broker.onEvent((event) => {
     sequence += 1;
-    const row: ApiLogRow = {
+    const row = apiLogRow(event.type, {
       key: `${workerId}:${event.at}:${sequence}`,
       at: event.at,
-      account: event.account ?? null,
+      account: event.account,
       mode: event.mode,
-      event: event.type,
-      code: event.code ?? null,
+      code: event.code,
       message: event.message,
-      details: event.details ?? null,
-    };
+      details: event.details,
+    });
     options.store
       .insertApiLogs([row])
       .catch(() => options.buffer.append(toBufferRecords([], [row])))

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Broker } from '../broker/types';
-import type { SessionHolder } from '../activities/ports';
+import type { ConnectionLease } from '../activities/ports';
 import type { SessionGrant } from '../activities/types';
 import { SESSION_HELD_ELSEWHERE } from '../activities/types';
 
@@ -24,7 +24,7 @@ export interface SessionOptions {
  * lock: the worker that holds the lock holds the connection. When the worker dies its database session
  * ends, the lock is released, and the next worker asked for a session takes it.
  */
-export class AdvisoryLockSession implements SessionHolder {
+export class AdvisoryLockSession implements ConnectionLease {
   private client: Client | null = null;
   private held = false;
   private relockTimer: NodeJS.Timeout | null = null;

@@ -66,4 +66,27 @@ describe('bridge status, for a human', () => {
     };
     expect(describeStatus(status(written))).not.toContain('no snapshot');
   });
+
+  it('says that replaying the buffer fails, how often and why, while the rows wait', () => {
+    const failing: BridgeStatus = {
+      ...status(null),
+      state: 'degraded',
+      bufferedRows: 12,
+      replayFailure: {
+        at: '2026-12-03T14:00:05.000Z',
+        message: 'replaying the fallback buffer failed: connection refused (ECONNREFUSED)',
+        failures: 3,
+      },
+    };
+    const lines = describeStatus(failing).split('\n');
+    const buffered = lines.indexOf('  buffered rows  12');
+    expect(lines[buffered + 1]).toBe(
+      '  replay failed  3× in a row, last at 2026-12-03T14:00:05.000Z: ' +
+        'replaying the fallback buffer failed: connection refused (ECONNREFUSED)',
+    );
+  });
+
+  it('has no replay line once the replay works again', () => {
+    expect(describeStatus({ ...status(null), replayFailure: null })).not.toContain('replay');
+  });
 });

@@ -77,8 +77,8 @@ describe('createDb inserts', () => {
     expect(stored.details).toEqual({ attempt: 1, password: '***', nested: { sessionToken: '***' } });
     expect(stored.message).toBe('reconnect via postgres://bridge:***@db/greeks failed');
     expect(JSON.stringify(stored)).not.toContain('hunter2');
-    // An event that concerns no account (e.g. a configuration error) is allowed.
-    const global = makeApiLog(3, { account: null, mode: null, code: null, details: null, event: 'config_error' });
+    // An event that concerns no account (e.g. a replay of the whole buffer) is allowed.
+    const global = makeApiLog(3, { account: null, mode: null, code: null, details: null, event: 'replay_done' });
     expect(await m.db.insertApiLogs([global])).toEqual({ inserted: 1, duplicates: 0 });
   });
 

@@ -1,3 +1,4 @@
+import { apiLogRow } from '../../../src/db/apiLogEvents';
 import type { ApiLogRow, SnapshotRow } from '../../../src/db/types';
 import { GREEKS_UNITS } from '../../../src/greeks/units';
 
@@ -65,15 +66,15 @@ export function makeSnapshot(n: number, overrides: { account?: string; workflowI
 }
 
 export function makeApiLog(n: number, overrides: Partial<ApiLogRow> = {}): ApiLogRow {
-  return {
+  const { event = 'status_1100', ...fields } = overrides;
+  return apiLogRow(event, {
     key: `greeks-bridge-test:log:${n}`,
     at: BASE_TIME + n * 1000,
     account: 'DU1234567',
     mode: 'SOCKET',
-    event: 'status_1100',
     code: 1100,
     message: 'Connectivity between IB and Trader Workstation has been lost.',
     details: { attempt: n },
-    ...overrides,
-  };
+    ...fields,
+  });
 }
