@@ -29,6 +29,8 @@ import { gateOnSchema, startSchemaMigration } from './worker/schemaMigration';
 import { bufferIdentity } from './worker/bufferIdentity';
 import { workflowIdFor } from './worker/settings';
 import { bufferReportSignal } from './workflows/messages';
+import { connectionOptions, temporalSettingsOf } from './temporal/connectionSettings';
+import { temporalConnectError } from './temporal/connectError';
 
 /** Built by `npm run build:bundle` (and the Docker image) so production workers skip bundling at start. */
 const PREBUILT_BUNDLE = join(__dirname, '..', 'dist', 'workflow-bundle.js');
@@ -87,11 +89,14 @@ export async function runWorker(config: BridgeConfig, logger: Logger): Promise<v
   // The adapter logs its own events; the metrics follow the state they leave behind.
   broker.onEvent(() => metrics.connectionState(broker.state()));
 
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const temporal = temporalSettingsOf(config);
+  const connection = await NativeConnection.connect(connectionOptions(temporal)).catch(async (err: Error) => {
+    throw await temporalConnectError(temporal, err);
+  });
   // Rows buffered by this worker while another holds the session are reported to the account's workflow.
   const client = new Client({
-    connection: await Connection.connect({ address: config.TEMPORAL_ADDRESS }),
-    namespace: config.TEMPORAL_NAMESPACE,
+    connection: await Connection.connect(connectionOptions(temporal)),
+    namespace: temporal.namespace,
   });
   const reportTo = config.IB_ACCOUNT ? [workflowIdFor(config.IB_ACCOUNT)] : [];
   const workers = await createBridgeWorkers({

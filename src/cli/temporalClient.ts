@@ -1,11 +1,14 @@
 import { Client, Connection } from '@temporalio/client';
 import type { BridgeConfig } from '../config/schema';
+import { connectionOptions, temporalSettingsOf } from '../temporal/connectionSettings';
+import { temporalConnectError } from '../temporal/connectError';
 
 export async function connectClient(config: BridgeConfig): Promise<Client> {
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, connectTimeout: '5s' }).catch(
-    (err: Error) => {
-      throw new Error(`Temporal at ${config.TEMPORAL_ADDRESS} cannot be reached: ${err.message}`);
+  const settings = temporalSettingsOf(config);
+  const connection = await Connection.connect({ ...connectionOptions(settings), connectTimeout: '5s' }).catch(
+    async (err: Error) => {
+      throw await temporalConnectError(settings, err);
     },
   );
-  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  return new Client({ connection, namespace: settings.namespace });
 }

@@ -4,6 +4,7 @@ import { redactText } from '../secrets/redact';
 import { caFileProblem, fallbackDirProblem } from './fileChecks';
 import { configSchema, DOCUMENT_SETTINGS, type BridgeConfig } from './schema';
 import { shownValue } from './shownValue';
+import { resolveTemporalConnection, TemporalSettingsError } from '../temporal/connectionSettings';
 
 export class ConfigError extends Error {
   readonly problems: string[];
@@ -44,7 +45,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BridgeConfig {
     }
     throw new ConfigError([...byKey.values(), ...documentProblems]);
   }
-  const config = parsed.data;
+  const config: BridgeConfig = parsed.data;
   const problems: string[] = [];
   if (config.IB_PORTAL_CA_FILE) {
     const problem = caFileProblem(config.IB_PORTAL_CA_FILE);
@@ -66,6 +67,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BridgeConfig {
   }
   const fallbackProblem = fallbackDirProblem(config.FALLBACK_DIR);
   if (fallbackProblem) problems.push(fallbackProblem);
+  try {
+    // The profile file may name the address and namespace; the environment still wins, as in the temporal CLI.
+    const temporal = resolveTemporalConnection(env);
+    config.temporalConnection = temporal;
+    config.TEMPORAL_ADDRESS = temporal.address;
+    config.TEMPORAL_NAMESPACE = temporal.namespace;
+  } catch (err) {
+    if (!(err instanceof TemporalSettingsError)) throw err;
+    problems.push(...err.problems);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

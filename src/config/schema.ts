@@ -1,3 +1,4 @@
+import type { TemporalConnectionSettings } from '../temporal/connectionSettings';
 import { z } from 'zod';
 import { AlertRulesError, parseAlertRules } from '../alerts/rules';
 
@@ -125,4 +126,5 @@ export const configSchema = z.object({
 /** Settings whose value is a document: their problems are listed one by one, without echoing the document. */
 export const DOCUMENT_SETTINGS = new Set(['ALERT_RULES']);
 
-export type BridgeConfig = z.infer<typeof configSchema>;
+/** The validated settings; `temporalConnection` is filled by loadConfig from the Temporal profile and TEMPORAL_* variables. */
+export type BridgeConfig = z.infer<typeof configSchema> & { temporalConnection?: TemporalConnectionSettings };

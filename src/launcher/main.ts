@@ -11,6 +11,7 @@ import { config as loadDotenv } from 'dotenv';
 import { loadConfigOrExit } from '../config/load';
 import { resolvePostgres, type PostgresHandle } from '../infra/postgres';
 import { redactUrl } from '../secrets/redact';
+import { namesTemporalServer } from '../temporal/connectionSettings';
 import { PROJECT_ROOT, startTemporalDevServer, stopChild, type DevServerHandle } from '../infra/temporalServer';
 import { connectClient } from '../cli/temporalClient';
 import { startBridge } from '../cli/startBridge';
@@ -55,7 +56,7 @@ async function main(): Promise<void> {
     const useSimulator = env.IB_API_MODE === 'PORTAL' ? !env.IB_PORTAL_URL : !env.IB_HOST && !env.IB_PORT;
     mkdirSync(DATA_DIR, { recursive: true });
 
-    if (!env.TEMPORAL_ADDRESS) {
+    if (!namesTemporalServer(env)) {
       step(`starting the Temporal dev server (Web UI on http://127.0.0.1:${TEMPORAL_UI_PORT})…`);
       running.temporal = await startTemporalDevServer({
         port: TEMPORAL_PORT,
