@@ -118,7 +118,7 @@ describe('the bridge CLI against a running bridge', () => {
     const unreachable = await bridge(['status'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr.trim().split('\n')).toHaveLength(1);
-    expect(unreachable.stderr).toMatch(/Temporal at 127\.0\.0\.1:1 cannot be reached/);
+    expect(unreachable.stderr).toMatch(/Temporal at 127\.0\.0\.1:1, namespace default, no TLS cannot be reached/);
 
     const noAccount = await bridge(['status'], { IB_ACCOUNT: '' });
     expect(noAccount.code).toBe(2);
