@@ -5,6 +5,8 @@ import { round, summarize } from './stats';
 import type { Cadence } from './cadence';
 import type { CycleSample } from './cycleRecorder';
 import { STAGES, type Stage } from './historyBreakdown';
+import type { HistoryEvent } from './history';
+import { actionsPerDay, countActions } from './temporalActions';
 import type { TemporalPhaseResult } from './temporalPhase';
 
 /** Figures of one portfolio size. The keys documented in docs/performance.md are stable; the others may grow. */
@@ -29,6 +31,9 @@ export interface SizeResult {
   missed_slots: number;
   lag_trend_ms: number | null;
   events_per_cycle: number | null;
+  /** Temporal Cloud actions (bench/lib/temporalActions.ts) per cycle, and per day for one account at 5 s. */
+  actions_per_cycle: number | null;
+  actions_per_day_at_5s: number | null;
   cycles_per_run: number | null;
   /** False when no run reached continue-as-new and cycles_per_run is predicted from events per cycle. */
   cycles_per_run_measured: boolean;
@@ -107,6 +112,7 @@ export function temporalFigures(run: TemporalPhaseResult, baselineP99: number, i
     events_per_cycle: round(run.history.eventsPerCycle),
     cycles_per_run: round(run.history.cyclesPerRun ?? predictedCyclesPerRun(run.history.eventsPerCycle)),
     cycles_per_run_measured: run.history.cyclesPerRun !== null,
+    ...actionFigures(run.history.runs.map((r) => r.history)),
     runs: run.history.runs.length,
     cycles: run.cycles.length,
     failed_cycles: run.history.failedCycles,
@@ -215,4 +221,13 @@ export function checkTargets(results: SizeResult[], longRun: { rss_growth_pct: n
     }
   }
   return checks;
+}
+
+/** Temporal Cloud actions per cycle in this run's histories, and what that makes a day at the production 5 s. */
+function actionFigures(histories: HistoryEvent[][]) {
+  const count = countActions(histories);
+  return {
+    actions_per_cycle: count.cycles > 0 ? round(count.total / count.cycles) : null,
+    actions_per_day_at_5s: actionsPerDay(count, DEFAULT_SETTINGS.intervalMs),
+  };
 }

@@ -26,6 +26,8 @@ const ROWS: Row[] = [
   ['in-process loop jitter p99', (r) => ms(r.baseline_jitter_p99_ms)],
   ['drift (missed slots × interval)', (r) => `${r.drift_ms} ms (${r.missed_slots} missed)`],
   ['history events per cycle', (r) => String(r.events_per_cycle)],
+  ['Temporal Cloud actions per cycle', (r) => String(r.actions_per_cycle)],
+  ['actions a day at 5 s', (r) => String(r.actions_per_day_at_5s)],
   [
     'cycles per continue-as-new run',
     (r) => (r.cycles_per_run_measured ? `${r.cycles_per_run} (${r.runs} runs)` : `~${r.cycles_per_run} (predicted)`),
