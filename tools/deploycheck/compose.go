@@ -43,12 +43,12 @@ func checkCompose(args []string) int {
 		cli.WithResolvedPaths(true),
 	)
 	if err != nil {
-		fmt.Printf("problem: %s: %v\n", file, err)
+		fmt.Printf("problem: %s: %s\n", file, oneLine(err))
 		return 1
 	}
 	project, err := options.LoadProject(context.Background())
 	if err != nil {
-		fmt.Printf("problem: %s: %v\n", file, err)
+		fmt.Printf("problem: %s: %s\n", file, oneLine(err))
 		return 1
 	}
 

@@ -82,7 +82,7 @@ func manifestFiles(paths []string) ([]string, int) {
 		}
 		var list kustomization
 		if err := yaml.UnmarshalStrict(text, &list); err != nil {
-			fmt.Printf("problem: %s: %v (this check reads apiVersion, kind and resources only)\n", listPath, err)
+			fmt.Printf("problem: %s: %s (this check reads apiVersion, kind and resources only)\n", listPath, oneLine(err))
 			problems++
 			continue
 		}
@@ -130,7 +130,7 @@ func decodeFile(decoder runtime.Decoder, file string) ([]manifest, int) {
 			break
 		}
 		if err != nil {
-			fmt.Printf("problem: %s: document %d: %v\n", file, index, err)
+			fmt.Printf("problem: %s: document %d: %s\n", file, index, oneLine(err))
 			return found, problems + 1
 		}
 		if isEmptyDocument(doc) {
@@ -145,7 +145,7 @@ func decodeFile(decoder runtime.Decoder, file string) ([]manifest, int) {
 			if object != nil {
 				what += " " + nameOf(object)
 			}
-			fmt.Printf("problem: %s: %s: %v\n", file, what, err)
+			fmt.Printf("problem: %s: %s: %s\n", file, what, oneLine(err))
 			problems++
 			// A strict error still decodes the object: keep it, so its references are checked and the objects that
 			// point at it are not reported as well.

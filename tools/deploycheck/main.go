@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"runtime/debug"
+	"strings"
 )
 
 func main() {
@@ -58,4 +59,15 @@ func moduleVersion(path string) string {
 		}
 	}
 	return "unknown"
+}
+
+// oneLine keeps one problem on one output line: YAML errors span several ("unmarshal errors:\n  line 12: ...").
+func oneLine(err error) string {
+	var parts []string
+	for _, line := range strings.Split(err.Error(), "\n") {
+		if trimmed := strings.TrimSpace(line); trimmed != "" {
+			parts = append(parts, trimmed)
+		}
+	}
+	return strings.Join(parts, " ")
 }
