@@ -105,7 +105,7 @@ describe('deploycheck k8s: the manifests decoded strictly against the Kubernetes
     expect(result.output).toContain('object v1 Secret bridge-credentials');
   });
 
-  it('fails on an unknown field, a wrong type, a duplicate field and a probe on a port that does not exist', async () => {
+  it('fails on an unknown field, a wrong type, a duplicate field, and a probe and a Service on a port that does not exist', async () => {
     cpSync(repoPath(MANIFESTS), scratch, { recursive: true });
     const edit = (file: string, from: string, to: string) => {
       const text = readFileSync(join(scratch, file), 'utf8');
@@ -116,6 +116,7 @@ describe('deploycheck k8s: the manifests decoded strictly against the Kubernetes
     edit('statefulset.yaml', 'path: /readyz\n              port: http', 'path: /readyz\n              port: metrics');
     edit('job-migrate.yaml', 'backoffLimit: 6', 'backoffLimit: six');
     edit('poddisruptionbudget.yaml', '  maxUnavailable: 1\n', '  maxUnavailable: 1\n  maxUnavailable: 2\n');
+    edit('service.yaml', 'targetPort: http', 'targetPort: metrics');
 
     const result = await deploycheck(binary, ['k8s', scratch]);
     expect(result.code).toBe(1);
@@ -128,9 +129,10 @@ describe('deploycheck k8s: the manifests decoded strictly against the Kubernetes
         expect.stringMatching(
           /StatefulSet bridge-worker: container worker: readinessProbe port metrics is not a named/,
         ),
+        expect.stringMatching(/v1 Service bridge-worker: port http: targetPort metrics is not a named container port/),
       ]),
     );
-    expect(result.output).toContain('FAIL: 4 problem(s)');
+    expect(result.output).toContain('FAIL: 5 problem(s)');
   });
 
   it('fails on an unknown field in a Deployment spec, a kind it was not told about, and a kustomization feature it does not read', async () => {

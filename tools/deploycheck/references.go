@@ -29,6 +29,18 @@ func checkReferences(manifests []manifest) []string {
 	services := map[string]*corev1.Service{}
 	seen := map[string]bool{}
 	var podLabels []labels.Set
+	// The named container ports of each pod template, by the index of its labels in podLabels.
+	var podPorts []map[string]bool
+	addTemplate := func(template *corev1.PodTemplateSpec) {
+		podLabels = append(podLabels, template.Labels)
+		ports := map[string]bool{}
+		for _, container := range template.Spec.Containers {
+			for _, port := range container.Ports {
+				ports[port.Name] = true
+			}
+		}
+		podPorts = append(podPorts, ports)
+	}
 	for _, m := range manifests {
 		key := describeKind(m.object) + "/" + nameOf(m.object)
 		if seen[key] {
@@ -44,9 +56,9 @@ func checkReferences(manifests []manifest) []string {
 		case *corev1.Service:
 			services[object.Name] = object
 		case *appsv1.StatefulSet:
-			podLabels = append(podLabels, object.Spec.Template.Labels)
+			addTemplate(&object.Spec.Template)
 		case *batchv1.Job:
-			podLabels = append(podLabels, object.Spec.Template.Labels)
+			addTemplate(&object.Spec.Template)
 		}
 	}
 
@@ -75,8 +87,22 @@ func checkReferences(manifests []manifest) []string {
 				report(m, "%s", p)
 			}
 		case *corev1.Service:
-			if !selectsAny(&metav1.LabelSelector{MatchLabels: object.Spec.Selector}, podLabels) {
+			selector := &metav1.LabelSelector{MatchLabels: object.Spec.Selector}
+			if !selectsAny(selector, podLabels) {
 				report(m, "spec.selector matches no pod template here")
+				continue
+			}
+			for _, port := range object.Spec.Ports {
+				if port.TargetPort.Type != intstr.String {
+					continue
+				}
+				named := false
+				for i, set := range podLabels {
+					named = named || (selects(selector, set) && podPorts[i][port.TargetPort.StrVal])
+				}
+				if !named {
+					report(m, "port %s: targetPort %s is not a named container port of the pods it selects", port.Name, port.TargetPort.StrVal)
+				}
 			}
 		case *policyv1.PodDisruptionBudget:
 			if !selectsAny(object.Spec.Selector, podLabels) {
