@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { loadAll } from 'js-yaml';
@@ -84,17 +84,32 @@ describe('deploycheck k8s: the manifests decoded strictly against the Kubernetes
   });
   afterEach(() => rmSync(scratch, { recursive: true, force: true }));
 
-  it('accepts every object the kustomization lists, names the Kubernetes API release, and the Secrets it expects', async () => {
+  const copyManifests = (to: string) => {
+    cpSync(repoPath(MANIFESTS), to, { recursive: true });
+    return (file: string, from: string, replacement: string) => {
+      const text = readFileSync(join(to, file), 'utf8');
+      if (!text.includes(from)) throw new Error(`${file} has no ${JSON.stringify(from)}`);
+      writeFileSync(join(to, file), text.replace(from, replacement));
+    };
+  };
+  const problemsIn = (output: string) => output.split('\n').filter((line) => line.startsWith('problem:'));
+
+  it('renders the kustomization and accepts every object, naming the releases it checked against and the Secrets it expects', async () => {
     const result = await deploycheck(binary, ['k8s', MANIFESTS]);
     expect(result).toMatchObject({ code: 0 });
-    expect(result.output).toContain(`Kubernetes API types: k8s.io/api ${requiredVersion('k8s.io/api')}`);
+    expect(result.output).toContain(
+      `Kubernetes API types: k8s.io/api ${requiredVersion('k8s.io/api')}; ` +
+        `kustomize: sigs.k8s.io/kustomize/api ${requiredVersion('sigs.k8s.io/kustomize/api')}`,
+    );
     const checked = result.output.split('\n').filter((line) => line.startsWith('object '));
     expect(checked).toHaveLength(objects.length);
     for (const object of objects) {
-      expect(checked.some((line) => line.includes(` ${object.kind} ${object.metadata.name} `))).toBe(true);
+      expect(checked).toContainEqual(
+        expect.stringContaining(` ${object.kind} ${object.metadata.name} (kustomize build`),
+      );
     }
     expect(result.output).toContain('expects Secret bridge-credentials (created outside these manifests)');
-    expect(result.output).not.toContain('problem:');
+    expect(problemsIn(result.output)).toEqual([]);
     expect(result.output.trim().endsWith('OK')).toBe(true);
   });
 
@@ -105,52 +120,67 @@ describe('deploycheck k8s: the manifests decoded strictly against the Kubernetes
     expect(result.output).toContain('object v1 Secret bridge-credentials');
   });
 
-  it('fails on an unknown field, a wrong type, a duplicate field, and a probe and a Service on a port that does not exist', async () => {
-    cpSync(repoPath(MANIFESTS), scratch, { recursive: true });
-    const edit = (file: string, from: string, to: string) => {
-      const text = readFileSync(join(scratch, file), 'utf8');
-      if (!text.includes(from)) throw new Error(`${file} has no ${JSON.stringify(from)}`);
-      writeFileSync(join(scratch, file), text.replace(from, to));
-    };
+  it('fails on an unknown field, a wrong type, and a probe and a Service on a port that does not exist', async () => {
+    const edit = copyManifests(scratch);
     edit('statefulset.yaml', '  replicas: 2\n', '  replicas: 2\n  replica: 3\n');
     edit('statefulset.yaml', 'path: /readyz\n              port: http', 'path: /readyz\n              port: metrics');
     edit('job-migrate.yaml', 'backoffLimit: 6', 'backoffLimit: six');
-    edit('poddisruptionbudget.yaml', '  maxUnavailable: 1\n', '  maxUnavailable: 1\n  maxUnavailable: 2\n');
     edit('service.yaml', 'targetPort: http', 'targetPort: metrics');
 
     const result = await deploycheck(binary, ['k8s', scratch]);
     expect(result.code).toBe(1);
-    const problems = result.output.split('\n').filter((line) => line.startsWith('problem:'));
-    expect(problems).toEqual(
+    expect(problemsIn(result.output)).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/statefulset\.yaml: apps\/v1 StatefulSet bridge-worker: .*unknown field "spec\.replica"/),
-        expect.stringMatching(/job-migrate\.yaml: batch\/v1 Job: .*backoffLimit of type int32/),
-        expect.stringMatching(/poddisruptionbudget\.yaml: policy\/v1 PodDisruptionBudget bridge-worker: .*already set/),
+        expect.stringMatching(/apps\/v1 StatefulSet bridge-worker: .*unknown field "spec\.replica"/),
+        expect.stringMatching(/batch\/v1 Job: .*backoffLimit of type int32/),
         expect.stringMatching(
           /StatefulSet bridge-worker: container worker: readinessProbe port metrics is not a named/,
         ),
         expect.stringMatching(/v1 Service bridge-worker: port http: targetPort metrics is not a named container port/),
       ]),
     );
-    expect(result.output).toContain('FAIL: 5 problem(s)');
+    expect(result.output).toContain('FAIL: 4 problem(s)');
   });
 
-  it('fails on an unknown field in a Deployment spec, a kind it was not told about, and a kustomization feature it does not read', async () => {
-    const deployment = join(scratch, 'deployment.yaml');
+  it('fails on a field given twice and on a kustomization field kustomize does not know', async () => {
+    const duplicate = copyManifests(join(scratch, 'duplicate'));
+    duplicate('poddisruptionbudget.yaml', '  maxUnavailable: 1\n', '  maxUnavailable: 1\n  maxUnavailable: 2\n');
+    const twice = await deploycheck(binary, ['k8s', join(scratch, 'duplicate')]);
+    expect(twice.code).toBe(1);
+    expect(problemsIn(twice.output)).toEqual([
+      expect.stringMatching(/kustomize: PodDisruptionBudget.*mapping key "maxUnavailable" already defined/),
+    ]);
+
+    const unknown = copyManifests(join(scratch, 'unknown'));
+    unknown('kustomization.yaml', 'resources:', 'resource:\n  - configmap.yaml\nresources:');
+    const misspelt = await deploycheck(binary, ['k8s', join(scratch, 'unknown')]);
+    expect(misspelt.code).toBe(1);
+    expect(misspelt.output).toMatch(/kustomize: invalid Kustomization: .*unknown field "resource"/);
+  });
+
+  it('fails on an unknown field in a Deployment spec, a duplicate field in a file, and a kind it was not told about', async () => {
+    const file = join(scratch, 'deployment.yaml');
     writeFileSync(
-      deployment,
+      file,
       [
         'apiVersion: apps/v1',
         'kind: Deployment',
         'metadata: {name: bridge-worker}',
         'spec:',
         '  replicas: 1',
-        '  strategy: {type: Recreate}',
         '  minReadySecond: 5',
         '  selector: {matchLabels: {app: bridge}}',
         '  template:',
         '    metadata: {labels: {app: bridge}}',
         '    spec: {containers: [{name: worker, image: ibkr-greeks-bridge:local}]}',
+        '---',
+        'apiVersion: policy/v1',
+        'kind: PodDisruptionBudget',
+        'metadata: {name: bridge-worker}',
+        'spec:',
+        '  maxUnavailable: 1',
+        '  maxUnavailable: 2',
+        '  selector: {matchLabels: {app: bridge}}',
         '---',
         'apiVersion: networking.k8s.io/v1',
         'kind: Ingress',
@@ -158,17 +188,41 @@ describe('deploycheck k8s: the manifests decoded strictly against the Kubernetes
         '',
       ].join('\n'),
     );
-    const unknownField = await deploycheck(binary, ['k8s', deployment]);
-    expect(unknownField.code).toBe(1);
-    expect(unknownField.output).toMatch(/apps\/v1 Deployment bridge-worker: .*unknown field "spec\.minReadySecond"/);
-    expect(unknownField.output).toMatch(/networking\.k8s\.io\/v1 Ingress: .*no kind "Ingress" is registered/);
+    const result = await deploycheck(binary, ['k8s', file]);
+    expect(result.code).toBe(1);
+    expect(problemsIn(result.output)).toEqual([
+      expect.stringMatching(/apps\/v1 Deployment bridge-worker: .*unknown field "spec\.minReadySecond"/),
+      expect.stringMatching(/policy\/v1 PodDisruptionBudget bridge-worker: .*"maxUnavailable" already set/),
+      expect.stringMatching(/networking\.k8s\.io\/v1 Ingress: .*no kind "Ingress" is registered/),
+    ]);
+  });
 
-    cpSync(repoPath(MANIFESTS), join(scratch, 'overlay'), { recursive: true });
-    const list = join(scratch, 'overlay', 'kustomization.yaml');
-    writeFileSync(list, `${readFileSync(list, 'utf8')}images:\n  - name: ibkr-greeks-bridge\n    newTag: '1.0'\n`);
-    const unread = await deploycheck(binary, ['k8s', join(scratch, 'overlay')]);
-    expect(unread.code).toBe(1);
-    expect(unread.output).toMatch(/kustomization\.yaml: .*unknown field "images"/);
+  it('checks an overlay of the manifests the way kubectl apply -k builds it', async () => {
+    copyManifests(join(scratch, 'base'));
+    mkdirSync(join(scratch, 'prod'));
+    writeFileSync(
+      join(scratch, 'prod', 'kustomization.yaml'),
+      [
+        'apiVersion: kustomize.config.k8s.io/v1beta1',
+        'kind: Kustomization',
+        'namespace: bridge',
+        'resources: [../base]',
+        "images: [{name: ibkr-greeks-bridge, newName: registry.example.com/ibkr-greeks-bridge, newTag: '1.0'}]",
+        'patches:',
+        '  - patch: |-',
+        '      apiVersion: apps/v1',
+        '      kind: StatefulSet',
+        '      metadata: {name: bridge-worker}',
+        '      spec: {replica: 3}',
+        '',
+      ].join('\n'),
+    );
+    // The patch misspells replicas: the overlay's output is what is checked, so the mistake is found.
+    const result = await deploycheck(binary, ['k8s', join(scratch, 'prod')]);
+    expect(result.code).toBe(1);
+    expect(problemsIn(result.output)).toEqual([
+      expect.stringMatching(/apps\/v1 StatefulSet bridge-worker: .*unknown field "spec\.replica"/),
+    ]);
   });
 });
 

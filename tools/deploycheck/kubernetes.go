@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -17,36 +16,41 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	kjson "k8s.io/apimachinery/pkg/runtime/serializer/json"
 	kyaml "k8s.io/apimachinery/pkg/util/yaml"
-	"sigs.k8s.io/yaml"
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
 )
 
-// kustomization is the part of kustomize's Kustomization this check reads: the list of resources. Any other field
-// (generators, patches, images, ...) is refused rather than ignored, since the objects checked would then differ from
-// the ones `kubectl apply -k` creates.
-type kustomization struct {
-	APIVersion string   `json:"apiVersion"`
-	Kind       string   `json:"kind"`
-	Resources  []string `json:"resources"`
-}
-
-// manifest is one decoded object and the file it came from.
+// manifest is one decoded object and where it came from: a file, or a kustomize build.
 type manifest struct {
 	file   string
 	object runtime.Object
 }
 
-// checkKubernetes decodes every object strictly against the Kubernetes API types (unknown fields, wrong types and
-// duplicate fields are errors) and then checks the references between them.
-func checkKubernetes(paths []string) int {
-	fmt.Printf("Kubernetes API types: k8s.io/api %s\n", moduleVersion("k8s.io/api"))
-	files, problems := manifestFiles(paths)
+// source is one YAML stream to decode: a manifest file, or the output of a kustomization.
+type source struct {
+	name string
+	docs [][]byte
+}
 
+// checkKubernetes renders each directory's kustomization as `kubectl apply -k` would (kustomize's own library), reads
+// each file given as is, decodes every object strictly against the Kubernetes API types (unknown fields, wrong types
+// and duplicate fields are errors) and then checks the references between them.
+func checkKubernetes(paths []string) int {
+	fmt.Printf("Kubernetes API types: k8s.io/api %s; kustomize: sigs.k8s.io/kustomize/api %s\n",
+		moduleVersion("k8s.io/api"), moduleVersion("sigs.k8s.io/kustomize/api"))
+	problems := 0
 	decoder := strictDecoder()
 	var manifests []manifest
-	for _, file := range files {
-		found, fileProblems := decodeFile(decoder, file)
+	for _, path := range paths {
+		input, err := readSource(path)
+		if err != nil {
+			fmt.Printf("problem: %s: %s\n", path, oneLine(err))
+			problems++
+			continue
+		}
+		found, sourceProblems := decodeSource(decoder, input)
 		manifests = append(manifests, found...)
-		problems += fileProblems
+		problems += sourceProblems
 	}
 	for _, m := range manifests {
 		fmt.Printf("object %s %s (%s)\n", describeKind(m.object), nameOf(m.object), m.file)
@@ -58,47 +62,42 @@ func checkKubernetes(paths []string) int {
 	return problems
 }
 
-// manifestFiles expands a directory into the resources its kustomization.yaml lists.
-func manifestFiles(paths []string) ([]string, int) {
-	var files []string
-	problems := 0
-	for _, path := range paths {
-		info, err := os.Stat(path)
-		if err != nil {
-			fmt.Printf("problem: %v\n", err)
-			problems++
-			continue
-		}
-		if !info.IsDir() {
-			files = append(files, path)
-			continue
-		}
-		listPath := filepath.Join(path, "kustomization.yaml")
-		text, err := os.ReadFile(listPath)
-		if err != nil {
-			fmt.Printf("problem: %v\n", err)
-			problems++
-			continue
-		}
-		var list kustomization
-		if err := yaml.UnmarshalStrict(text, &list); err != nil {
-			fmt.Printf("problem: %s: %s (this check reads apiVersion, kind and resources only)\n", listPath, oneLine(err))
-			problems++
-			continue
-		}
-		if list.APIVersion != "kustomize.config.k8s.io/v1beta1" || list.Kind != "Kustomization" {
-			fmt.Printf("problem: %s: not a kustomize.config.k8s.io/v1beta1 Kustomization\n", listPath)
-			problems++
-		}
-		if len(list.Resources) == 0 {
-			fmt.Printf("problem: %s: lists no resources\n", listPath)
-			problems++
-		}
-		for _, resource := range list.Resources {
-			files = append(files, filepath.Join(path, resource))
-		}
+func readSource(path string) (source, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return source{}, err
 	}
-	return files, problems
+	if info.IsDir() {
+		docs, err := renderKustomization(path)
+		return source{name: "kustomize build " + path, docs: docs}, err
+	}
+	text, err := os.ReadFile(path)
+	if err != nil {
+		return source{}, err
+	}
+	docs, err := splitDocuments(text)
+	return source{name: path, docs: docs}, err
+}
+
+// renderKustomization builds a kustomization directory with kustomize's defaults, as `kubectl apply -k` does: its
+// resources, generators, patches and image overrides applied, one document per object.
+func renderKustomization(dir string) ([][]byte, error) {
+	resources, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(filesys.MakeFsOnDisk(), dir)
+	if err != nil {
+		return nil, fmt.Errorf("kustomize: %w", err)
+	}
+	var docs [][]byte
+	for _, resource := range resources.Resources() {
+		doc, err := resource.AsYAML()
+		if err != nil {
+			return nil, fmt.Errorf("kustomize: %s: %w", resource.CurId(), err)
+		}
+		docs = append(docs, doc)
+	}
+	if len(docs) == 0 {
+		return nil, errors.New("kustomize: the kustomization yields no objects")
+	}
+	return docs, nil
 }
 
 // strictDecoder knows the API groups the manifests use; an object of any other kind is reported, not skipped.
@@ -115,37 +114,38 @@ func strictDecoder() runtime.Decoder {
 		kjson.SerializerOptions{Yaml: true, Strict: true})
 }
 
-func decodeFile(decoder runtime.Decoder, file string) ([]manifest, int) {
-	text, err := os.ReadFile(file)
-	if err != nil {
-		fmt.Printf("problem: %v\n", err)
-		return nil, 1
-	}
+// splitDocuments splits a YAML stream at its `---` lines, leaving out documents of comments only.
+func splitDocuments(text []byte) ([][]byte, error) {
 	reader := kyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(text)))
-	var found []manifest
-	problems := 0
-	for index := 1; ; index++ {
+	var docs [][]byte
+	for {
 		doc, err := reader.Read()
 		if errors.Is(err, io.EOF) {
-			break
+			return docs, nil
 		}
 		if err != nil {
-			fmt.Printf("problem: %s: document %d: %s\n", file, index, oneLine(err))
-			return found, problems + 1
+			return docs, err
 		}
-		if isEmptyDocument(doc) {
-			continue
+		if !isEmptyDocument(doc) {
+			docs = append(docs, doc)
 		}
+	}
+}
+
+func decodeSource(decoder runtime.Decoder, input source) ([]manifest, int) {
+	var found []manifest
+	problems := 0
+	for index, doc := range input.docs {
 		object, kind, err := decoder.Decode(doc, nil, nil)
 		if err != nil {
-			what := "document " + fmt.Sprint(index)
+			what := "document " + fmt.Sprint(index+1)
 			if kind != nil {
 				what = kind.GroupVersion().String() + " " + kind.Kind
 			}
 			if object != nil {
 				what += " " + nameOf(object)
 			}
-			fmt.Printf("problem: %s: %s: %s\n", file, what, oneLine(err))
+			fmt.Printf("problem: %s: %s: %s\n", input.name, what, oneLine(err))
 			problems++
 			// A strict error still decodes the object: keep it, so its references are checked and the objects that
 			// point at it are not reported as well.
@@ -153,7 +153,7 @@ func decodeFile(decoder runtime.Decoder, file string) ([]manifest, int) {
 				continue
 			}
 		}
-		found = append(found, manifest{file: file, object: object})
+		found = append(found, manifest{file: input.name, object: object})
 	}
 	return found, problems
 }

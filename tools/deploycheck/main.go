@@ -1,6 +1,7 @@
 // Command deploycheck validates the bridge's deployment files offline, with the libraries of the projects that define
-// their formats: the Kubernetes manifests against the Kubernetes API types (k8s.io/api), and docker-compose.yml with
-// the Compose specification's own loader (compose-go).
+// their formats: the Kubernetes manifests, built by kustomize (sigs.k8s.io/kustomize/api) as `kubectl apply -k` does,
+// against the Kubernetes API types (k8s.io/api), and docker-compose.yml with the Compose specification's own loader
+// (compose-go).
 //
 //	deploycheck k8s <dir with kustomization.yaml | manifest.yaml ...>
 //	deploycheck compose [--env NAME=VALUE ...] <docker-compose.yml>

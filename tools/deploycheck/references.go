@@ -57,6 +57,8 @@ func checkReferences(manifests []manifest) []string {
 			services[object.Name] = object
 		case *appsv1.StatefulSet:
 			addTemplate(&object.Spec.Template)
+		case *appsv1.Deployment:
+			addTemplate(&object.Spec.Template)
 		case *batchv1.Job:
 			addTemplate(&object.Spec.Template)
 		}
@@ -80,6 +82,13 @@ func checkReferences(manifests []manifest) []string {
 				claims[claim.Name] = true
 			}
 			for _, p := range checkPodSpec(&spec.Template.Spec, claims, configMaps, externalSecrets) {
+				report(m, "%s", p)
+			}
+		case *appsv1.Deployment:
+			if !selects(object.Spec.Selector, object.Spec.Template.Labels) {
+				report(m, "spec.selector does not match the pod template's labels")
+			}
+			for _, p := range checkPodSpec(&object.Spec.Template.Spec, nil, configMaps, externalSecrets) {
 				report(m, "%s", p)
 			}
 		case *batchv1.Job:
