@@ -20,6 +20,14 @@ export interface SessionOptions {
 }
 
 /**
+ * The lock's connection is idle for as long as the worker lives, so only TCP keepalives tell PostgreSQL that the
+ * worker's machine is gone (a node lost without a FIN). With the kernel's defaults that takes over two hours, and
+ * meanwhile no other worker could take the IB connection; with these, about half a minute: idle 10 s, then 3
+ * probes 5 s apart. PostgreSQL applies them per session (they are ignored on a Unix socket).
+ */
+export const LOCK_KEEPALIVE = { idleSeconds: 10, intervalSeconds: 5, count: 3 } as const;
+
+/**
  * Guarantees one IB connection per client id across workers with a PostgreSQL session-level advisory
  * lock: the worker that holds the lock holds the connection. When the worker dies its database session
  * ends, the lock is released, and the next worker asked for a session takes it.
@@ -57,9 +65,20 @@ export class AdvisoryLockSession implements ConnectionLease {
   }
 
   private async tryLock(): Promise<boolean> {
-    const client = new Client({ connectionString: this.options.databaseUrl, connectionTimeoutMillis: 5000 });
+    const client = new Client({
+      connectionString: this.options.databaseUrl,
+      connectionTimeoutMillis: 5000,
+      // The worker's side of the same problem: a server that vanished is noticed, and the lock taken again.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: LOCK_KEEPALIVE.idleSeconds * 1000,
+    });
     client.on('error', () => this.lockConnectionLost(client));
     await client.connect();
+    await client.query(
+      "select set_config('tcp_keepalives_idle', $1, false), set_config('tcp_keepalives_interval', $2, false), " +
+        "set_config('tcp_keepalives_count', $3, false)",
+      [String(LOCK_KEEPALIVE.idleSeconds), String(LOCK_KEEPALIVE.intervalSeconds), String(LOCK_KEEPALIVE.count)],
+    );
     const result = await client.query<{ locked: boolean }>(
       "select pg_try_advisory_lock(hashtext('ibkr-bridge-client-id'), $1) as locked",
       [this.options.clientId],
@@ -99,6 +118,17 @@ export class AdvisoryLockSession implements ConnectionLease {
       this.relockTimer = setTimeout(retry, this.options.relockIntervalMs ?? 5000);
     };
     this.relockTimer = setTimeout(retry, this.options.relockIntervalMs ?? 5000);
+  }
+
+  /** The lock's backend and the keepalive PostgreSQL applies to it; null while no lock is held. For diagnostics. */
+  async lockBackend(): Promise<{ pid: number; keepalive: { idle: string; interval: string; count: string } } | null> {
+    if (!this.client) return null;
+    const result = await this.client.query<{ pid: number; idle: string; interval: string; count: string }>(
+      "select pg_backend_pid() as pid, current_setting('tcp_keepalives_idle') as idle, " +
+        "current_setting('tcp_keepalives_interval') as interval, current_setting('tcp_keepalives_count') as count",
+    );
+    const row = result.rows[0];
+    return { pid: row.pid, keepalive: { idle: row.idle, interval: row.interval, count: row.count } };
   }
 
   async release(): Promise<void> {
