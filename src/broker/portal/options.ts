@@ -1,3 +1,4 @@
+import { BROKER_DEFAULTS } from '../defaults';
 import type { RateLimiterOptions } from './rateLimiter';
 import type { Clock, PortalLogger } from './events';
 
@@ -50,7 +51,7 @@ export type ResolvedPortalOptions = Required<
 > &
   Pick<PortalBrokerOptions, 'account' | 'caFile' | 'certSha256' | 'rateLimit'> & { staleAfterMs: number };
 
-export const DEFAULT_PORTAL_URL = 'https://localhost:5000';
+export const DEFAULT_PORTAL_URL = BROKER_DEFAULTS.portalUrl;
 
 export function resolvePortalOptions(options: PortalBrokerOptions): ResolvedPortalOptions {
   const snapshotPollIntervalMs = positive('snapshotPollIntervalMs', options.snapshotPollIntervalMs, 1000);

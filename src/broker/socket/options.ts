@@ -1,3 +1,4 @@
+import { BROKER_DEFAULTS } from '../defaults';
 import type { MarketDataType } from '../types';
 import { silentLogger, type BrokerLogger } from './logger';
 import { PACER_BURST } from './pacer';
@@ -49,9 +50,9 @@ export interface ResolvedSocketBrokerOptions {
 }
 
 export const SOCKET_BROKER_DEFAULTS = Object.freeze({
-  clientId: 10,
-  marketDataType: 'live' as MarketDataType,
-  maxMarketDataLines: 95,
+  clientId: BROKER_DEFAULTS.clientId,
+  marketDataType: BROKER_DEFAULTS.marketDataType,
+  maxMarketDataLines: BROKER_DEFAULTS.maxMarketDataLines,
   handshakeTimeoutMs: 10_000,
   heartbeatIntervalMs: 10_000,
   heartbeatTimeoutMs: 30_000,
