@@ -1,6 +1,7 @@
 import type { TemporalConnectionSettings } from '../temporal/connectionSettings';
 import { z } from 'zod';
 import { AlertRulesError, parseAlertRules } from '../alerts/rules';
+import { BROKER_DEFAULTS } from '../broker/defaults';
 
 /** Every setting the bridge reads from the environment (or .env), with its default. */
 const bool = z
@@ -69,14 +70,14 @@ const alertRules = z.string().transform((text, ctx) => {
 
 export const configSchema = z.object({
   IB_API_MODE: z.enum(['SOCKET', 'PORTAL'], { message: 'must be SOCKET or PORTAL' }).default('SOCKET'),
-  IB_HOST: z.string().min(1).default('127.0.0.1'),
-  IB_PORT: port.default(4002),
+  IB_HOST: z.string().min(1).default(BROKER_DEFAULTS.socketHost),
+  IB_PORT: port.default(BROKER_DEFAULTS.socketPort),
   IB_CLIENT_ID: z.coerce
     .number({ message: 'must be a number' })
     .int('must be an integer')
     .min(0, 'must be between 0 and 2147483647')
     .max(2147483647, 'must be between 0 and 2147483647')
-    .default(10),
+    .default(BROKER_DEFAULTS.clientId),
   IB_ACCOUNT: z
     .string()
     .regex(/^[A-Z0-9]+$/, 'must be an IBKR account id such as U1234567')
@@ -85,9 +86,9 @@ export const configSchema = z.object({
     .enum(['live', 'frozen', 'delayed', 'delayed-frozen'], {
       message: 'must be live, frozen, delayed or delayed-frozen',
     })
-    .default('live'),
-  IB_MAX_MARKET_DATA_LINES: positiveInt.default(95),
-  IB_PORTAL_URL: url(['https:', 'http:']).default('https://localhost:5000'),
+    .default(BROKER_DEFAULTS.marketDataType),
+  IB_MAX_MARKET_DATA_LINES: positiveInt.default(BROKER_DEFAULTS.maxMarketDataLines),
+  IB_PORTAL_URL: url(['https:', 'http:']).default(BROKER_DEFAULTS.portalUrl),
   IB_PORTAL_CA_FILE: z.string().optional(),
   IB_PORTAL_CERT_SHA256: z
     .string()

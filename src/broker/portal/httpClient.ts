@@ -21,6 +21,19 @@ export class PortalRequestError extends Error {
   }
 }
 
+/** An answer the gateway gave but the adapter cannot use (not a lost session, network or rate limit). */
+export function isRefusedAnswer(error: unknown): error is PortalRequestError {
+  if (!(error instanceof PortalRequestError)) return false;
+  if (error.kind === 'invalid_json') return true;
+  return (
+    error.kind === 'http' &&
+    error.status !== undefined &&
+    error.status >= 400 &&
+    error.status < 500 &&
+    error.status !== 401
+  );
+}
+
 export interface PortalHttpClientOptions {
   baseUrl: string;
   tls: TlsAgent;

@@ -1,4 +1,5 @@
 export { createPortalBroker } from './portalBroker';
 export type { PortalBrokerOptions } from './options';
 export { DEFAULT_PORTAL_URL } from './options';
-export type { PortalLogger, Clock } from './events';
+export type { Clock } from '../shared/clock';
+export type { BrokerLogger } from '../shared/logger';

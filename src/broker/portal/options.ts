@@ -1,5 +1,7 @@
+import { BROKER_DEFAULTS } from '../defaults';
 import type { RateLimiterOptions } from './rateLimiter';
-import type { Clock, PortalLogger } from './events';
+import type { Clock } from '../shared/clock';
+import type { BrokerLogger } from '../shared/logger';
 
 export interface PortalBrokerOptions {
   /** Gateway origin, IB_PORTAL_URL. The API lives under /v1/api. Default https://localhost:5000. */
@@ -42,7 +44,7 @@ export interface PortalBrokerOptions {
   rateLimit?: Omit<RateLimiterOptions, 'now'>;
   /** Only the timestamps come from it; timers are real. */
   clock?: Clock;
-  logger?: PortalLogger;
+  logger?: BrokerLogger;
 }
 
 export type ResolvedPortalOptions = Required<
@@ -50,7 +52,7 @@ export type ResolvedPortalOptions = Required<
 > &
   Pick<PortalBrokerOptions, 'account' | 'caFile' | 'certSha256' | 'rateLimit'> & { staleAfterMs: number };
 
-export const DEFAULT_PORTAL_URL = 'https://localhost:5000';
+export const DEFAULT_PORTAL_URL = BROKER_DEFAULTS.portalUrl;
 
 export function resolvePortalOptions(options: PortalBrokerOptions): ResolvedPortalOptions {
   const snapshotPollIntervalMs = positive('snapshotPollIntervalMs', options.snapshotPollIntervalMs, 1000);

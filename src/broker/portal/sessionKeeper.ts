@@ -32,6 +32,8 @@ export interface SessionKeeperOptions {
   http: PortalHttpClient;
   /** Kick another platform's brokerage session with ssodh/init compete=true (off: it would log the user out of TWS). */
   takeOverCompetingSession: boolean;
+  /** POST /tickle period while the session holds; the gateway drops a session after ~6 minutes of silence. */
+  tickleIntervalMs: number;
   /** Polls of auth status after a reauthenticate before trying ssodh/init. */
   reauthPolls?: number;
   reauthPollIntervalMs?: number;
@@ -43,13 +45,24 @@ export type EstablishResult =
   | { healthy: true; repaired: true; repairedFrom: SessionProblem }
   | { healthy: false; problem: SessionProblem };
 
+/** What the tickle needs from the session loop. */
+export interface TickleHooks {
+  /** Tickle only a session the loop has verified: an unverified one is being checked already. */
+  sessionVerified(): boolean;
+  /** The tickle's answer shows the session is gone. */
+  lost(problem: SessionProblem): void;
+}
+
 /**
  * Checks the gateway's session and repairs what the API can repair: a lost brokerage session (reauthenticate, then
  * ssodh/init) and, if allowed, a competing one. A missing read-only session cannot be repaired from here: it needs the
- * browser login, so it is reported.
+ * browser login, so it is reported. Keeps a verified session alive with POST /tickle.
  */
 export class SessionKeeper {
   private readonly sleep: (ms: number) => Promise<void>;
+  private tickleTimer: NodeJS.Timeout | undefined;
+  /** Bumped by stopTickling(): a tickle answer that arrives after it belongs to a finished round and is ignored. */
+  private tickleRound = 0;
 
   constructor(private readonly options: SessionKeeperOptions) {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
@@ -81,6 +94,34 @@ export class SessionKeeper {
       ]);
     }
     return { healthy: false, problem };
+  }
+
+  /** Tickles every tickleIntervalMs until stopTickling(); restarting starts a new round. */
+  startTickling(hooks: TickleHooks): void {
+    this.stopTickling();
+    this.scheduleTickle(this.tickleRound, hooks);
+  }
+
+  stopTickling(): void {
+    this.tickleRound += 1;
+    if (this.tickleTimer) clearTimeout(this.tickleTimer);
+    this.tickleTimer = undefined;
+  }
+
+  private scheduleTickle(round: number, hooks: TickleHooks): void {
+    this.tickleTimer = setTimeout(() => void this.tickleOnce(round, hooks), this.options.tickleIntervalMs);
+  }
+
+  private async tickleOnce(round: number, hooks: TickleHooks): Promise<void> {
+    if (round !== this.tickleRound) return;
+    if (hooks.sessionVerified()) {
+      const problem = await this.tickle();
+      // A 429 or a garbled answer says nothing about the session: the data calls will tell.
+      if (problem && round === this.tickleRound && problem.kind !== 'rate_limited' && problem.kind !== 'bad_answer') {
+        hooks.lost(problem);
+      }
+    }
+    if (round === this.tickleRound) this.scheduleTickle(round, hooks);
   }
 
   /** POST /tickle; returns a problem when the answer shows the session is gone. */

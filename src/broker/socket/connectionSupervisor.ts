@@ -1,6 +1,8 @@
 import { EventName, IBApi } from '@stoqey/ib';
 import type { ConnectionState } from '../types';
-import type { EventHub } from './eventHub';
+import { Backoff } from '../shared/backoff';
+import type { EventHub } from '../shared/eventHub';
+import { ReadyGate } from '../shared/readyGate';
 import type { ResolvedSocketBrokerOptions } from './options';
 import { RequestPacer } from './pacer';
 import { Session } from './session';
@@ -49,21 +51,23 @@ export class ConnectionSupervisor {
   private connectionState: ConnectionState = 'down';
   private session: Session | null = null;
   private sessionCount = 0;
-  private consecutiveFailures = 0;
   private stopped = true;
   private retryTimer: NodeJS.Timeout | null = null;
   private handshakeTimer: NodeJS.Timeout | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private lastInboundAt = 0;
   private lastReason = 'not started';
-  private readonly readyWaiters = new Set<() => void>();
+  private readonly readyGate = new ReadyGate();
+  private readonly backoff: Backoff;
 
   constructor(
     private readonly options: ResolvedSocketBrokerOptions,
     private readonly events: EventHub,
     private readonly hooks: SessionHooks,
     private readonly monotonicNow: () => number = () => performance.now(),
-  ) {}
+  ) {
+    this.backoff = new Backoff(options.reconnectMinDelayMs, options.reconnectMaxDelayMs);
+  }
 
   state(): ConnectionState {
     return this.connectionState;
@@ -82,28 +86,18 @@ export class ConnectionSupervisor {
 
   waitUntilReady(timeoutMs: number): Promise<void> {
     if (this.connectionState === 'ready') return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const onReady = (): void => {
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        this.readyWaiters.delete(onReady);
-        reject(
-          new Error(
-            `socket broker not ready after ${timeoutMs} ms (state ${this.connectionState}): ${this.lastReason}`,
-          ),
-        );
-      }, timeoutMs);
-      this.readyWaiters.add(onReady);
-    });
+    return this.readyGate.wait(
+      timeoutMs,
+      () =>
+        new Error(`socket broker not ready after ${timeoutMs} ms (state ${this.connectionState}): ${this.lastReason}`),
+    );
   }
 
   async reconnect(reason: string): Promise<void> {
     this.events.emit({ type: 'reconnect', message: `reconnect requested: ${reason}`, details: { reason, delayMs: 0 } });
     this.clearRetry();
     if (this.session) this.fail(this.session, 'reconnect_requested', reason, false);
-    this.consecutiveFailures = 0;
+    this.backoff.reset();
     if (!this.stopped) this.connect(reason);
   }
 
@@ -130,7 +124,7 @@ export class ConnectionSupervisor {
     this.events.emit({
       type: 'connecting',
       message: `connecting to ${host}:${port} as client id ${clientId}`,
-      details: { host, port, clientId, session: session.id, attempt: this.consecutiveFailures + 1, reason },
+      details: { host, port, clientId, session: session.id, attempt: this.backoff.attempts() + 1, reason },
     });
     this.attach(session);
     this.hooks.attach(session);
@@ -166,7 +160,7 @@ export class ConnectionSupervisor {
     on(EventName.currentTime, (time: unknown) => {
       if (typeof time !== 'number' || !Number.isFinite(time)) this.events.badInput('currentTime not a number');
       // A heartbeat answer proves the session really works: only now forget earlier failures.
-      this.consecutiveFailures = 0;
+      this.backoff.reset();
     });
     on(EventName.disconnected, () => this.fail(session, 'socket_closed', 'connection closed'));
     on(EventName.info, (message: unknown, code: unknown) => this.onInfo(session, String(message), Number(code)));
@@ -296,13 +290,11 @@ export class ConnectionSupervisor {
   private scheduleRetry(reason: string): void {
     if (this.stopped) return;
     this.setState('down');
-    const { reconnectMinDelayMs: min, reconnectMaxDelayMs: max } = this.options;
-    const delayMs = Math.min(max, min * 2 ** Math.min(this.consecutiveFailures, 30));
-    this.consecutiveFailures++;
+    const delayMs = this.backoff.next();
     this.events.emit({
       type: 'reconnect',
       message: `reconnecting in ${delayMs} ms after ${reason}`,
-      details: { reason, delayMs, attempt: this.consecutiveFailures },
+      details: { reason, delayMs, attempt: this.backoff.attempts() },
     });
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
@@ -314,8 +306,7 @@ export class ConnectionSupervisor {
     if (this.connectionState === next) return;
     this.connectionState = next;
     if (next === 'ready') {
-      for (const resolve of [...this.readyWaiters]) resolve();
-      this.readyWaiters.clear();
+      this.readyGate.open();
     }
   }
 

@@ -9,7 +9,8 @@ import {
   type Parsed,
 } from './contractMapping';
 import type { ContractResolver } from './contractResolver';
-import type { EventHub } from './eventHub';
+import type { Clock } from '../shared/clock';
+import type { EventHub } from '../shared/eventHub';
 import type { RequestIds, Session } from './session';
 
 type SubscriptionKind = 'greeks' | 'price';
@@ -125,7 +126,7 @@ export class MarketDataBook {
   constructor(
     private readonly maxLines: number,
     initialType: MarketDataType,
-    private readonly clock: () => number,
+    private readonly clock: Clock,
     private readonly ids: RequestIds,
     private readonly resolver: ContractResolver,
     private readonly events: EventHub,

@@ -1,5 +1,7 @@
+import { BROKER_DEFAULTS } from '../defaults';
 import type { MarketDataType } from '../types';
-import { silentLogger, type BrokerLogger } from './logger';
+import { systemClock, type Clock } from '../shared/clock';
+import { silentLogger, type BrokerLogger } from '../shared/logger';
 import { PACER_BURST } from './pacer';
 
 export interface SocketBrokerOptions {
@@ -26,7 +28,7 @@ export interface SocketBrokerOptions {
   /** Steady outgoing messages per second (plus a burst of 5); IB disconnects above 50. */
   maxMessagesPerSecond?: number;
   /** Wall clock for the timestamps the adapter records (Greeks, events). Timers always use real time. */
-  clock?: () => number;
+  clock?: Clock;
   logger?: BrokerLogger;
 }
 
@@ -44,14 +46,14 @@ export interface ResolvedSocketBrokerOptions {
   reconnectMinDelayMs: number;
   reconnectMaxDelayMs: number;
   maxMessagesPerSecond: number;
-  clock: () => number;
+  clock: Clock;
   logger: BrokerLogger;
 }
 
 export const SOCKET_BROKER_DEFAULTS = Object.freeze({
-  clientId: 10,
-  marketDataType: 'live' as MarketDataType,
-  maxMarketDataLines: 95,
+  clientId: BROKER_DEFAULTS.clientId,
+  marketDataType: BROKER_DEFAULTS.marketDataType,
+  maxMarketDataLines: BROKER_DEFAULTS.maxMarketDataLines,
   handshakeTimeoutMs: 10_000,
   heartbeatIntervalMs: 10_000,
   heartbeatTimeoutMs: 30_000,
@@ -98,7 +100,7 @@ export function resolveSocketBrokerOptions(options: SocketBrokerOptions): Resolv
       1,
       50 - PACER_BURST,
     ),
-    clock: options.clock ?? Date.now,
+    clock: options.clock ?? systemClock,
     logger: options.logger ?? silentLogger,
   };
   if (resolved.heartbeatTimeoutMs <= resolved.heartbeatIntervalMs) {

@@ -12,7 +12,7 @@ import type {
 import { ConnectionSupervisor, type SessionHooks } from './connectionSupervisor';
 import { parsePositionEvent, withResolvedContract } from './contractMapping';
 import { ContractResolver } from './contractResolver';
-import { EventHub } from './eventHub';
+import { EventHub } from '../shared/eventHub';
 import { ExchangeRateBook } from './exchangeRateBook';
 import { MarketDataBook, type MarketDataStats } from './marketDataBook';
 import { resolveSocketBrokerOptions, type ResolvedSocketBrokerOptions, type SocketBrokerOptions } from './options';
@@ -48,7 +48,7 @@ class TwsSocketBroker implements SocketBroker {
   private reportedUnmanaged = false;
 
   constructor(private readonly options: ResolvedSocketBrokerOptions) {
-    this.events = new EventHub('SOCKET', options.clock, options.logger);
+    this.events = new EventHub({ mode: 'SOCKET', clock: options.clock, logger: options.logger });
     this.resolver = new ContractResolver(this.ids, this.events, (conId) => this.onContractSettled(conId));
     this.marketData = new MarketDataBook(
       options.maxMarketDataLines,

@@ -15,7 +15,7 @@ describe('PORTAL Greeks over HTTPS', () => {
   let pair: PortalPair;
 
   beforeAll(async () => {
-    pair = await startPortalPair({ fake: { clock: clock.now }, broker: { clock: { now: clock.now } } });
+    pair = await startPortalPair({ fake: { clock: clock.now }, broker: { clock: clock.now } });
     await pair.broker.waitUntilReady(30_000);
   });
   afterAll(() => pair.close());

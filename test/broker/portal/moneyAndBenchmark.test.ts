@@ -41,7 +41,7 @@ describe('PORTAL adapter: ledger exchange rates and the beta benchmark', () => {
     const clock = manualClock(START);
     pair = await startPortalPair({
       fake: { clock: clock.now, portfolio: multiCurrencyPortfolio(START) },
-      broker: { clock: { now: clock.now }, account: MAIN_ACCOUNT, betaBenchmark: 'SPY' },
+      broker: { clock: clock.now, account: MAIN_ACCOUNT, betaBenchmark: 'SPY' },
     });
     await pair.broker.waitUntilReady(30_000);
     const snapshot = await waitFor(() => complete(pair!, true), 'a complete snapshot with the benchmark');
@@ -76,7 +76,7 @@ describe('PORTAL adapter: ledger exchange rates and the beta benchmark', () => {
     const clock = manualClock(START);
     pair = await startPortalPair({
       fake: { clock: clock.now, portfolio: multiCurrencyPortfolio(START, { exchangeRates: { EUR: 1.08 } }) },
-      broker: { clock: { now: clock.now }, account: MAIN_ACCOUNT },
+      broker: { clock: clock.now, account: MAIN_ACCOUNT },
     });
     await pair.broker.waitUntilReady(30_000);
     const snapshot = await waitFor(() => complete(pair!, false), 'a complete snapshot');

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPortalBroker, type PortalBrokerOptions, type PortalLogger } from '../../../src/broker/portal';
+import { createPortalBroker, type PortalBrokerOptions, type BrokerLogger } from '../../../src/broker/portal';
 import type { Broker, BrokerEvent, BrokerEventType } from '../../../src/broker/types';
 import {
   startFakeClientPortal,
@@ -17,7 +17,7 @@ export interface LogLine {
 }
 
 /** A pino-shaped logger that keeps every line, to assert on warnings and on what never reaches a log. */
-export function recordingLogger(): PortalLogger & { lines: LogLine[] } {
+export function recordingLogger(): BrokerLogger & { lines: LogLine[] } {
   const lines: LogLine[] = [];
   const at =
     (level: string) =>

@@ -91,7 +91,7 @@ describe('PORTAL under gateway faults (real HTTPS)', () => {
     const clock = manualClock(Date.UTC(2026, 2, 10, 5, 59, 0));
     pair = await startPortalPair({
       fake: { clock: clock.now, outageWindow: { start: '02:00', durationMinutes: 1, timeZone: 'America/New_York' } },
-      broker: { clock: { now: clock.now } },
+      broker: { clock: clock.now },
     });
     await pair.broker.waitUntilReady(20_000);
     clock.set(Date.UTC(2026, 2, 10, 6, 0, 10));

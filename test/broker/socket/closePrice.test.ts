@@ -1,7 +1,7 @@
 import type { IBApi } from '@stoqey/ib';
 import { ContractResolver } from '../../../src/broker/socket/contractResolver';
-import { EventHub } from '../../../src/broker/socket/eventHub';
-import { silentLogger } from '../../../src/broker/socket/logger';
+import { EventHub } from '../../../src/broker/shared/eventHub';
+import { silentLogger } from '../../../src/broker/shared/logger';
 import { MarketDataBook } from '../../../src/broker/socket/marketDataBook';
 import { RequestIds, type Session } from '../../../src/broker/socket/session';
 import type { Position } from '../../../src/broker/types';
@@ -25,7 +25,7 @@ const AAPL: Position = {
  */
 describe('SOCKET market data: the previous close is never passed off as a current price', () => {
   function bookWithLine(): { book: MarketDataBook; reqId: number } {
-    const events = new EventHub('SOCKET', () => 1_000, silentLogger);
+    const events = new EventHub({ mode: 'SOCKET', clock: () => 1_000, logger: silentLogger });
     const ids = new RequestIds();
     const resolver = new ContractResolver(ids, events, () => undefined);
     const book = new MarketDataBook(10, 'live', () => 1_000, ids, resolver, events);
