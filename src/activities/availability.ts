@@ -5,6 +5,8 @@ export interface Unavailable {
   reason: UnavailableReason;
   /** One line for the operator: what is wrong and what to do. */
   message: string;
+  /** Only a person can end it (the message says how): the human_needed alert quotes the message. */
+  humanAction?: boolean;
 }
 
 export type SnapshotOrUnavailable = { snapshot: BrokerSnapshot } | { unavailable: Unavailable };
@@ -20,6 +22,7 @@ export function snapshotForCycle(broker: Broker, account: string): SnapshotOrUna
     return {
       unavailable: {
         reason: 'account_not_managed',
+        humanAction: true,
         message:
           `account ${account} is not among the accounts this login manages (${managed.join(', ')}): ` +
           `set IB_ACCOUNT to one of them, or log in with a user that manages ${account}`,
@@ -28,7 +31,10 @@ export function snapshotForCycle(broker: Broker, account: string): SnapshotOrUna
   }
   const connection = broker.state();
   if (connection !== 'ready' && connection !== 'degraded') {
-    return { unavailable: { reason: 'ib_unavailable', message: `the IB connection is ${connection}` } };
+    const humanAction = broker.humanActionNeeded?.() ?? null;
+    return humanAction
+      ? { unavailable: { reason: 'ib_unavailable', message: humanAction, humanAction: true } }
+      : { unavailable: { reason: 'ib_unavailable', message: `the IB connection is ${connection}` } };
   }
   const snapshot = broker.snapshot(account);
   if (!snapshot.positionsComplete) {

@@ -125,6 +125,7 @@ export function createActivities(deps: ActivityDeps): BridgeActivities {
           outcome: 'ib_unavailable',
           unavailableReason: taken.unavailable.reason,
           unavailableMessage: taken.unavailable.message,
+          ...(taken.unavailable.humanAction ? { humanAction: true } : {}),
           connection,
           latencyMs: clock() - started,
           netDelta: null,

@@ -169,6 +169,11 @@ export interface Broker {
   /** Resolves when state is 'ready'; rejects after timeoutMs with the last known reason. */
   waitUntilReady(timeoutMs: number): Promise<void>;
   state(): ConnectionState;
+  /**
+   * What a person must do before data can flow, in words that say how (sign IBKR's market data API acknowledgement,
+   * ...); null while nothing waits on a human. The human_needed alert quotes it instead of its generic advice.
+   */
+  humanActionNeeded?(): string | null;
   /** Accounts the session manages (empty until known). */
   accounts(): string[];
   /** In-memory snapshot for one account; never waits on the network. */

@@ -131,8 +131,9 @@ export function createAlerting(
         underlyings: answered ? (summary.underlyings ?? null) : null,
         // A position list still loading is a gateway that answers, just not yet completely: no human is needed.
         gateway: answered ? 'up' : summary.unavailableReason === 'positions_loading' ? 'unknown' : 'down',
-        // The one reason the cycle knows better than "refused or not logged in": a login without the account.
-        ...(summary.unavailableReason === 'account_not_managed' && summary.unavailableMessage
+        // What the cycle knows better than "refused or not logged in": a login without the account, an acknowledgement
+        // to sign. Older histories mark only the first, by its reason.
+        ...((summary.humanAction || summary.unavailableReason === 'account_not_managed') && summary.unavailableMessage
           ? { gatewayProblem: summary.unavailableMessage }
           : {}),
         bufferedRows: state.bufferedRows,

@@ -69,6 +69,8 @@ export interface CycleSummary {
   /** With 'ib_unavailable': why, and what to do about it (absent in older histories: the connection). */
   unavailableReason?: UnavailableReason;
   unavailableMessage?: string;
+  /** The unavailability waits on a person, and unavailableMessage says what to do (absent in older histories). */
+  humanAction?: boolean;
   connection: 'connecting' | 'ready' | 'degraded' | 'down';
   latencyMs: number;
   netDelta: number | null;

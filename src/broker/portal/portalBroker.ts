@@ -87,6 +87,10 @@ class PortalBroker implements Broker {
     return this.status.connection();
   }
 
+  humanActionNeeded(): string | null {
+    return this.status.humanActionNeeded();
+  }
+
   accounts(): string[] {
     return this.positions.accounts();
   }

@@ -16,6 +16,9 @@ export type PortalSessionState =
   | { kind: 'penalty'; problem: SessionProblem }
   | { kind: 'ready' };
 
+/** Problems only a person can end: no retry of the adapter's will. */
+export const HUMAN_PROBLEMS: ReadonlySet<SessionProblemKind> = new Set(['market_data_ack']);
+
 /** Problems of the login itself: their recovery is reported as reauthenticated. */
 export const AUTH_PROBLEMS: ReadonlySet<SessionProblemKind> = new Set(['no_session', 'brokerage_lost', 'competing']);
 
@@ -77,6 +80,12 @@ export class SessionStatus {
   }
 
   /** Why the adapter is not ready, for the error a waiter gets. */
+  /** The problem's own words while it waits on a person (see HUMAN_PROBLEMS); null otherwise. */
+  humanActionNeeded(): string | null {
+    const state = this.state;
+    return state.kind === 'failing' && HUMAN_PROBLEMS.has(state.problem.kind) ? state.problem.reason : null;
+  }
+
   reason(): string {
     return this.why;
   }
