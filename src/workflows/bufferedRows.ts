@@ -8,7 +8,9 @@ export function totalBufferedRows(state: Pick<BridgeState, 'bufferedRows' | 'buf
 }
 
 /** The same rows by buffer id; the session worker's under its id (`session` when it did not say). */
-export function bufferedByWorker(state: BridgeState): Record<string, number> {
+export function bufferedByWorker(
+  state: Pick<BridgeState, 'bufferedRows' | 'bufferedElsewhere' | 'sessionBufferId'>,
+): Record<string, number> {
   const rows: Record<string, number> = {};
   if (state.bufferedRows > 0) rows[state.sessionBufferId ?? 'session'] = state.bufferedRows;
   for (const report of Object.values(state.bufferedElsewhere ?? {})) rows[report.bufferId] = report.rows;
