@@ -28,6 +28,7 @@ import {
   resetLostSession,
 } from './failureClassification';
 import { lateSlotsReason } from './gapReasons';
+import type { ibkrBridge } from './bridge';
 import { firstRunnableSlot, firstSlotFrom, reanchorGrid, skipSlotsBefore, slotTime } from './grid';
 import { withGap } from './pendingGaps';
 import { StatePublisher } from './publisher';
@@ -224,7 +225,7 @@ export class BridgeLoop {
     this.wake = false;
     const now = Date.now();
     this.skipMissedSlots('paused', firstRunnableSlot(this.state, this.settings.intervalMs, now), pausedAt);
-    this.alerting.excuse(Date.now());
+    this.alerting.excuse(now);
     this.publish(this.state.sessionQueue ? 'ready' : 'starting');
   }
 
@@ -291,7 +292,7 @@ export class BridgeLoop {
     const mustRollOver = info.continueAsNewSuggested || info.historyLength >= 2 * settings.maxHistoryEventsPerRun;
     if (due && ((this.alerting.settled() && !this.replayInFlight) || mustRollOver)) {
       await condition(allHandlersFinished);
-      await continueAsNew<(input: BridgeInput) => Promise<never>>({ settings, state: this.state });
+      await continueAsNew<typeof ibkrBridge>({ settings, state: this.state });
     }
   }
 
