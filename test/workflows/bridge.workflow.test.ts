@@ -9,7 +9,7 @@ import {
   type CycleInput,
   type UnwrittenRows,
 } from '../../src/activities/types';
-import { pauseSignal, resumeSignal, setIntervalUpdate } from '../../src/workflows/messages';
+import { bufferReportSignal, pauseSignal, resumeSignal, setIntervalUpdate } from '../../src/workflows/messages';
 import type { GapReason, GapRecord } from '../../src/workflows/types';
 import { bundleWorkflows, connectTestEnv } from '../support/temporal';
 import { stubSettings, withStubBridge, written, type Calls } from './stubBridge';
@@ -182,6 +182,55 @@ describe('the bridge workflow with stub activities', () => {
             reason: 'worker_unavailable',
           },
         ]);
+      },
+    );
+  });
+
+  it('counts the rows of workers without the session, and keeps a lost session worker’s rows counted', async () => {
+    // Worker w1 holds the session first with 2 rows it cannot replay; w2 has 4 and takes over when w1 loses it.
+    const rowsOf: Record<string, number> = { 'buffer-w1': 2, 'buffer-w2': 4 };
+    let holder = 'buffer-w1';
+    let w1Loses = false;
+    await withStubBridge(
+      env,
+      bundle,
+      stubSettings(),
+      (calls, taskQueue) => ({
+        async acquireSession() {
+          calls.sessions += 1;
+          holder = calls.sessions === 1 ? 'buffer-w1' : 'buffer-w2';
+          return { queue: taskQueue, workerId: holder, bufferId: holder };
+        },
+        async runCycle(input) {
+          calls.cycles.push(input);
+          if (holder === 'buffer-w1' && w1Loses) {
+            throw ApplicationFailure.nonRetryable('this worker no longer holds the IB session', SESSION_HELD_ELSEWHERE);
+          }
+          return written(input, { bufferedRows: rowsOf[holder] });
+        },
+        async replayBuffer() {
+          calls.replays += 1;
+          return { replayed: 0, duplicates: 0, remainingRows: rowsOf[holder] };
+        },
+      }),
+      async (bridge) => {
+        await bridge.untilStatus((s) => s.bufferedRows === 2, 'w1’s rows');
+        await bridge.handle.signal(bufferReportSignal, { bufferId: 'buffer-w2', rows: 4, at: Date.now() });
+        const both = await bridge.untilStatus((s) => s.bufferedRows === 6, 'both workers’ rows');
+        expect(both.bufferedByWorker).toEqual({ 'buffer-w1': 2, 'buffer-w2': 4 });
+        expect(both.state).toBe('degraded');
+        w1Loses = true;
+        const failedOver = await bridge.untilStatus(
+          (s) => s.sessionQueue !== null && bridge.calls.sessions === 2,
+          'w2',
+        );
+        // w1's rows are still on its disk: counted under its id until it reports; w2's moved to the session count.
+        expect(failedOver.bufferedByWorker).toEqual({ 'buffer-w1': 2, 'buffer-w2': 4 });
+        // The session worker's own report is stale (its rows come back with its cycles); w1's empty report clears it.
+        await bridge.handle.signal(bufferReportSignal, { bufferId: 'buffer-w2', rows: 9, at: Date.now() });
+        await bridge.handle.signal(bufferReportSignal, { bufferId: 'buffer-w1', rows: 0, at: Date.now() });
+        const cleared = await bridge.untilStatus((s) => s.bufferedRows === 4, 'w1 cleared');
+        expect(cleared.bufferedByWorker).toEqual({ 'buffer-w2': 4 });
       },
     );
   });
