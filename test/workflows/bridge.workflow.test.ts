@@ -235,7 +235,7 @@ describe('the bridge workflow with stub activities', () => {
     );
   });
 
-  it('buffers the rows Postgres refused, without a gap, and replays them once a row is written', async () => {
+  it('buffers the rows Postgres refused with the pending gaps, without a gap, and replays them once a row is written', async () => {
     let postgresBack = false;
     let replayed = 0;
     await withStubBridge(
@@ -245,6 +245,10 @@ describe('the bridge workflow with stub activities', () => {
       (calls) => ({
         async runCycle(input) {
           calls.cycles.push(input);
+          // The first slot has no snapshot yet: a gap that travels with the next cycle's rows.
+          if (calls.cycles.length === 1) {
+            return written(input, { outcome: 'ib_unavailable', unavailableReason: 'positions_loading' });
+          }
           if (!postgresBack) throw refused();
           return written(input, { bufferedRows: calls.buffered.length - replayed });
         },
@@ -267,7 +271,13 @@ describe('the bridge workflow with stub activities', () => {
         expect(replayed).toBe(calls.buffered.length);
         // Every refused slot reached the buffer, and counts as a cycle; none is a gap.
         expect(healed.cyclesTotal).toBeGreaterThan(calls.buffered.length);
-        expect(gapsReported(calls).filter((gap) => !LOAD_REASONS.includes(gap.reason))).toEqual([]);
+        const [loading, firstRefused, ...later] = calls.cycles;
+        const explained = (cycle: CycleInput) => cycle.gaps.filter((gap) => !LOAD_REASONS.includes(gap.reason));
+        expect(explained(firstRefused)).toEqual([
+          { from: loading.slotAt, to: loading.slotAt + 1000, slots: 1, reason: 'positions_loading' },
+        ]);
+        // The pending gap went into the buffer with the refused rows: no later cycle reports it again.
+        for (const cycle of later) expect(explained(cycle)).toEqual([]);
       },
     );
   });
