@@ -5,8 +5,8 @@ import type { BridgeSettings } from './types';
 /**
  * Timeouts and retries of each activity the workflow runs. Activities bound to the IB connection run on the session
  * worker's own queue (`sessionQueue`) and give up after `sessionScheduleToStartMs` when that worker does not take them:
- * that timeout is how the workflow notices a dead worker. Retry policies are not part of the determinism check, so
- * they may change under running workflows; timeouts and queues are.
+ * that timeout is how the workflow notices a dead worker. Retry policies are not part of the determinism check:
+ * changing one leaves the recorded histories replaying as they were.
  */
 
 /** Activities on the shared queue (the session handshake, retention): any worker takes them. */
@@ -71,9 +71,7 @@ export function inlineReplayActivityOptions(
   };
 }
 
-/**
- * Writing unwritten rows to the fallback buffer. Bounded: a full disk must not hold up the cycles after it.
- */
+/** Writing unwritten rows to the fallback buffer. Bounded: a full disk must not hold up the cycles after it. */
 export function bufferActivityOptions(settings: SessionSettings, sessionQueue: string | null): ActivityOptions {
   return {
     ...onSession(settings, sessionQueue),

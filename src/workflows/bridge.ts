@@ -12,8 +12,11 @@ export { initialState } from './bridgeLoop';
  *
  * Operators pause and resume it, read its status, and change its interval; workers report the rows waiting in their
  * fallback buffers. The handlers only change the loop's state; the loop decides what follows.
+ *
+ * Not async: the workflow's promise is the loop's own, so its end (continue-as-new) takes no extra turn of the event
+ * loop, and comes in the same place among the workflow task's commands as it always did.
  */
-export async function ibkrBridge(input: BridgeInput): Promise<never> {
+export function ibkrBridge(input: BridgeInput): Promise<never> {
   const loop = new BridgeLoop(input);
   setHandler(pauseSignal, (reason?: string) => loop.pause(reason));
   setHandler(resumeSignal, () => loop.resume());

@@ -8,7 +8,7 @@ import {
   proxyActivities,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { BridgeActivities, SessionGrant } from '../activities/types';
+import type { BridgeActivities, CycleInput, SessionGrant } from '../activities/types';
 import { activeResetWindow, nextResetWindow } from '../schedule/resetWindow';
 import {
   SHARED_ACTIVITY_OPTIONS,
@@ -40,6 +40,7 @@ import type {
   BridgeStateName,
   BridgeStatus,
   BufferReport,
+  CycleSummary,
   GapRecord,
 } from './types';
 
@@ -50,7 +51,7 @@ import type {
  */
 const NO_SILENT_HOLES_PATCH = 'no-silent-holes';
 
-/** The smallest interval `setInterval` accepts: below it, Temporal's own latency would take every slot. */
+/** The smallest interval `setInterval` accepts. */
 export const MIN_INTERVAL_MS = 100;
 
 export function initialState(now: number): BridgeState {
@@ -163,9 +164,13 @@ export class BridgeLoop {
       }
     }
 
+    // Every await of the loop stays in this method, where it always was: a helper that awaited would move the loop's
+    // next command behind those of a replay finishing in the same workflow task, and break the recorded histories.
     for (;;) {
       if (state.paused) {
-        await this.waitWhilePaused();
+        const pausedAt = this.enterPause();
+        await condition(() => !state.paused);
+        this.leavePause(pausedAt);
         continue;
       }
 
@@ -205,11 +210,39 @@ export class BridgeLoop {
         this.takeSession(grant);
       }
 
-      const replayDue = await this.runCycle(slotAt);
+      let replayDue = false;
+      try {
+        const summary = await proxyActivities<BridgeActivities>(
+          cycleActivityOptions(settings, state.sessionQueue),
+        ).runCycle(this.cycleInput(slotAt));
+        if (this.recordCycle(summary, slotAt)) {
+          if (this.noSilentHoles) {
+            // Postgres took this row: time to put the buffered ones back, outside the cycle (a failed replay is no gap).
+            replayDue = state.bufferedRows > 0;
+            // An empty buffer ends a replay failure, whoever replayed it (the worker replays on its own too).
+            if (!replayDue) state.replayFailure = null;
+          } else if (state.bufferedRows > 0) {
+            const replay = await proxyActivities<BridgeActivities>(
+              inlineReplayActivityOptions(settings, state.sessionQueue),
+            ).replayBuffer();
+            state.bufferedRows = replay.remainingRows;
+          }
+          this.publish(
+            totalBufferedRows(state) > 0 ? 'degraded' : summary.connection === 'degraded' ? 'degraded' : 'ready',
+          );
+        }
+        this.alerting.observeCycle(summary);
+      } catch (err) {
+        if (!(await this.handleCycleFailure(err, slotAt))) throw err;
+      }
       if (replayDue) this.startReplay();
       state.nextSlot += 1;
       this.cyclesThisRun += 1;
-      await this.continueAsNewWhenDue();
+
+      if (this.continueAsNewDue()) {
+        await condition(allHandlersFinished);
+        await continueAsNew<typeof ibkrBridge>({ settings, state });
+      }
     }
   }
 
@@ -217,11 +250,14 @@ export class BridgeLoop {
     this.publisher.publish(next);
   }
 
-  /** Waits for `resume`; the slots that passed meanwhile are a `paused` gap from the moment the pause began. */
-  private async waitWhilePaused(): Promise<void> {
+  /** Shows the pause; returns when it began. */
+  private enterPause(): number {
     this.publish('paused');
-    const pausedAt = Date.now();
-    await condition(() => !this.state.paused);
+    return Date.now();
+  }
+
+  /** After `resume`: the slots that passed are a `paused` gap from the moment the pause began. */
+  private leavePause(pausedAt: number): void {
     this.wake = false;
     const now = Date.now();
     this.skipMissedSlots('paused', firstRunnableSlot(this.state, this.settings.intervalMs, now), pausedAt);
@@ -229,60 +265,45 @@ export class BridgeLoop {
     this.publish(this.state.sessionQueue ? 'ready' : 'starting');
   }
 
-  /** Runs the slot's cycle; true when Postgres took its row and the session worker's buffer has rows to replay. */
-  private async runCycle(slotAt: number): Promise<boolean> {
-    const { settings, state } = this;
-    let replayDue = false;
-    try {
-      const summary = await proxyActivities<BridgeActivities>(
-        cycleActivityOptions(settings, state.sessionQueue),
-      ).runCycle({
-        workflowId: this.workflowId,
-        account: settings.account,
-        cycleKey: `${this.workflowId}:${slotAt}`,
-        slotAt,
-        scheduledAt: Date.now(),
-        gaps: state.pendingGaps,
-        ...this.alerting.cycleInput(),
-      });
-      state.pendingGaps = [];
-      state.lastCycle = summary;
-      state.cyclesTotal += 1;
-      state.bufferedRows = summary.bufferedRows;
-      this.lastCycleEndedAt = summary.slotAt + summary.latencyMs;
-      if (summary.outcome === 'ib_unavailable') {
-        const reason = summary.unavailableReason ?? 'ib_unavailable';
-        this.recordGap({ from: slotAt, to: slotAt + settings.intervalMs, slots: 1, reason });
-        this.publish('disconnected');
-      } else {
-        state.lastOkAt = slotAt;
-        if (this.noSilentHoles) {
-          // Postgres took this row: time to put the buffered ones back, outside the cycle (a failed replay is no gap).
-          replayDue = state.bufferedRows > 0;
-          // An empty buffer ends a replay failure, whoever replayed it (the worker replays on its own too).
-          if (!replayDue) state.replayFailure = null;
-        } else if (state.bufferedRows > 0) {
-          const replay = await proxyActivities<BridgeActivities>(
-            inlineReplayActivityOptions(settings, state.sessionQueue),
-          ).replayBuffer();
-          state.bufferedRows = replay.remainingRows;
-        }
-        this.publish(
-          totalBufferedRows(state) > 0 ? 'degraded' : summary.connection === 'degraded' ? 'degraded' : 'ready',
-        );
-      }
-      this.alerting.observeCycle(summary);
-    } catch (err) {
-      if (!(await this.handleCycleFailure(err, slotAt))) throw err;
-    }
-    return replayDue;
+  private cycleInput(slotAt: number): CycleInput {
+    return {
+      workflowId: this.workflowId,
+      account: this.settings.account,
+      cycleKey: `${this.workflowId}:${slotAt}`,
+      slotAt,
+      scheduledAt: Date.now(),
+      gaps: this.state.pendingGaps,
+      ...this.alerting.cycleInput(),
+    };
   }
 
   /**
-   * Continues as new once the run is long enough. An alert delivery still retrying would be cut off by continue-as-new
-   * (and sent again by the next run): it waits for it, a few cycles at most, unless the history really must be cut.
+   * Takes in a cycle the broker answered; the pending gaps went with it. True when it took a snapshot and Postgres
+   * took its row; a cycle without a snapshot is a one-slot gap with its reason.
    */
-  private async continueAsNewWhenDue(): Promise<void> {
+  private recordCycle(summary: CycleSummary, slotAt: number): boolean {
+    const { state } = this;
+    state.pendingGaps = [];
+    state.lastCycle = summary;
+    state.cyclesTotal += 1;
+    state.bufferedRows = summary.bufferedRows;
+    this.lastCycleEndedAt = summary.slotAt + summary.latencyMs;
+    if (summary.outcome === 'ib_unavailable') {
+      const reason = summary.unavailableReason ?? 'ib_unavailable';
+      this.recordGap({ from: slotAt, to: slotAt + this.settings.intervalMs, slots: 1, reason });
+      this.publish('disconnected');
+      return false;
+    }
+    state.lastOkAt = slotAt;
+    return true;
+  }
+
+  /**
+   * True once the run is long enough to continue as new. An alert delivery still retrying would be cut off by
+   * continue-as-new (and sent again by the next run): the run waits for it, a few cycles at most, unless the history
+   * really must be cut.
+   */
+  private continueAsNewDue(): boolean {
     const { settings } = this;
     const info = workflowInfo();
     const due =
@@ -290,10 +311,7 @@ export class BridgeLoop {
       info.historyLength >= settings.maxHistoryEventsPerRun ||
       this.cyclesThisRun >= settings.maxCyclesPerRun;
     const mustRollOver = info.continueAsNewSuggested || info.historyLength >= 2 * settings.maxHistoryEventsPerRun;
-    if (due && ((this.alerting.settled() && !this.replayInFlight) || mustRollOver)) {
-      await condition(allHandlersFinished);
-      await continueAsNew<typeof ibkrBridge>({ settings, state: this.state });
-    }
+    return due && ((this.alerting.settled() && !this.replayInFlight) || mustRollOver);
   }
 
   /** The session worker's buffer has rows and Postgres just took a row: replay them, without holding up the grid. */

@@ -16,8 +16,8 @@ export function slotTime(grid: Pick<GridPosition, 'gridStart'>, intervalMs: numb
 }
 
 /**
- * The first slot that may still run at `now`: the slot that started less than an interval ago still can (its cycle
- * waits for nothing but the database), one that started an interval or more ago cannot.
+ * The first slot that may still run at `now`: the slot that started less than an interval ago still can, one that
+ * started an interval or more ago is lost.
  */
 export function firstRunnableSlot(grid: Pick<GridPosition, 'gridStart'>, intervalMs: number, now: number): number {
   return Math.floor((now - grid.gridStart) / intervalMs);
