@@ -31,6 +31,7 @@ import { workflowIdFor } from './worker/settings';
 import { bufferReportSignal } from './workflows/messages';
 import { connectionOptions, temporalSettingsOf } from './temporal/connectionSettings';
 import { temporalConnectError } from './temporal/connectError';
+import { checkSearchAttributes, describeMissingSearchAttributes } from './temporal/searchAttributes';
 
 /** Built by `npm run build:bundle` (and the Docker image) so production workers skip bundling at start. */
 const PREBUILT_BUNDLE = join(__dirname, '..', 'dist', 'workflow-bundle.js');
@@ -99,6 +100,8 @@ export async function runWorker(config: BridgeConfig, logger: Logger): Promise<v
     namespace: temporal.namespace,
   });
   const reportTo = config.IB_ACCOUNT ? [workflowIdFor(config.IB_ACCOUNT)] : [];
+  const attributes = await checkSearchAttributes(client, temporal.namespace);
+  if (attributes.kind === 'missing') logger.warn(describeMissingSearchAttributes(attributes));
   const workers = await createBridgeWorkers({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,

@@ -44,6 +44,8 @@ export function buildProgram(): Command {
       withClient(async (config) => {
         const client = await connectClient(config);
         const result = await startBridge(client, config, accountOf(config, options));
+        if (result.searchAttributesMissing)
+          process.stderr.write(`bridge: warning: ${result.searchAttributesMissing}\n`);
         print(
           options,
           result,

@@ -114,6 +114,7 @@ async function main(): Promise<void> {
     const account = config.IB_ACCOUNT;
     if (!account) throw new Error('IB_ACCOUNT is required with a real gateway');
     const started = await startBridge(client, config, account);
+    if (started.searchAttributesMissing) step(`warning: ${started.searchAttributesMissing}`);
     const ui = running.temporal?.uiUrl ?? '(your Temporal Web UI)';
     process.stdout.write(
       [

@@ -61,7 +61,7 @@ export class StatePublisher {
   publish(next: BridgeStateName): void {
     this.state.state = next;
     const { updates, published } = searchAttributeUpdates(this.published, this.settings.account, this.state);
-    if (updates.length > 0) upsertSearchAttributes(updates);
+    if (updates.length > 0 && this.settings.searchAttributes !== false) upsertSearchAttributes(updates);
     this.published = published;
     setCurrentDetails(
       renderDetails(this.settings, this.state, nextResetWindow(Date.now(), this.settings.reset).start, this.firing()),

@@ -32,6 +32,11 @@ export interface BridgeSettings {
   retentionDays?: number | null;
   /** ALERT_RULES / ALERT_RULES_FILE. Absent or empty: no alerts, and the workflow's commands are what they were. */
   alerts?: AlertSettings;
+  /**
+   * false: the namespace lacks the bridge's search attributes (Temporal Cloud creates them in its UI, not through the
+   * operator API), so the workflow publishes its state only in its details. Absent: published as always.
+   */
+  searchAttributes?: boolean;
 }
 
 export interface AlertSettings {
