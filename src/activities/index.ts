@@ -1,4 +1,5 @@
 import { ApplicationFailure, activityInfo, heartbeat, log, sleep } from '@temporalio/activity';
+import { gapLogKey } from './gapLogKey';
 import { aggregateGreeks } from '../greeks/aggregate';
 import { alertLogRow, postAlertWebhook, WebhookError, webhookBody } from '../alerts/delivery';
 import { underlyingFigures } from '../alerts/figures';
@@ -53,7 +54,7 @@ export function createActivities(deps: ActivityDeps): BridgeActivities {
   function gapLogs(workflowId: string, account: string, gaps: GapRecord[]): ApiLogRow[] {
     return gaps.map((gap) =>
       apiLogRow('cycles_skipped', {
-        key: `${workflowId}:gap:${gap.from}:${gap.reason}`,
+        key: gapLogKey(workflowId, gap),
         at: gap.to,
         account,
         mode,
