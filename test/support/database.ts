@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import { integrationSetting } from './integrationTier';
 
 export interface TestDatabase {
   url: string;
@@ -8,7 +9,7 @@ export interface TestDatabase {
 }
 
 function adminUrl(): string {
-  const url = process.env.TEST_DATABASE_ADMIN_URL;
+  const url = integrationSetting('TEST_DATABASE_ADMIN_URL');
   if (!url) throw new Error('TEST_DATABASE_ADMIN_URL is unset: run tests through jest (test/support/globalSetup.ts)');
   return url;
 }
