@@ -13,7 +13,7 @@ const INTEGRATION = [
   'db/**/*.test.ts',
   'deploy/{grafana,temporalSetup,workerEntry}.test.ts',
   'faults/faultSuite.test.ts',
-  'harness/{database,setupErrors,temporal}.test.ts',
+  'harness/**/*.test.ts',
   'launcher/**/*.test.ts',
   'ui/**/*.test.ts',
 ];
