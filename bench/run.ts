@@ -30,7 +30,8 @@ import { cadenceOf } from './lib/cadence';
 import { fillSnapshots, settleAfterFill, timeSingleInserts } from './lib/insertLatency';
 import { measureIdleCpu, ownCpuMs, processCpuMs, type IdleCpu, type PhaseCpu } from './lib/cpu';
 import { exposeGc } from './lib/memory';
-import { createScratchDatabase, startBenchPostgres, type BenchPostgres } from './lib/postgres';
+import { createScratchDatabase } from '../harness/scratchDatabase';
+import { startBenchPostgres, type BenchPostgres } from './lib/postgres';
 import { measureReconnects, type ReconnectFigures } from './lib/reconnect';
 import { checkTargets, sizeResult, temporalFigures, type InsertFigures, type SizeResult } from './lib/results';
 import { formatStages, formatTable, formatTargets } from './lib/table';
@@ -243,7 +244,7 @@ async function measureInserts(
   rows: Map<number, AggregatedGreeks>,
   options: BenchOptions,
 ): Promise<Map<number, InsertFigures>> {
-  const scratch = await createScratchDatabase(pg.url, 'bench_insert');
+  const scratch = await createScratchDatabase(pg.url, 'bench_insert', { migrated: true });
   const db = createDb({ url: scratch.url, statementTimeoutMs: 30_000 });
   const sql = new PgClient({ connectionString: scratch.url });
   await sql.connect();
@@ -301,7 +302,7 @@ async function main(): Promise<void> {
       extraArgs: options.temporalConfig.flatMap((entry) => ['--dynamic-config-value', entry]),
     });
     pg = await startBenchPostgres();
-    cyclesDb = await createScratchDatabase(pg.url, 'bench_cycles');
+    cyclesDb = await createScratchDatabase(pg.url, 'bench_cycles', { migrated: true });
     connection = await NativeConnection.connect({ address: devServer.address });
     clientConnection = await Connection.connect({ address: devServer.address });
     const client = new Client({ connection: clientConnection, namespace: 'default' });

@@ -12,7 +12,8 @@ import { Client } from 'pg';
 import { createDb } from '../src/db/createDb';
 import { makeSnapshot } from '../test/db/support/fixtures';
 import { fillSnapshots, settleAfterFill, timeSingleInserts } from './lib/insertLatency';
-import { createScratchDatabase, startBenchPostgres } from './lib/postgres';
+import { createScratchDatabase } from '../harness/scratchDatabase';
+import { startBenchPostgres } from './lib/postgres';
 import { summarize } from './lib/stats';
 
 function argument(name: string, fallback: number): number {
@@ -36,7 +37,7 @@ async function main(): Promise<void> {
   const rows = argument('rows', 5_000_000);
   const samples = argument('samples', 1000);
   const server = await startBenchPostgres();
-  const scratch = await createScratchDatabase(server.url, 'bench_write');
+  const scratch = await createScratchDatabase(server.url, 'bench_write', { migrated: true });
   const client = new Client({ connectionString: scratch.url });
   const db = createDb({ url: scratch.url, statementTimeoutMs: 10_000 });
   const row = (first: number) => (i: number) => makeSnapshot(first + i, { account: 'DUBENCH' });

@@ -7,7 +7,8 @@ import type { ActivityDeps } from '../../src/activities/ports';
 import { createSocketBroker, type SocketBroker } from '../../src/broker/socket';
 import { createFallbackBuffer } from '../../src/buffer';
 import { applyRetention, classifyDbError, createDb, type Db } from '../../src/db';
-import { createBridgeWorkers, type BridgeWorkers } from '../../src/worker/createWorkers';
+import type { BridgeWorkers } from '../../src/worker/createWorkers';
+import { createInProcessWorkers } from '../../harness/bridgeWorkers';
 import { CycleRecorder, preciseClock } from './cycleRecorder';
 import { BENCH_ACCOUNT, benchPortfolio, linesNeeded } from './portfolio';
 import { startSimulatorProcess, type SimulatorProcess } from './simulatorProcess';
@@ -65,16 +66,20 @@ export class BenchStack {
     this.broker.start();
     await this.broker.waitUntilReady(30_000);
     await this.waitForFreshGreeks(started, 300_000);
-    this.workers = await createBridgeWorkers({
-      ...this.activityDeps(this.temporalCycles),
-      connection: this.options.connection,
-      namespace: 'default',
-      taskQueue: this.options.taskQueue,
-      workflowBundle: this.options.bundle,
-      databaseUrl: this.options.databaseUrl,
-      clientId: this.options.clientId,
-      shutdownGraceMs: 2000,
-    });
+    this.workers = await createInProcessWorkers(
+      {
+        connection: this.options.connection,
+        taskQueue: this.options.taskQueue,
+        workflowBundle: this.options.bundle,
+        databaseUrl: this.options.databaseUrl,
+        broker: this.broker,
+        db: this.db,
+        bufferDir: this.bufferDir,
+        clientId: this.options.clientId,
+      },
+      // The deployed worker's buffer check interval, so the figures measure what production runs.
+      { ...this.activityDeps(this.temporalCycles), bufferReplayIntervalMs: 5000 },
+    );
     this.running = this.workers.run();
     return (Date.now() - started) / 1000;
   }

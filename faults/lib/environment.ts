@@ -1,7 +1,8 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createScratchDatabase, startBenchPostgres, type ScratchDatabase } from '../../bench/lib/postgres';
+import { startBenchPostgres } from '../../bench/lib/postgres';
+import { createScratchDatabase, type ScratchDatabase } from '../../harness/scratchDatabase';
 import { startTemporalDevServer, type DevServerHandle } from '../../src/infra/temporalServer';
 import { createRng } from '../../src/sim/model';
 
@@ -64,7 +65,7 @@ export async function startFaultEnvironment(options: EnvironmentOptions): Promis
       workDir,
       random: createRng(options.seed),
       log: options.log,
-      database: (prefix) => createScratchDatabase(postgresUrl, `faults_${prefix.replace(/\W/g, '_')}`),
+      database: (prefix) => createScratchDatabase(postgresUrl, `faults_${prefix}`, { migrated: true }),
       dir(name) {
         dirs += 1;
         const path = join(workDir, `${String(dirs).padStart(2, '0')}-${name}`);

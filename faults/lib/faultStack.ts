@@ -3,18 +3,17 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { Client as PgClient } from 'pg';
-import type { ScratchDatabase } from '../../bench/lib/postgres';
 import { MAIN_ACCOUNT } from '../../src/sim/model';
 import { startFakeClientPortal, type FakeClientPortal } from '../../src/sim/portal/fakeClientPortal';
 import { startTwsSimulator, type TwsSimulator } from '../../src/sim/tws';
 import type { ibkrBridge } from '../../src/workflows/bridge';
 import { statusQuery } from '../../src/workflows/messages';
 import { DEFAULT_SETTINGS, type BridgeSettings, type BridgeStatus } from '../../src/workflows/types';
-import { eventually, fastSettings, sleep } from '../../test/bridge/stack';
-import { viaProxy } from '../../test/support/tcpProxy';
+import { fastSettings } from '../../harness/fastSettings';
+import { eventually, sleep } from '../../harness/poll';
+import { createScratchDatabase, type ScratchDatabase } from '../../harness/scratchDatabase';
+import { startTcpProxy, viaProxy, type TcpProxy } from '../../harness/tcpProxy';
 import type { FaultContext } from './environment';
-import { createEmptyDatabase } from './emptyDatabase';
-import { startFaultProxy, type FaultProxy } from './faultProxy';
 import type { FaultWindow } from './gridFigures';
 import { apiLogSequence, snapshotLedger, type SnapshotLedger, type WorkflowRun } from './ledger';
 import type { ScenarioReport } from './report';
@@ -48,7 +47,7 @@ export function scenarioSettings(
 export interface StackOptions {
   name: string;
   mode?: 'SOCKET' | 'PORTAL';
-  /** Workers reach Postgres through a TCP proxy the scenario can cut, hang or slow down (faultProxy.ts). */
+  /** Workers reach Postgres through a TCP proxy the scenario can cut, hang or slow down (harness/tcpProxy.ts). */
   proxyDatabase?: boolean;
   /** Another Temporal server than the run's (the temporal-restart scenario owns one). */
   temporalAddress?: string;
@@ -65,7 +64,7 @@ export interface StackOptions {
 export class FaultStack {
   database!: ScratchDatabase;
   sql!: PgClient;
-  proxy?: FaultProxy;
+  proxy?: TcpProxy;
   simulator!: TwsSimulator;
   portal?: FakeClientPortal;
   client!: Client;
@@ -100,13 +99,13 @@ export class FaultStack {
 
   private async init(): Promise<void> {
     this.database = this.options.unmigrated
-      ? await createEmptyDatabase(this.ctx.postgresUrl, this.options.name)
+      ? await createScratchDatabase(this.ctx.postgresUrl, `faults_${this.options.name}`)
       : await this.ctx.database(this.options.name);
     this.sql = new PgClient({ connectionString: this.database.url });
     await this.sql.connect();
     if (this.options.proxyDatabase) {
       const target = new URL(this.database.url);
-      this.proxy = await startFaultProxy(target.hostname, Number(target.port || 5432));
+      this.proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
     }
     this.simulator = await startTwsSimulator({ port: 0, seed: 17, settings: { tickIntervalMs: 250 } });
     if (this.options.mode === 'PORTAL') {
@@ -253,6 +252,58 @@ export class FaultStack {
       `a row after ${new Date(after).toISOString()} with coverage >= ${minCoverage}`,
     );
     return Date.now() - after;
+  }
+
+  /** Waits for the workflow's first `count` rows, before any fault is injected. */
+  waitForRows(workflowId: string, count: number, what: string): Promise<number> {
+    return eventually(
+      () => this.rowCount(workflowId),
+      (n) => n >= count,
+      90_000,
+      what,
+    );
+  }
+
+  /** Waits for `more` rows beyond those written by now: cycles run again after a fault. */
+  async waitForMoreRows(workflowId: string, more: number, timeoutMs: number, what: string): Promise<number> {
+    const rows = await this.rowCount(workflowId);
+    return eventually(
+      () => this.rowCount(workflowId),
+      (n) => n >= rows + more,
+      timeoutMs,
+      what,
+    );
+  }
+
+  /**
+   * Refuses Postgres at the proxy and waits until the workflow counts `rows` buffered rows; returns when the cut
+   * began. The wait allows for a cycle's timeouts at the workflow's interval.
+   */
+  async cutDatabaseUntilBuffered(handle: WorkflowHandle, rows: number, what = 'rows buffered'): Promise<number> {
+    if (!this.proxy) throw new Error(`stack ${this.options.name} has no database proxy (proxyDatabase: true)`);
+    const { intervalMs } = this.settingsOf(handle);
+    this.proxy.block();
+    const cutAt = Date.now();
+    await eventually(
+      () => this.status(handle),
+      (status) => status.bufferedRows >= rows,
+      60_000 + 5 * intervalMs,
+      what,
+    );
+    return cutAt;
+  }
+
+  /** Whether, within `timeoutMs`, the buffer is empty and a cycle has been written since `since`. */
+  replayedSince(handle: WorkflowHandle, since: number, what: string, timeoutMs = 180_000): Promise<boolean> {
+    return eventually(
+      () => this.status(handle),
+      (status) => status.bufferedRows === 0 && status.lastOkAt !== null && Date.parse(status.lastOkAt) >= since,
+      timeoutMs,
+      what,
+    ).then(
+      () => true,
+      () => false,
+    );
   }
 
   /** Coverage of the newest rows: what a healthy cycle reaches with this portfolio. */

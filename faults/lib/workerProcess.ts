@@ -3,7 +3,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../src/infra/freePort';
 import { PROJECT_ROOT, stopChild } from '../../src/infra/temporalServer';
-import { eventually } from '../../test/bridge/stack';
+import { eventually } from '../../harness/poll';
 
 export interface WorkerEnv {
   DATABASE_URL: string;

@@ -1,6 +1,6 @@
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { eventually, sleep } from '../../test/bridge/stack';
+import { eventually, sleep } from '../../harness/poll';
 import { FaultStack } from '../lib/faultStack';
 import type { Scenario } from '../lib/scenario';
 import { logMessage } from '../lib/workerProcess';

@@ -1,5 +1,5 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import { eventually, sleep } from '../../test/bridge/stack';
+import { eventually, sleep } from '../../harness/poll';
 import { FaultStack, scenarioSettings } from '../lib/faultStack';
 import type { FaultContext } from '../lib/environment';
 import type { ScenarioReport } from '../lib/report';

@@ -1,5 +1,5 @@
 import { MALFORMED_KINDS } from '../../src/sim/tws/faults/malformedFrames';
-import { eventually, sleep } from '../../test/bridge/stack';
+import { eventually, sleep } from '../../harness/poll';
 import type { FaultContext } from '../lib/environment';
 import { FaultStack } from '../lib/faultStack';
 import type { ScenarioReport } from '../lib/report';

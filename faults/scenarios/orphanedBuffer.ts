@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { createFallbackBuffer } from '../../src/buffer';
-import { eventually, sleep } from '../../test/bridge/stack';
+import { eventually, sleep } from '../../harness/poll';
 import { FaultStack } from '../lib/faultStack';
 import type { Scenario } from '../lib/scenario';
 
@@ -27,21 +27,9 @@ export const orphanedBuffer: Scenario = {
       const handle = await stack.startWorkflow(ctx.quick ? { intervalMs: 1000, sessionScheduleToStartMs: 3000 } : {});
       const id = handle.workflowId;
       const { intervalMs } = stack.settingsOf(handle);
-      await eventually(
-        () => stack.rowCount(id),
-        (n) => n >= 5,
-        90_000,
-        'first rows',
-      );
+      await stack.waitForRows(id, 5, 'first rows');
 
-      stack.proxy!.block();
-      const cutAt = Date.now();
-      await eventually(
-        () => stack.status(handle),
-        (s) => s.bufferedRows >= 3,
-        60_000 + 5 * intervalMs,
-        'rows buffered by the session holder',
-      );
+      const cutAt = await stack.cutDatabaseUntilBuffered(handle, 3, 'rows buffered by the session holder');
       const holder = await stack.holder(handle);
       if (!holder) throw new Error('no session holder to kill');
       const orphanDir = holder.env.FALLBACK_DIR;
@@ -55,13 +43,7 @@ export const orphanedBuffer: Scenario = {
       stack.proxy!.unblock();
       stack.markFault('Postgres refused', cutAt, Date.now());
 
-      const rows = await stack.rowCount(id);
-      await eventually(
-        () => stack.rowCount(id),
-        (n) => n >= rows + 3,
-        120_000,
-        'rows from the surviving worker',
-      );
+      await stack.waitForMoreRows(id, 3, 120_000, 'rows from the surviving worker');
       // The surviving worker has its own directory; whether it brings in the dead worker's rows is recorded.
       const waitMs = ctx.quick ? 15_000 : 60_000;
       const byOther = await eventually(

@@ -1,6 +1,6 @@
-import { eventually, sleep } from '../../test/bridge/stack';
+import { sleep } from '../../harness/poll';
 import type { FaultContext } from '../lib/environment';
-import type { ProxyMode } from '../lib/faultProxy';
+import type { ProxyMode } from '../../harness/tcpProxy';
 import { FaultStack } from '../lib/faultStack';
 import type { ScenarioReport } from '../lib/report';
 import type { Scenario } from '../lib/scenario';
@@ -29,12 +29,7 @@ async function underDatabaseFaults(
     const handle = await stack.startWorkflow(ctx.quick ? { intervalMs: 1000 } : {});
     const id = handle.workflowId;
     const { intervalMs } = stack.settingsOf(handle);
-    await eventually(
-      () => stack.rowCount(id),
-      (n) => n >= 5,
-      90_000,
-      'rows before the fault',
-    );
+    await stack.waitForRows(id, 5, 'rows before the fault');
     for (const fault of faults) {
       stack.proxy!.setMode(fault.mode);
       const start = Date.now();
@@ -44,15 +39,7 @@ async function underDatabaseFaults(
       stack.proxy!.setMode({ kind: 'pass' });
       const end = Date.now();
       stack.markFault(fault.label, start, end);
-      const replayed = await eventually(
-        () => stack.status(handle),
-        (s) => s.bufferedRows === 0 && s.lastOkAt !== null && Date.parse(s.lastOkAt) >= end,
-        180_000,
-        `${fault.label}: buffer replayed and a cycle written`,
-      ).then(
-        () => true,
-        () => false,
-      );
+      const replayed = await stack.replayedSince(handle, end, `${fault.label}: buffer replayed and a cycle written`);
       report.check(
         `${fault.label}: buffer replayed and cycles written afterwards`,
         replayed,
@@ -60,13 +47,7 @@ async function underDatabaseFaults(
           `${Math.round((Date.now() - end) / 100) / 10} s after it`,
       );
       // A few clean cycles between faults, so each fault's recovery is its own.
-      const rows = await stack.rowCount(id);
-      await eventually(
-        () => stack.rowCount(id),
-        (n) => n >= rows + 3,
-        60_000 + 3 * intervalMs,
-        `${fault.label}: cycles after the replay`,
-      );
+      await stack.waitForMoreRows(id, 3, 60_000 + 3 * intervalMs, `${fault.label}: cycles after the replay`);
     }
     report.check('worker process never restarted', worker.alive(), `pid ${worker.pid}`);
     await stack.finish(handle, report);

@@ -1,4 +1,4 @@
-import { eventually, sleep } from '../../test/bridge/stack';
+import { eventually, sleep } from '../../harness/poll';
 import { FaultStack } from '../lib/faultStack';
 import type { Scenario } from '../lib/scenario';
 import { databaseFaultTarget } from '../lib/targets';
@@ -17,12 +17,7 @@ export const postgresOutage: Scenario = {
       // Quick: one cycle a second, so a short outage covers many slots. Full: the production grid and retries.
       const handle = await stack.startWorkflow(ctx.quick ? { intervalMs: 1000 } : {});
       const id = handle.workflowId;
-      await eventually(
-        () => stack.rowCount(id),
-        (n) => n >= 5,
-        90_000,
-        'rows before the outage',
-      );
+      await stack.waitForRows(id, 5, 'rows before the outage');
 
       stack.proxy!.block();
       const cutAt = Date.now();

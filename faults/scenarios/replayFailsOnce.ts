@@ -1,4 +1,3 @@
-import { eventually } from '../../test/bridge/stack';
 import { FaultStack } from '../lib/faultStack';
 import type { Scenario } from '../lib/scenario';
 import { databaseFaultTarget } from '../lib/targets';
@@ -35,34 +34,14 @@ export const replayFailsOnce: Scenario = {
       const handle = await stack.startWorkflow(ctx.quick ? { intervalMs: 1000 } : {});
       const id = handle.workflowId;
       const { intervalMs } = stack.settingsOf(handle);
-      await eventually(
-        () => stack.rowCount(id),
-        (n) => n >= 5,
-        90_000,
-        'rows before the outage',
-      );
-      stack.proxy!.block();
-      const cutAt = Date.now();
-      await eventually(
-        () => stack.status(handle),
-        (s) => s.bufferedRows >= 3,
-        60_000 + 5 * intervalMs,
-        'rows buffered',
-      );
+      await stack.waitForRows(id, 5, 'rows before the outage');
+      const cutAt = await stack.cutDatabaseUntilBuffered(handle, 3);
       // Rows taken from now on may be live cycles after the outage; only the buffered ones are older.
       await stack.sql.query(failFirstReplaySql(new Date()));
       stack.proxy!.unblock();
       const back = Date.now();
       stack.markFault('Postgres refused, then one replay failed', cutAt, back);
-      const replayed = await eventually(
-        () => stack.status(handle),
-        (s) => s.bufferedRows === 0 && s.lastOkAt !== null && Date.parse(s.lastOkAt) >= back,
-        180_000,
-        'buffer replayed after the failed attempt',
-      ).then(
-        () => true,
-        () => false,
-      );
+      const replayed = await stack.replayedSince(handle, back, 'buffer replayed after the failed attempt');
       const attempts = await stack.sql.query<{ n: string }>(
         'select case when is_called then last_value else 0 end as n from faults_replay_attempts',
       );
@@ -76,13 +55,7 @@ export const replayFailsOnce: Scenario = {
         replayed,
         `${Math.round((Date.now() - back) / 100) / 10} s after Postgres returned`,
       );
-      const rows = await stack.rowCount(id);
-      await eventually(
-        () => stack.rowCount(id),
-        (n) => n >= rows + 3,
-        60_000 + 3 * intervalMs,
-        'cycles after the replay',
-      );
+      await stack.waitForMoreRows(id, 3, 60_000 + 3 * intervalMs, 'cycles after the replay');
       report.check('worker process never restarted', worker.alive(), `pid ${worker.pid}`);
       await stack.finish(handle, report);
       report.target(databaseFaultTarget(report.figures()));

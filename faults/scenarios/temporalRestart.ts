@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { freePort } from '../../src/infra/freePort';
 import { startTemporalDevServer, type DevServerHandle, type DevServerOptions } from '../../src/infra/temporalServer';
-import { eventually, sleep } from '../../test/bridge/stack';
+import { eventually, sleep } from '../../harness/poll';
 import { FaultStack } from '../lib/faultStack';
 import type { Scenario } from '../lib/scenario';
 import { temporalDownTarget } from '../lib/targets';

@@ -1,4 +1,4 @@
-import { eventually, sleep } from '../../test/bridge/stack';
+import { eventually, sleep } from '../../harness/poll';
 import { BRIDGE_CLIENT_ID, FaultStack } from '../lib/faultStack';
 import type { Scenario } from '../lib/scenario';
 import { holderKillTarget } from '../lib/targets';

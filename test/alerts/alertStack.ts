@@ -2,11 +2,12 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { WebhookOptions } from '../../src/alerts/delivery';
-import { createFallbackBuffer } from '../../src/buffer';
-import { applyRetention, classifyDbError } from '../../src/db';
-import { BridgeMetrics } from '../../src/observability/metrics';
-import { createBridgeWorkers } from '../../src/worker/createWorkers';
-import { BridgeStack } from '../bridge/stack';
+import type { BridgeMetrics } from '../../src/observability/metrics';
+import { BridgeStack, type BridgeStackOptions } from '../../harness/bridgeStack';
+import { MAIN_ACCOUNT } from '../../src/sim/model';
+import { testPostgresUrl } from '../support/database';
+import { bundleWorkflows, connectTestEnv } from '../support/temporal';
+import { startWebhookReceiver, type WebhookReceiver } from './webhookReceiver';
 
 export interface AlertEvent {
   event: 'alert_fired' | 'alert_resolved';
@@ -16,45 +17,27 @@ export interface AlertEvent {
 }
 
 /**
- * The bridge stack with what alert delivery needs from the worker: the webhook and the Prometheus metrics.
- * BridgeStack builds its workers without them, so before any workflow runs they are replaced by workers that
- * have them, on the same broker, database and task queue.
+ * The bridge stack whose workers deliver alerts to a webhook; their Prometheus metrics carry the alert gauges.
+ * `options` configures the stack further, e.g. a worker configured with betas and a benchmark.
  */
 export class AlertStack extends BridgeStack {
-  readonly metrics = new BridgeMetrics();
-
   constructor(
-    private readonly testEnv: TestWorkflowEnvironment,
-    private readonly workflowBundle: WorkflowBundleWithSourceMap,
-    private readonly webhook: WebhookOptions,
+    env: TestWorkflowEnvironment,
+    bundle: WorkflowBundleWithSourceMap,
+    webhook: WebhookOptions,
+    options: Omit<BridgeStackOptions, 'env' | 'bundle' | 'postgresUrl'> = {},
   ) {
-    super(testEnv, workflowBundle);
+    super({
+      env,
+      bundle,
+      postgresUrl: testPostgresUrl(),
+      ...options,
+      workers: { alertWebhook: webhook, ...options.workers },
+    });
   }
 
-  override async start(): Promise<this> {
-    await super.start();
-    await this.workers.shutdown();
-    this.workers = await createBridgeWorkers({
-      connection: this.testEnv.nativeConnection,
-      namespace: 'default',
-      taskQueue: this.taskQueue,
-      workflowBundle: this.workflowBundle,
-      databaseUrl: this.database.url,
-      clientId: 10,
-      broker: this.broker,
-      store: this.db,
-      buffer: createFallbackBuffer({ dir: this.bufferDir }),
-      classifyDbError,
-      applyRetention: (days) => applyRetention(this.db, days),
-      aggregateOptions: () => ({ maxAgeMs: 15_000 }),
-      reconnectTimeoutMs: 10_000,
-      shutdownGraceMs: 2000,
-      observer: this.metrics,
-      alertWebhook: this.webhook,
-    });
-    // Awaited by BridgeStack.stop() through workers.shutdown().
-    this.workers.run().catch(() => undefined);
-    return this;
+  get metrics(): BridgeMetrics {
+    return this.workerMetrics;
   }
 
   /** api_logs alert rows of one workflow, oldest first. */
@@ -73,4 +56,30 @@ export class AlertStack extends BridgeStack {
     const sample = metric?.values.find((value) => value.labels.rule === rule);
     return sample ? sample.value : null;
   }
+}
+
+/**
+ * Registers an alert stack and its webhook receiver for the calling test file (started before its tests, stopped
+ * after). The IB session is taken up front, so that tests can measure the portfolio before they set thresholds
+ * around it.
+ */
+export function useAlertStack(
+  receiverOptions: { failFirst: number },
+  options: Omit<BridgeStackOptions, 'env' | 'bundle' | 'postgresUrl'> = {},
+): { stack: AlertStack; receiver: WebhookReceiver } {
+  const context = {} as { stack: AlertStack; receiver: WebhookReceiver; env: TestWorkflowEnvironment };
+  beforeAll(async () => {
+    context.env = await connectTestEnv();
+    context.receiver = await startWebhookReceiver(receiverOptions);
+    const webhook = { url: context.receiver.url, timeoutMs: 2000 };
+    context.stack = await new AlertStack(context.env, await bundleWorkflows(), webhook, options).start();
+    await context.stack.workers.session.acquire(MAIN_ACCOUNT);
+    await context.stack.broker.waitUntilReady(20_000);
+  });
+  afterAll(async () => {
+    await context.stack?.stop();
+    await context.receiver?.close();
+    await context.env?.teardown();
+  });
+  return context;
 }

@@ -1,5 +1,3 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import { aggregateGreeks } from '../../src/greeks/aggregate';
 import { MAIN_ACCOUNT } from '../../src/sim/model';
@@ -7,9 +5,7 @@ import { statusQuery } from '../../src/workflows/messages';
 import type { AlertSettings, BridgeSettings } from '../../src/workflows/types';
 import { parseAlertRules } from '../../src/alerts/rules';
 import { eventually, fastSettings, sleep } from '../bridge/stack';
-import { bundleWorkflows, connectTestEnv } from '../support/temporal';
-import { AlertStack, type AlertEvent } from './alertStack';
-import { startWebhookReceiver, type WebhookReceiver } from './webhookReceiver';
+import { useAlertStack, type AlertEvent } from './alertStack';
 
 const AAPL_STOCK = 265598;
 /** The options the main account holds on AAPL and MSFT (the last of each ladder lives in the small account). */
@@ -26,31 +22,13 @@ const alertSettings = (rules: unknown[], overrides: Partial<BridgeSettings> = {}
 const summarise = (events: AlertEvent[]) => events.map((e) => `${e.event} ${e.details.rule}`);
 
 describe('alerts over the real stack', () => {
-  let env: TestWorkflowEnvironment;
-  let bundle: WorkflowBundleWithSourceMap;
-  let stack: AlertStack;
-  let receiver: WebhookReceiver;
+  // A receiver that is "down" for the first two attempts of every message.
+  const alerts = useAlertStack({ failFirst: 2 });
 
-  beforeAll(async () => {
-    env = await connectTestEnv();
-    bundle = await bundleWorkflows();
-    // A receiver that is "down" for the first two attempts of every message.
-    receiver = await startWebhookReceiver({ failFirst: 2 });
-    stack = await new AlertStack(env, bundle, { url: receiver.url, timeoutMs: 2000 }).start();
-    // Take the IB session now so the tests can measure the portfolio before they set thresholds around it.
-    await stack.workers.session.acquire(MAIN_ACCOUNT);
-    await stack.broker.waitUntilReady(20_000);
-  });
-
-  afterAll(async () => {
-    await stack?.stop();
-    await receiver?.close();
-    await env?.teardown();
-  });
-
-  const aggregate = () => aggregateGreeks(stack.broker.snapshot(MAIN_ACCOUNT), { now: Date.now(), maxAgeMs: 15_000 });
+  const aggregate = () =>
+    aggregateGreeks(alerts.stack.broker.snapshot(MAIN_ACCOUNT), { now: Date.now(), maxAgeMs: 15_000 });
   const rowsOf = async (handle: WorkflowHandle) =>
-    (await stack.rows()).filter((row) => row.cycle_key.startsWith(`${handle.workflowId}:`));
+    (await alerts.stack.rows()).filter((row) => row.cycle_key.startsWith(`${handle.workflowId}:`));
   const waitForRows = (handle: WorkflowHandle, count: number) =>
     eventually(
       () => rowsOf(handle),
@@ -60,7 +38,7 @@ describe('alerts over the real stack', () => {
     );
   const waitForEvents = (handle: WorkflowHandle, expected: string[], timeoutMs = 30_000) =>
     eventually(
-      () => stack.alertEvents(handle),
+      () => alerts.stack.alertEvents(handle),
       (events) => expected.every((name) => summarise(events).includes(name)),
       timeoutMs,
       expected.join(', '),
@@ -75,17 +53,17 @@ describe('alerts over the real stack', () => {
     );
     const aaplDelta = coverage.byUnderlying.find((u) => u.underlying === 'AAPL')?.delta ?? 0;
     // Far above anything the random walk can reach in a minute; a move of 100,000 AAPL shares crosses both.
-    const handle = await stack.startWorkflow(
+    const handle = await alerts.stack.startWorkflow(
       alertSettings([
         { id: 'aapl-delta', kind: 'greek', metric: 'delta', underlying: 'AAPL', above: aaplDelta + 50_000 },
         { id: 'account-delta', kind: 'greek', metric: 'delta', above: coverage.totals.delta + 50_000, clearCycles: 2 },
       ]),
     );
     await waitForRows(handle, 3);
-    expect(await stack.alertEvents(handle)).toEqual([]);
-    expect(await stack.gauge('aapl-delta')).toBe(0);
+    expect(await alerts.stack.alertEvents(handle)).toEqual([]);
+    expect(await alerts.stack.gauge('aapl-delta')).toBe(0);
 
-    stack.simulator.control.setPosition({ account: MAIN_ACCOUNT, conId: AAPL_STOCK, quantity: 100_100 });
+    alerts.stack.simulator.control.setPosition({ account: MAIN_ACCOUNT, conId: AAPL_STOCK, quantity: 100_100 });
     await waitForEvents(handle, ['alert_fired aapl-delta', 'alert_fired account-delta']);
 
     const status = await handle.query(statusQuery);
@@ -95,16 +73,16 @@ describe('alerts over the real stack', () => {
     expect(metadata.currentDetails).toContain('**Alerts firing: 2**');
     expect(metadata.currentDetails).toMatch(/- 🟠 \*\*aapl-delta\*\* since .*: AAPL net delta/);
     await eventually(
-      () => stack.gauge('aapl-delta'),
+      () => alerts.stack.gauge('aapl-delta'),
       (value) => value === 1,
       10_000,
       'gauge at 1',
     );
 
-    stack.simulator.control.setPosition({ account: MAIN_ACCOUNT, conId: AAPL_STOCK, quantity: 100 });
+    alerts.stack.simulator.control.setPosition({ account: MAIN_ACCOUNT, conId: AAPL_STOCK, quantity: 100 });
     await waitForEvents(handle, ['alert_resolved aapl-delta', 'alert_resolved account-delta']);
     await eventually(
-      () => stack.gauge('aapl-delta'),
+      () => alerts.stack.gauge('aapl-delta'),
       (value) => value === 0,
       10_000,
       'gauge back at 0',
@@ -114,7 +92,7 @@ describe('alerts over the real stack', () => {
     expect(metadataAfter.currentDetails).not.toContain('Alerts firing');
 
     // The webhook takes each of the four transitions exactly once, although it refused the first two attempts.
-    const mine = () => receiver.requests.filter((r) => r.body.workflowId === handle.workflowId);
+    const mine = () => alerts.receiver.requests.filter((r) => r.body.workflowId === handle.workflowId);
     await eventually(
       async () => mine().filter((r) => r.status === 200).length,
       (n) => n >= 4,
@@ -147,7 +125,7 @@ describe('alerts over the real stack', () => {
     }
 
     // api_logs: one row per transition, in order.
-    const events = await stack.alertEvents(handle);
+    const events = await alerts.stack.alertEvents(handle);
     expect(events.map((e) => e.event).sort()).toEqual([
       'alert_fired',
       'alert_fired',
@@ -160,7 +138,7 @@ describe('alerts over the real stack', () => {
         'alert_resolved',
       ]);
     }
-    await stack.replayAndRecord(handle, 'alerts');
+    await alerts.stack.replayAndRecord(handle, 'alerts');
   });
 
   it("carries each rule's state across continue-as-new: one firing, one resolution, however many runs between", async () => {
@@ -171,7 +149,7 @@ describe('alerts over the real stack', () => {
       'Greeks in the adapter',
     );
     const aaplDelta = before.byUnderlying.find((u) => u.underlying === 'AAPL')?.delta ?? 0;
-    const handle = await stack.startWorkflow(
+    const handle = await alerts.stack.startWorkflow(
       alertSettings(
         [{ id: 'aapl-delta', kind: 'greek', metric: 'delta', underlying: 'AAPL', above: aaplDelta + 50_000 }],
         {
@@ -180,7 +158,7 @@ describe('alerts over the real stack', () => {
       ),
     );
     await waitForRows(handle, 2);
-    stack.simulator.control.setPosition({ account: MAIN_ACCOUNT, conId: AAPL_STOCK, quantity: 100_100 });
+    alerts.stack.simulator.control.setPosition({ account: MAIN_ACCOUNT, conId: AAPL_STOCK, quantity: 100_100 });
     await waitForEvents(handle, ['alert_fired aapl-delta']);
     const firedIn = (await handle.query(statusQuery)).runs;
     const later = await eventually(
@@ -191,7 +169,7 @@ describe('alerts over the real stack', () => {
     );
     expect(later.alertsFiring.map((a) => a.rule)).toEqual(['aapl-delta']);
 
-    stack.simulator.control.setPosition({ account: MAIN_ACCOUNT, conId: AAPL_STOCK, quantity: 100 });
+    alerts.stack.simulator.control.setPosition({ account: MAIN_ACCOUNT, conId: AAPL_STOCK, quantity: 100 });
     await waitForEvents(handle, ['alert_resolved aapl-delta']);
     const resolvedIn = (await handle.query(statusQuery)).runs;
     await eventually(
@@ -200,16 +178,19 @@ describe('alerts over the real stack', () => {
       30_000,
       'one more run',
     );
-    const mine = () => receiver.requests.filter((r) => r.body.workflowId === handle.workflowId);
+    const mine = () => alerts.receiver.requests.filter((r) => r.body.workflowId === handle.workflowId);
     await eventually(
       async () => mine().filter((r) => r.status === 200).length,
       (n) => n >= 2,
       30_000,
       'two accepted webhook messages',
     );
-    await stack.replayAndRecord(handle, 'alerts-continue-as-new');
+    await alerts.stack.replayAndRecord(handle, 'alerts-continue-as-new');
     await handle.terminate('test done');
-    expect(summarise(await stack.alertEvents(handle))).toEqual(['alert_fired aapl-delta', 'alert_resolved aapl-delta']);
+    expect(summarise(await alerts.stack.alertEvents(handle))).toEqual([
+      'alert_fired aapl-delta',
+      'alert_resolved aapl-delta',
+    ]);
     expect(
       mine()
         .filter((r) => r.status === 200)
@@ -225,32 +206,37 @@ describe('alerts over the real stack', () => {
       'Greeks in the adapter',
     );
     const floor = Math.round((before.coverage - 0.15) * 100) / 100;
-    const handle = await stack.startWorkflow(alertSettings([{ kind: 'coverage', below: floor, clearCycles: 2 }]));
+    const handle = await alerts.stack.startWorkflow(
+      alertSettings([{ kind: 'coverage', below: floor, clearCycles: 2 }]),
+    );
     await waitForRows(handle, 3);
-    expect(await stack.alertEvents(handle)).toEqual([]);
+    expect(await alerts.stack.alertEvents(handle)).toEqual([]);
 
     for (const conId of AAPL_AND_MSFT_OPTIONS) {
-      stack.simulator.control.setGreeksBehaviour({ conId, behaviour: { mode: 'notComputed' } });
+      alerts.stack.simulator.control.setGreeksBehaviour({ conId, behaviour: { mode: 'notComputed' } });
     }
     const [fired] = await waitForEvents(handle, ['alert_fired coverage']);
     expect(fired.details.value as number).toBeLessThan(floor);
     expect(fired.message).toMatch(/^coverage: Greeks coverage [\d.]+ % below [\d.]+ %$/);
 
     for (const conId of AAPL_AND_MSFT_OPTIONS) {
-      stack.simulator.control.setGreeksBehaviour({ conId, behaviour: { mode: 'computed' } });
+      alerts.stack.simulator.control.setGreeksBehaviour({ conId, behaviour: { mode: 'computed' } });
     }
     await waitForEvents(handle, ['alert_resolved coverage']);
     await handle.terminate('test done');
-    expect(summarise(await stack.alertEvents(handle))).toEqual(['alert_fired coverage', 'alert_resolved coverage']);
+    expect(summarise(await alerts.stack.alertEvents(handle))).toEqual([
+      'alert_fired coverage',
+      'alert_resolved coverage',
+    ]);
   });
 
   it('a gateway refusing connections past the grace fires "human needed", and resolves once it answers', async () => {
-    const handle = await stack.startWorkflow(
+    const handle = await alerts.stack.startWorkflow(
       alertSettings([{ id: 'gateway', kind: 'human_needed', graceMinutes: 2 * SECOND }]),
     );
     await waitForRows(handle, 2);
     const downAt = Date.now();
-    void stack.simulator.control.nightlyReset({ refuseForMs: 7000 });
+    void alerts.stack.simulator.control.nightlyReset({ refuseForMs: 7000 });
 
     const [fired] = await waitForEvents(handle, ['alert_fired gateway']);
     expect(fired.at.getTime()).toBeGreaterThanOrEqual(downAt + 2000 - 500); // the slot instant, up to one interval early
@@ -258,7 +244,10 @@ describe('alerts over the real stack', () => {
     expect(fired.message).toMatch(/^gateway: human needed: the gateway has refused connections or is not logged in/);
     await waitForEvents(handle, ['alert_resolved gateway']);
     await handle.terminate('test done');
-    expect(summarise(await stack.alertEvents(handle))).toEqual(['alert_fired gateway', 'alert_resolved gateway']);
+    expect(summarise(await alerts.stack.alertEvents(handle))).toEqual([
+      'alert_fired gateway',
+      'alert_resolved gateway',
+    ]);
   });
 
   /** A reset window opening in ~3 s; the gateway refuses connections from its start until its end + `refuseBeyondWindowMs`. */
@@ -266,14 +255,16 @@ describe('alerts over the real stack', () => {
     const windowStart = Math.ceil((Date.now() + 3000) / 1000) * 1000;
     const windowEnd = windowStart + durationMs;
     const time = new Date(windowStart).toISOString().slice(11, 19);
-    const handle = await stack.startWorkflow(alertSettings(rules, { reset: { time, timeZone: 'UTC', durationMs } }));
+    const handle = await alerts.stack.startWorkflow(
+      alertSettings(rules, { reset: { time, timeZone: 'UTC', durationMs } }),
+    );
     await eventually(
       () => handle.query(statusQuery),
       (s) => s.state === 'resetting',
       15_000,
       'resetting',
     );
-    void stack.simulator.control.nightlyReset({
+    void alerts.stack.simulator.control.nightlyReset({
       refuseForMs: Math.max(500, windowEnd - Date.now() + refuseBeyondWindowMs),
     });
     return { handle, windowStart, windowEnd };
@@ -297,7 +288,7 @@ describe('alerts over the real stack', () => {
     );
     await sleep(Math.max(0, windowEnd + 7000 - Date.now())); // past both limits, counted from the window's end
     await handle.terminate('test done');
-    expect(await stack.alertEvents(handle)).toEqual([]);
+    expect(await alerts.stack.alertEvents(handle)).toEqual([]);
   });
 
   it('fires "human needed" when the gateway is still away the grace after the reset window ends', async () => {
@@ -313,8 +304,11 @@ describe('alerts over the real stack', () => {
     await waitForEvents(handle, ['alert_resolved gateway']);
     const status = await handle.query(statusQuery);
     expect(status.alertsFiring).toEqual([]);
-    await stack.replayAndRecord(handle, 'alerts-reset-window');
+    await alerts.stack.replayAndRecord(handle, 'alerts-reset-window');
     await handle.terminate('test done');
-    expect(summarise(await stack.alertEvents(handle))).toEqual(['alert_fired gateway', 'alert_resolved gateway']);
+    expect(summarise(await alerts.stack.alertEvents(handle))).toEqual([
+      'alert_fired gateway',
+      'alert_resolved gateway',
+    ]);
   });
 });

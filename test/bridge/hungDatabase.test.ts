@@ -5,12 +5,6 @@ import { eventually, fastSettings, sleep, useBridgeStack } from './stack';
 const INTERVAL_MS = 4000;
 const HANG_MS = 20_000;
 
-const slotsOf = (rows: Array<{ cycle_key: string }>, workflowId: string) =>
-  rows
-    .filter((r) => r.cycle_key.startsWith(`${workflowId}:`))
-    .map((r) => Number(r.cycle_key.split(':').pop()))
-    .sort((a, b) => a - b);
-
 describe('a database that accepts connections and answers nothing', () => {
   // The worker's own database timeouts, as deployed; only the interval is shortened (4 s instead of 5 s).
   const ctx = useBridgeStack('SOCKET', {}, 'defaults');
@@ -26,12 +20,7 @@ describe('a database that accepts connections and answers nothing', () => {
       }),
     );
     const id = handle.workflowId;
-    await eventually(
-      async () => slotsOf(await ctx.stack.rows(), id),
-      (s) => s.length >= 2,
-      30_000,
-      'rows before',
-    );
+    await ctx.stack.waitForSlots(id, 2, 30_000, 'rows before');
 
     ctx.stack.hangable.hang();
     const during = await eventually(
@@ -53,7 +42,7 @@ describe('a database that accepts connections and answers nothing', () => {
     await handle.terminate('test done');
     await sleep(300);
 
-    const slots = slotsOf(await ctx.stack.rows(), id);
+    const slots = await ctx.stack.slotsOf(id);
     expect(new Set(slots).size).toBe(slots.length);
     // Every slot from the first row to the last is a row: none skipped, none lost.
     expect(slots.length).toBe((slots[slots.length - 1] - slots[0]) / INTERVAL_MS + 1);

@@ -10,7 +10,7 @@ import { MAIN_ACCOUNT } from '../../src/sim/model';
 import { startTwsSimulator, type TwsSimulator } from '../../src/sim/tws';
 import type { ibkrBridge } from '../../src/workflows/bridge';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { startTcpProxy, viaProxy, type TcpProxy } from '../support/tcpProxy';
+import { startTcpProxy, viaProxy, type TcpProxy } from '../../harness/tcpProxy';
 import { connectTestEnv, temporalAddress, uniqueName } from '../support/temporal';
 import { eventually, fastSettings } from './stack';
 

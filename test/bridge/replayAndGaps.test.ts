@@ -1,12 +1,6 @@
 import { statusQuery } from '../../src/workflows/messages';
 import { eventually, fastSettings, sleep, useBridgeStack } from './stack';
 
-const slotsOf = (rows: Array<{ cycle_key: string }>, workflowId: string) =>
-  rows
-    .filter((r) => r.cycle_key.startsWith(`${workflowId}:`))
-    .map((r) => Number(r.cycle_key.split(':').pop()))
-    .sort((a, b) => a - b);
-
 const gapsSince = (events: Array<{ event: string; details: Record<string, unknown> | null }>, since: number) =>
   events.filter((e) => e.event === 'cycles_skipped' && Date.parse(String(e.details?.from)) >= since);
 
@@ -16,20 +10,9 @@ describe('replays and gap reasons over the real stack', () => {
   it('records a failed replay as its own event and state, never as a gap of a slot that was written', async () => {
     const handle = await ctx.stack.startWorkflow();
     const id = handle.workflowId;
-    await eventually(
-      async () => slotsOf(await ctx.stack.rows(), id),
-      (s) => s.length >= 3,
-      20_000,
-      'rows',
-    );
+    await ctx.stack.waitForSlots(id, 3, 20_000, 'rows');
 
-    ctx.stack.proxy.block();
-    await eventually(
-      () => handle.query(statusQuery),
-      (s) => s.bufferedRows >= 3,
-      30_000,
-      'rows buffered',
-    );
+    await ctx.stack.cutDatabaseUntilBuffered(handle, 3);
     // Postgres will refuse one kind of buffered row (the fallback_engaged event) until the trigger goes: every replay
     // fails, while the cycles' own rows are written.
     await ctx.stack.sql.query(`
@@ -76,7 +59,7 @@ describe('replays and gap reasons over the real stack', () => {
     await handle.terminate('test done');
     await sleep(300);
     // Up to the last cycle the final status counts: every slot is a row or a recorded gap.
-    const slots = slotsOf(await ctx.stack.rows(), id).filter((slot) => slot <= (final.lastCycle?.slotAt ?? 0));
+    const slots = (await ctx.stack.slotsOf(id)).filter((slot) => slot <= (final.lastCycle?.slotAt ?? 0));
     expect(new Set(slots).size).toBe(slots.length);
     const expected = (slots[slots.length - 1] - slots[0]) / 500 + 1;
     expect(slots.length + final.skippedSlotsTotal).toBeGreaterThanOrEqual(expected);
@@ -123,12 +106,7 @@ describe('replays and gap reasons over the real stack', () => {
   it('names the slots that passed while no workflow task ran temporal_unavailable', async () => {
     const handle = await ctx.stack.startWorkflow(fastSettings({ sessionScheduleToStartMs: 2000 }));
     const id = handle.workflowId;
-    await eventually(
-      async () => slotsOf(await ctx.stack.rows(), id),
-      (s) => s.length >= 3,
-      20_000,
-      'rows',
-    );
+    await ctx.stack.waitForSlots(id, 3, 20_000, 'rows');
     const downFrom = Date.now();
     // Nothing polls the task queue for 4 s (eight 500 ms slots): the workflow's next task runs that much late.
     await ctx.stack.restartWorkers(4000);

@@ -1,33 +1,15 @@
 import { statusQuery } from '../../src/workflows/messages';
 import { useBridgeStack, eventually, fastSettings, sleep } from './stack';
 
-/** Slot instants of the rows one workflow wrote, in order. */
-const slotsOf = (rows: Array<{ cycle_key: string }>, workflowId: string) =>
-  rows
-    .filter((r) => r.cycle_key.startsWith(`${workflowId}:`))
-    .map((r) => Number(r.cycle_key.split(':').pop()))
-    .sort((a, b) => a - b);
-
 describe('the bridge under faults, over the real stack', () => {
   const ctx = useBridgeStack();
 
   it('buffers every snapshot of a Postgres outage and replays each exactly once when it is back', async () => {
     const handle = await ctx.stack.startWorkflow();
     const id = handle.workflowId;
-    await eventually(
-      async () => slotsOf(await ctx.stack.rows(), id),
-      (s) => s.length >= 3,
-      20_000,
-      'rows before outage',
-    );
+    await ctx.stack.waitForSlots(id, 3, 20_000, 'rows before outage');
 
-    ctx.stack.proxy.block();
-    await eventually(
-      () => handle.query(statusQuery),
-      (s) => s.bufferedRows >= 4,
-      30_000,
-      'rows buffered',
-    );
+    await ctx.stack.cutDatabaseUntilBuffered(handle, 4);
     const during = await handle.query(statusQuery);
     expect(during.state).toBe('degraded');
 
@@ -42,7 +24,7 @@ describe('the bridge under faults, over the real stack', () => {
     await handle.terminate('test done');
     await sleep(300);
 
-    const slots = slotsOf(await ctx.stack.rows(), id);
+    const slots = await ctx.stack.slotsOf(id);
     // Nothing twice: the unique cycle key would have refused a duplicate, and the count proves none was lost.
     expect(new Set(slots).size).toBe(slots.length);
     // Nothing lost: every slot from the first to the last row is there, except slots recorded as skipped.
@@ -64,12 +46,7 @@ describe('the bridge under faults, over the real stack', () => {
     const time = new Date(windowStart).toISOString().slice(11, 19);
     const handle = await ctx.stack.startWorkflow(fastSettings({ reset: { time, timeZone: 'UTC', durationMs } }));
     const windowEnd = windowStart + durationMs;
-    await eventually(
-      async () => slotsOf(await ctx.stack.rows(), handle.workflowId),
-      (s) => s.length >= 2,
-      10_000,
-      'rows',
-    );
+    await ctx.stack.waitForSlots(handle.workflowId, 2, 10_000, 'rows');
 
     await eventually(
       () => handle.query(statusQuery),
@@ -91,7 +68,7 @@ describe('the bridge under faults, over the real stack', () => {
     await ctx.stack.replayAndRecord(handle, 'reset-window');
     await handle.terminate('test done');
 
-    const slots = slotsOf(await ctx.stack.rows(), handle.workflowId);
+    const slots = await ctx.stack.slotsOf(handle.workflowId);
     expect(slots.filter((slot) => slot >= windowStart && slot < windowEnd)).toEqual([]);
     const events = await ctx.stack.apiEvents();
     const names = events.map((e) => e.event);
@@ -113,7 +90,7 @@ describe('the bridge under faults, over the real stack', () => {
     );
     await ctx.stack.replayAndRecord(handle, 'continue-as-new');
     await handle.terminate('test done');
-    const slots = slotsOf(await ctx.stack.rows(), handle.workflowId);
+    const slots = await ctx.stack.slotsOf(handle.workflowId);
     expect(status.cyclesTotal).toBeGreaterThanOrEqual(8);
     expect(new Set(slots).size).toBe(slots.length);
     const expected = (slots[slots.length - 1] - slots[0]) / 500 + 1;

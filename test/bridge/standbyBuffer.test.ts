@@ -3,14 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSocketBroker } from '../../src/broker/socket';
 import { createFallbackBuffer } from '../../src/buffer';
-import { applyRetention, classifyDbError, createDb, type Db } from '../../src/db';
+import { createDb, type Db } from '../../src/db';
 import { BridgeMetrics } from '../../src/observability/metrics';
 import { MAIN_ACCOUNT } from '../../src/sim/model';
 import { bufferIdentity } from '../../src/worker/bufferIdentity';
-import { createBridgeWorkers, type BridgeWorkers } from '../../src/worker/createWorkers';
+import type { BridgeWorkers } from '../../src/worker/createWorkers';
+import { createInProcessWorkers } from '../../harness/bridgeWorkers';
 import { bufferReportSignal, statusQuery } from '../../src/workflows/messages';
 import { makeSnapshot } from '../db/support/fixtures';
-import { startTcpProxy, viaProxy, type TcpProxy } from '../support/tcpProxy';
+import { startTcpProxy, viaProxy, type TcpProxy } from '../../harness/tcpProxy';
 import { NativeConnection } from '@temporalio/worker';
 import { bundleWorkflows, temporalAddress } from '../support/temporal';
 import { eventually, useBridgeStack } from './stack';
@@ -54,33 +55,28 @@ describe('rows buffered by a worker without the session', () => {
     db = createDb({ url: viaProxy(ctx.stack.database.url, proxy), statementTimeoutMs: 500, connectionTimeoutMs: 500 });
     // Its own connection, as another process would have (one worker per queue and connection).
     connection = await NativeConnection.connect({ address: temporalAddress() });
-    standby = await createBridgeWorkers({
-      connection,
-      namespace: 'default',
-      taskQueue: ctx.stack.taskQueue,
-      workflowBundle: await bundleWorkflows(),
-      databaseUrl: ctx.stack.database.url,
-      clientId: 10,
-      broker: createSocketBroker({
-        host: '127.0.0.1',
-        port: ctx.stack.simulator.port,
-        clientId: 10,
-        account: MAIN_ACCOUNT,
-      }),
-      store: db,
-      buffer: createFallbackBuffer({ dir }),
-      classifyDbError,
-      applyRetention: (days) => applyRetention(db, days),
-      aggregateOptions: () => ({ maxAgeMs: 15_000 }),
-      reconnectTimeoutMs: 10_000,
-      shutdownGraceMs: 2000,
-      observer: metrics,
-      bufferId,
-      probeDatabase: () => db.ping(),
-      bufferReplayIntervalMs: 300,
-      reportBufferedRows: (report) =>
-        ctx.env.client.workflow.getHandle(handle.workflowId).signal(bufferReportSignal, report),
-    });
+    standby = await createInProcessWorkers(
+      {
+        connection,
+        taskQueue: ctx.stack.taskQueue,
+        workflowBundle: await bundleWorkflows(),
+        databaseUrl: ctx.stack.database.url,
+        broker: createSocketBroker({
+          host: '127.0.0.1',
+          port: ctx.stack.simulator.port,
+          clientId: 10,
+          account: MAIN_ACCOUNT,
+        }),
+        db,
+        bufferDir: dir,
+      },
+      {
+        observer: metrics,
+        bufferReplayIntervalMs: 300,
+        reportBufferedRows: (report) =>
+          ctx.env.client.workflow.getHandle(handle.workflowId).signal(bufferReportSignal, report),
+      },
+    );
     running = standby.run();
 
     const counted = await eventually(

@@ -4,18 +4,18 @@ import { createDb, type Db } from '../../src/db/createDb';
 import type { SnapshotRow } from '../../src/db/types';
 import { makeApiLog, makeSnapshot } from '../db/support/fixtures';
 import { createMigratedDatabase, type MigratedDatabase } from '../db/support/migratedDatabase';
-import { startTcpProxy, viaPort, type TcpProxy } from './support/tcpProxy';
+import { startHangableProxy, viaPort, type HangableProxy } from '../../harness/hangableProxy';
 import { makeTempDir, type TempDir } from './support/tempDir';
 
 describe('Postgres goes away and comes back', () => {
   let m: MigratedDatabase;
-  let proxy: TcpProxy;
+  let proxy: HangableProxy;
   let db: Db;
   let temp: TempDir;
   beforeAll(async () => {
     m = await createMigratedDatabase('outage');
     const target = new URL(m.database.url);
-    proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+    proxy = await startHangableProxy(target.hostname, Number(target.port || 5432));
     db = createDb({ url: viaPort(m.database.url, proxy.port), statementTimeoutMs: 300, connectionTimeoutMs: 500 });
     temp = makeTempDir('outage');
   });

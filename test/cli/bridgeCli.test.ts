@@ -4,8 +4,8 @@ import { promisify } from 'node:util';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { MAIN_ACCOUNT } from '../../src/sim/model';
 import { bundleWorkflows, connectTestEnv, temporalAddress } from '../support/temporal';
-import { BridgeStack, eventually } from '../bridge/stack';
-import { resetEnvAwayFrom } from '../support/resetWindow';
+import { eventually, testBridgeStack, type BridgeStack } from '../bridge/stack';
+import { resetEnvAwayFrom } from '../../harness/resetWindow';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'bridge.js');
 
@@ -47,7 +47,7 @@ describe('the bridge CLI against a running bridge', () => {
 
   beforeAll(async () => {
     env = await connectTestEnv();
-    stack = await new BridgeStack(env, await bundleWorkflows()).start();
+    stack = await testBridgeStack(env, await bundleWorkflows()).start();
     cliEnv = {
       PATH: process.env.PATH,
       TEMPORAL_ADDRESS: temporalAddress(),

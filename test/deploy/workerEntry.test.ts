@@ -13,7 +13,7 @@ import { settingsFromConfig } from '../../src/worker/settings';
 import type { ibkrBridge } from '../../src/workflows/bridge';
 import { eventually } from '../bridge/stack';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { resetEnvAwayFrom } from '../support/resetWindow';
+import { resetEnvAwayFrom } from '../../harness/resetWindow';
 import { temporalAddress, uniqueName } from '../support/temporal';
 import {
   dockerfileInstructions,

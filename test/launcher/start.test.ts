@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import { Client } from 'pg';
 import { freePort } from '../../src/infra/freePort';
 import { eventually } from '../bridge/stack';
-import { resetEnvAwayFrom } from '../support/resetWindow';
+import { resetEnvAwayFrom } from '../../harness/resetWindow';
 
 const ROOT = join(__dirname, '..', '..');
 

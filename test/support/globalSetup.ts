@@ -3,11 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolvePostgres, type PostgresHandle } from '../../src/infra/postgres';
 import { startTemporalDevServer, findTool, type DevServerHandle } from '../../src/infra/temporalServer';
+import { INTEGRATION_TIER_ENV } from './integrationTier';
 
 /**
- * One Temporal dev server and one PostgreSQL for the whole run; each test file makes its own
- * database (test/support/database.ts) and its own task queue. Addresses reach the test files
- * through environment variables, which Jest passes on to its workers.
+ * The integration project's set-up (jest.config.js): one Temporal dev server and one PostgreSQL for
+ * the whole run; each test file makes its own database (test/support/database.ts) and its own task
+ * queue. Addresses reach the test files through environment variables, which Jest passes on to its
+ * workers.
  */
 export interface HarnessState {
   temporal?: DevServerHandle;
@@ -46,4 +48,5 @@ export default async function globalSetup(): Promise<void> {
     console.warn('[harness] no temporal binary yet: tests that need Temporal will fail with a clear message');
   }
   process.env.TEST_WORK_DIR = workDir;
+  process.env[INTEGRATION_TIER_ENV] = '1';
 }

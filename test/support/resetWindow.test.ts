@@ -6,8 +6,8 @@ import { activeResetWindow, nextResetWindow, type ResetWindowSettings } from '..
 import { MAIN_ACCOUNT } from '../../src/sim/model';
 import { settingsFromConfig } from '../../src/worker/settings';
 import { DEFAULT_SETTINGS } from '../../src/workflows/types';
-import { fastSettings } from '../bridge/stack';
-import { resetEnvAwayFrom } from './resetWindow';
+import { fastSettings } from '../../harness/fastSettings';
+import { resetEnvAwayFrom } from '../../harness/resetWindow';
 
 /**
  * The stack tests run the bridge on its normal schedule. The one thing in that schedule that depends on the wall
@@ -74,7 +74,7 @@ describe('stack tests do not depend on the time of day', () => {
       /\[\s*'start'/, // bridge start
     ];
     const helpers = /\b(fastSettings|resetWindowAwayFrom|resetEnvAwayFrom)\b/;
-    const files = ['test', 'faults'].flatMap((dir) => typeScriptFiles(join(PROJECT_ROOT, dir)));
+    const files = ['test', 'faults', 'harness'].flatMap((dir) => typeScriptFiles(join(PROJECT_ROOT, dir)));
     const starting = files.filter((file) => starts.some((pattern) => pattern.test(readFileSync(file, 'utf8'))));
     const unguarded = starting.filter((file) => !helpers.test(readFileSync(file, 'utf8')));
     expect(starting.length).toBeGreaterThanOrEqual(6);

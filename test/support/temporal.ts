@@ -2,9 +2,10 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { integrationSetting } from './integrationTier';
 
 export function temporalAddress(): string {
-  const address = process.env.TEST_TEMPORAL_ADDRESS;
+  const address = integrationSetting('TEST_TEMPORAL_ADDRESS');
   if (!address) throw new Error('no Temporal dev server in this run: build it with `bash scripts/setup.sh`');
   return address;
 }

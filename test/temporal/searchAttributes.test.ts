@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config/load';
 import { startBridge } from '../../src/cli/startBridge';
 import { checkSearchAttributes } from '../../src/temporal/searchAttributes';
 import { statusQuery } from '../../src/workflows/messages';
-import { resetEnvAwayFrom } from '../support/resetWindow';
+import { resetEnvAwayFrom } from '../../harness/resetWindow';
 import { temporalAddress, uniqueName } from '../support/temporal';
 import { stubSettings, written } from '../workflows/stubBridge';
 

@@ -10,7 +10,7 @@ import { MAIN_ACCOUNT, SMALL_ACCOUNT } from '../../src/sim/model';
 import { startTwsSimulator, type TwsSimulator } from '../../src/sim/tws';
 import { workflowIdFor } from '../../src/worker/settings';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { resetEnvAwayFrom } from '../support/resetWindow';
+import { resetEnvAwayFrom } from '../../harness/resetWindow';
 import { temporalAddress, uniqueName } from '../support/temporal';
 import { startApiKeyFrontend, startMtlsFrontend, type Frontend } from './tlsFrontends';
 import { testAuthority } from './testPki';

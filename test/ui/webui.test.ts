@@ -8,7 +8,7 @@ import { startTemporalDevServer, type DevServerHandle } from '../../src/infra/te
 import { MAIN_ACCOUNT } from '../../src/sim/model';
 import type { ibkrBridge } from '../../src/workflows/bridge';
 import { statusQuery } from '../../src/workflows/messages';
-import { BridgeStack, eventually, fastSettings } from '../bridge/stack';
+import { eventually, fastSettings, testBridgeStack, type BridgeStack } from '../bridge/stack';
 import { bundleWorkflows } from '../support/temporal';
 import { artifactPath, launchChromium } from './support/browser';
 
@@ -28,7 +28,7 @@ describe('the Temporal Web UI in a real browser', () => {
   beforeAll(async () => {
     server = await startTemporalDevServer({ uiPort: await freePort() });
     env = await TestWorkflowEnvironment.createFromExistingServer({ address: server.address, namespace: 'default' });
-    stack = await new BridgeStack(env, await bundleWorkflows()).start();
+    stack = await testBridgeStack(env, await bundleWorkflows()).start();
     const config = loadConfig({ TEMPORAL_TASK_QUEUE: stack.taskQueue, CYCLE_INTERVAL_MS: '1000' });
     const started = await startBridge(env.client, config, MAIN_ACCOUNT, fastSettings({ intervalMs: 1000 }));
     handle = env.client.workflow.getHandle<typeof ibkrBridge>(started.workflowId);

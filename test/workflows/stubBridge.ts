@@ -5,7 +5,7 @@ import type { BridgeActivities, CycleInput, UnwrittenRows } from '../../src/acti
 import type { ibkrBridge } from '../../src/workflows/bridge';
 import { statusQuery } from '../../src/workflows/messages';
 import { DEFAULT_SETTINGS, type BridgeSettings, type BridgeStatus, type CycleSummary } from '../../src/workflows/types';
-import { resetWindowAwayFrom } from '../support/resetWindow';
+import { resetWindowAwayFrom } from '../../harness/resetWindow';
 import { uniqueName } from '../support/temporal';
 
 /**

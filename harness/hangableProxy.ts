@@ -1,6 +1,6 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
-export interface TcpProxy {
+export interface HangableProxy {
   port: number;
   /** Close the listening port: new connections are refused, open ones are reset. */
   stop(): Promise<void>;
@@ -11,8 +11,11 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
-/** A real TCP hop in front of Postgres that a test can cut, hang and restore. */
-export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
+/**
+ * A real TCP hop in front of Postgres that a test can cut (the port closes), hang and restore. Unlike tcpProxy.ts,
+ * bytes held while hanging are dropped, not delivered: a restored hop resets the connections opened meanwhile.
+ */
+export async function startHangableProxy(targetHost: string, targetPort: number): Promise<HangableProxy> {
   const sockets = new Set<Socket>();
   let hanging = false;
   let server: Server | undefined;

@@ -12,7 +12,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
  */
 export type ProxyMode = { kind: 'pass' } | { kind: 'refuse' } | { kind: 'hang' } | { kind: 'delay'; ms: number };
 
-export interface FaultProxy {
+export interface TcpProxy {
   port: number;
   mode(): ProxyMode;
   setMode(mode: ProxyMode): void;
@@ -107,8 +107,8 @@ class Link {
   }
 }
 
-/** A loopback TCP proxy in front of a database server, whose mode a scenario switches to inject a fault. */
-export async function startFaultProxy(targetHost: string, targetPort: number): Promise<FaultProxy> {
+/** A loopback TCP proxy in front of a database server, whose mode a test or a scenario switches to inject a fault. */
+export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   let mode: ProxyMode = { kind: 'pass' };
   const links = new Set<Link>();
   const server: Server = createServer((client) => {
@@ -128,7 +128,7 @@ export async function startFaultProxy(targetHost: string, targetPort: number): P
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
-  if (!address || typeof address !== 'object') throw new Error('fault proxy did not bind');
+  if (!address || typeof address !== 'object') throw new Error('TCP proxy did not bind');
   const setMode = (next: ProxyMode) => {
     if (next.kind === 'delay' && !(next.ms >= 0)) throw new Error(`delay must be >= 0 ms, got ${next.ms}`);
     mode = next;
@@ -146,4 +146,12 @@ export async function startFaultProxy(targetHost: string, targetPort: number): P
         server.close(() => resolve());
       }),
   };
+}
+
+/** The same connection string, pointed at the proxy. */
+export function viaProxy(url: string, proxy: TcpProxy): string {
+  const parsed = new URL(url);
+  parsed.hostname = '127.0.0.1';
+  parsed.port = String(proxy.port);
+  return parsed.toString();
 }

@@ -1,5 +1,5 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { startFaultProxy, type FaultProxy } from '../../faults/lib/faultProxy';
+import { startTcpProxy, type TcpProxy } from '../../harness/tcpProxy';
 
 /** A server that answers every chunk with the same bytes. */
 async function echoServer(): Promise<{ server: Server; port: number }> {
@@ -11,7 +11,7 @@ async function echoServer(): Promise<{ server: Server; port: number }> {
 }
 
 /** A client through the proxy that collects what comes back, and whether the connection ended. */
-async function client(proxy: FaultProxy): Promise<{ socket: Socket; received: () => string; ended: () => boolean }> {
+async function client(proxy: TcpProxy): Promise<{ socket: Socket; received: () => string; ended: () => boolean }> {
   const socket = connect({ host: '127.0.0.1', port: proxy.port });
   let text = '';
   let ended = false;
@@ -30,13 +30,13 @@ const until = async (condition: () => boolean, timeoutMs = 10_000) => {
 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('fault proxy in front of a real server', () => {
+describe('TCP proxy in front of a real server', () => {
   let echo: { server: Server; port: number };
-  let proxy: FaultProxy;
+  let proxy: TcpProxy;
 
   beforeEach(async () => {
     echo = await echoServer();
-    proxy = await startFaultProxy('127.0.0.1', echo.port);
+    proxy = await startTcpProxy('127.0.0.1', echo.port);
   });
 
   afterEach(async () => {

@@ -1,5 +1,5 @@
-import type { ResetWindowSettings } from '../../src/schedule/resetWindow';
-import { DEFAULT_SETTINGS } from '../../src/workflows/types';
+import type { ResetWindowSettings } from '../src/schedule/resetWindow';
+import { DEFAULT_SETTINGS } from '../src/workflows/types';
 
 /**
  * The nightly reset window for every test that runs the bridge on its normal schedule (a stack, the worker
