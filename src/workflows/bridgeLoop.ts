@@ -49,6 +49,8 @@ import type {
  * is not a gap) and the rows buffered by workers without the session began to count. Runs recorded before it replay
  * as they were.
  */
+/** Slots that pass while the lease is being granted are skipped as lease_unavailable, not run late. */
+export const LATE_GRANT_PATCH = 'late-lease-grant';
 const NO_SILENT_HOLES_PATCH = 'no-silent-holes';
 
 /** The smallest interval `setInterval` accepts. */
@@ -90,6 +92,8 @@ export class BridgeLoop {
   private lastCycleEndedAt: number | null = null;
   /** The last cycle found the session worker gone: the slots that pass while another takes over are its gap. */
   private sessionJustLost = false;
+  /** The lease came after the slot it was asked for had passed: the slots in between are lease_unavailable. */
+  private grantedLate = false;
   private readonly workflowId: string;
   private readonly shared: BridgeActivities;
   private readonly alerting: Alerting;
@@ -188,10 +192,16 @@ export class BridgeLoop {
         wokeLateByMs = Date.now() - this.lastCycleEndedAt;
       }
       const lateSlots = this.skipMissedSlots(
-        lateSlotsReason({ wokeLateByMs, intervalMs: settings.intervalMs, afterSessionLoss: this.sessionJustLost }),
+        lateSlotsReason({
+          wokeLateByMs,
+          intervalMs: settings.intervalMs,
+          afterSessionLoss: this.sessionJustLost,
+          afterLateGrant: this.grantedLate,
+        }),
         firstRunnableSlot(state, settings.intervalMs, Date.now()),
       );
       this.sessionJustLost = false;
+      this.grantedLate = false;
       this.lastCycleEndedAt = null;
       if (lateSlots > 0) continue;
 
@@ -208,6 +218,12 @@ export class BridgeLoop {
           'unknown',
         );
         this.takeSession(grant);
+        // A lease granted after its slot's time (Postgres, which keeps it, away for a while) must not run a cycle for
+        // that slot now and stamp it with the slot's instant: go round, and the passed slots become a lease gap.
+        if (firstRunnableSlot(state, settings.intervalMs, Date.now()) > state.nextSlot && patched(LATE_GRANT_PATCH)) {
+          this.grantedLate = true;
+          continue;
+        }
       }
 
       let replayDue = false;

@@ -19,13 +19,17 @@ export const TEMPORAL_LATE_INTERVALS = 2;
  * noticed them ran (the timer's due time, or the end of the activity it waited for): when that reaches two intervals,
  * Temporal did not deliver the workflow its task, so the slots fell while Temporal was unavailable (a busy worker
  * runs a task late by a fraction of an interval, not by two). No worker polling at all looks the same from here. `afterSessionLoss`
- * marks the slots spent noticing that the session worker was gone. Otherwise the workflow's own work ran long.
+ * marks the slots spent noticing that the session worker was gone; `afterLateGrant` those spent waiting for a worker to
+ * take the lease (PostgreSQL, which keeps it, not answering, say). Otherwise the workflow's own work ran long.
  */
 export function lateSlotsReason(input: {
   wokeLateByMs: number;
   intervalMs: number;
   afterSessionLoss: boolean;
+  /** The IB connection lease was granted after these slots' time: no worker could take it until then. */
+  afterLateGrant?: boolean;
 }): GapReason {
+  if (input.afterLateGrant) return 'lease_unavailable';
   if (input.afterSessionLoss) return 'worker_unavailable';
   if (input.wokeLateByMs >= TEMPORAL_LATE_INTERVALS * input.intervalMs) return 'temporal_unavailable';
   return 'overrun';

@@ -96,6 +96,7 @@ export interface CycleSummary {
 export type GapReason =
   | 'paused'
   | 'worker_unavailable'
+  | 'lease_unavailable'
   | 'reset_window'
   | 'reset_overrun'
   | UnavailableReason

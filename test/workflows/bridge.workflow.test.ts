@@ -58,6 +58,33 @@ describe('the bridge workflow with stub activities', () => {
     await env?.teardown();
   });
 
+  it('skips the slots that pass before a late lease grant as lease_unavailable, and runs no cycle for them', async () => {
+    let grantedAt = 0;
+    await withStubBridge(
+      env,
+      bundle,
+      stubSettings(),
+      (calls, taskQueue) => ({
+        async acquireSession() {
+          calls.sessions += 1;
+          // Postgres, which keeps the lease, answers only after three intervals.
+          await sleep(3500);
+          grantedAt = Date.now();
+          return { queue: taskQueue, workerId: 'w1', bufferId: 'buffer-w1' };
+        },
+      }),
+      async (bridge) => {
+        const calls = await bridge.untilCalls((c) => gapsOf(c, 'lease_unavailable').length > 0, 'a lease gap');
+        expect(calls.sessions).toBe(1);
+        const [gap] = gapsOf(calls, 'lease_unavailable');
+        expect(gap.slots).toBeGreaterThanOrEqual(2);
+        // Every cycle is for a slot that had not yet passed when the lease came: no stale slot stamped late.
+        for (const cycle of calls.cycles) expect(cycle.slotAt + 1000).toBeGreaterThan(grantedAt);
+        expect(gap.to).toBeLessThanOrEqual(calls.cycles[0].slotAt);
+      },
+    );
+  });
+
   it('takes the session once and runs one cycle per slot on its queue, keyed by its slot', async () => {
     await withStubBridge(
       env,
