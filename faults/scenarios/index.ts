@@ -7,6 +7,7 @@ import { orphanedBuffer } from './orphanedBuffer';
 import { postgresHung, postgresSlow } from './postgresDegraded';
 import { postgresOutage } from './postgresOutage';
 import { replayFailsOnce } from './replayFailsOnce';
+import { rollingDeploy } from './rollingDeploy';
 import { sameClientId } from './sameClientId';
 import { secrets } from './secrets';
 import { temporalRestart } from './temporalRestart';
@@ -29,4 +30,5 @@ export const SCENARIOS: Scenario[] = [
   orphanedBuffer,
   replayFailsOnce,
   workerStartsDbDown,
+  rollingDeploy,
 ];
