@@ -17,7 +17,7 @@ export interface GreeksStore {
 
 /**
  * The IB connection lease: IB allows one connection per client id, so across all workers only the one holding the
- * lease (a PostgreSQL advisory lock keyed by the client id, src/worker/session.ts) connects to IB and runs the
+ * lease (a PostgreSQL advisory lock keyed by the client id, src/worker/connectionLease.ts) connects to IB and runs the
  * activities that need the connection.
  */
 export interface ConnectionLease {

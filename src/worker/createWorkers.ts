@@ -6,7 +6,7 @@ import type { ActivityDeps } from '../activities/ports';
 import type { BrokerEvent } from '../broker/types';
 import { apiLogRow } from '../db/apiLogEvents';
 import type { BufferReport } from '../workflows/types';
-import { AdvisoryLockSession } from './session';
+import { AdvisoryLockLease } from './connectionLease';
 import { startBufferReplayer } from './bufferReplayer';
 
 /** Well under one 5 s interval, and far above the milliseconds a live worker takes to poll. */
@@ -35,7 +35,7 @@ export interface BridgeWorkerOptions extends Omit<ActivityDeps, 'lease'> {
 export interface BridgeWorkers {
   workerId: string;
   sessionQueue: string;
-  session: AdvisoryLockSession;
+  session: AdvisoryLockLease;
   run(): Promise<void>;
   shutdown(): Promise<void>;
 }
@@ -48,7 +48,7 @@ export interface BridgeWorkers {
 export async function createBridgeWorkers(options: BridgeWorkerOptions): Promise<BridgeWorkers> {
   const workerId = options.workerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const sessionQueue = `${options.taskQueue}@${workerId}`;
-  const session = new AdvisoryLockSession({
+  const session = new AdvisoryLockLease({
     databaseUrl: options.databaseUrl,
     clientId: options.clientId,
     queue: sessionQueue,

@@ -5,7 +5,7 @@ import type { ConnectionLease } from '../activities/ports';
 import type { SessionGrant } from '../activities/types';
 import { SESSION_HELD_ELSEWHERE } from '../activities/types';
 
-export interface SessionOptions {
+export interface LeaseOptions {
   databaseUrl: string;
   /** IB client id: one connection per id may exist, across every worker on the task queue. */
   clientId: number;
@@ -32,13 +32,13 @@ export const LOCK_KEEPALIVE = { idleSeconds: 10, intervalSeconds: 5, count: 3 } 
  * lock: the worker that holds the lock holds the connection. When the worker dies its database session
  * ends, the lock is released, and the next worker asked for a session takes it.
  */
-export class AdvisoryLockSession implements ConnectionLease {
+export class AdvisoryLockLease implements ConnectionLease {
   private client: Client | null = null;
   private held = false;
   private relockTimer: NodeJS.Timeout | null = null;
   private stopped = false;
 
-  constructor(private readonly options: SessionOptions) {}
+  constructor(private readonly options: LeaseOptions) {}
 
   holds(): boolean {
     return this.held;

@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import type { Broker } from '../../src/broker/types';
-import { AdvisoryLockSession, LOCK_KEEPALIVE } from '../../src/worker/session';
+import { AdvisoryLockLease, LOCK_KEEPALIVE } from '../../src/worker/connectionLease';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 /** Only start/stop are used by the lease; the rest of the broker does not matter here. */
@@ -28,7 +28,7 @@ describe('the IB connection lease (a PostgreSQL advisory lock per client id)', (
   });
 
   const lease = (workerId: string, broker = brokerStub()) =>
-    new AdvisoryLockSession({ databaseUrl: database.url, clientId: 77, queue: `q@${workerId}`, workerId, broker });
+    new AdvisoryLockLease({ databaseUrl: database.url, clientId: 77, queue: `q@${workerId}`, workerId, broker });
 
   it('gives the IB connection to one worker per client id, and to the next when the holder releases it', async () => {
     const first = lease('one');
