@@ -73,6 +73,7 @@ describe('SOCKET adapter: a snapshot only from a complete position list of a man
     expect(taken).toEqual({
       unavailable: {
         reason: 'account_not_managed',
+        humanAction: true,
         message: expect.stringContaining(`account ${MAIN_ACCOUNT} is not among the accounts this login manages`),
       },
     });
