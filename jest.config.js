@@ -15,6 +15,7 @@ const INTEGRATION = [
   'faults/faultSuite.test.ts',
   'harness/**/*.test.ts',
   'launcher/**/*.test.ts',
+  'secrets/everyOutlet.test.ts', // a real api_logs insert among the outlets
   'temporal/{securedTemporal,searchAttributes}.test.ts', // the worker and CLI through TLS front ends; a bare namespace
   'ui/**/*.test.ts',
   'worker/**/*.test.ts',
