@@ -66,7 +66,11 @@ export class ConnectionSupervisor {
     private readonly hooks: SessionHooks,
     private readonly monotonicNow: () => number = () => performance.now(),
   ) {
-    this.backoff = new Backoff(options.reconnectMinDelayMs, options.reconnectMaxDelayMs);
+    this.backoff = new Backoff(
+      options.reconnectMinDelayMs,
+      options.reconnectMaxDelayMs,
+      options.reconnectSteadyAttempts,
+    );
   }
 
   state(): ConnectionState {

@@ -25,6 +25,11 @@ export interface SocketBrokerOptions {
   heartbeatTimeoutMs?: number;
   reconnectMinDelayMs?: number;
   reconnectMaxDelayMs?: number;
+  /**
+   * Reconnect attempts made at the minimum delay before the delay starts doubling: a gateway back from a restart of
+   * up to this many seconds is found within one minimum delay, so its Greeks are back by the next slot.
+   */
+  reconnectSteadyAttempts?: number;
   /** Steady outgoing messages per second (plus a burst of 5); IB disconnects above 50. */
   maxMessagesPerSecond?: number;
   /** Wall clock for the timestamps the adapter records (Greeks, events). Timers always use real time. */
@@ -45,6 +50,7 @@ export interface ResolvedSocketBrokerOptions {
   heartbeatTimeoutMs: number;
   reconnectMinDelayMs: number;
   reconnectMaxDelayMs: number;
+  reconnectSteadyAttempts: number;
   maxMessagesPerSecond: number;
   clock: Clock;
   logger: BrokerLogger;
@@ -59,6 +65,7 @@ export const SOCKET_BROKER_DEFAULTS = Object.freeze({
   heartbeatTimeoutMs: 30_000,
   reconnectMinDelayMs: 1_000,
   reconnectMaxDelayMs: 60_000,
+  reconnectSteadyAttempts: 30,
   maxMessagesPerSecond: 40,
 });
 
@@ -94,6 +101,11 @@ export function resolveSocketBrokerOptions(options: SocketBrokerOptions): Resolv
     heartbeatTimeoutMs: requireInteger('heartbeatTimeoutMs', options.heartbeatTimeoutMs ?? d.heartbeatTimeoutMs, 1),
     reconnectMinDelayMs: requireInteger('reconnectMinDelayMs', options.reconnectMinDelayMs ?? d.reconnectMinDelayMs, 0),
     reconnectMaxDelayMs: requireInteger('reconnectMaxDelayMs', options.reconnectMaxDelayMs ?? d.reconnectMaxDelayMs, 0),
+    reconnectSteadyAttempts: requireInteger(
+      'reconnectSteadyAttempts',
+      options.reconnectSteadyAttempts ?? d.reconnectSteadyAttempts,
+      0,
+    ),
     maxMessagesPerSecond: requireInteger(
       'maxMessagesPerSecond',
       options.maxMessagesPerSecond ?? d.maxMessagesPerSecond,

@@ -8,6 +8,14 @@ describe('Backoff', () => {
     expect(backoff.attempts()).toBe(6);
   });
 
+  it('waits the initial delay for the steady attempts, then doubles, and starts steady again after a reset', () => {
+    const backoff = new Backoff(1000, 8000, 3);
+    expect([1, 2, 3, 4, 5, 6, 7].map(() => backoff.next())).toEqual([1000, 1000, 1000, 1000, 2000, 4000, 8000]);
+    backoff.reset();
+    expect(backoff.next()).toBe(1000);
+    expect(() => new Backoff(1000, 8000, -1)).toThrow(/steady attempts must be a whole number/);
+  });
+
   it('starts again from the initial delay after a reset', () => {
     const backoff = new Backoff(100, 1000);
     backoff.next();
