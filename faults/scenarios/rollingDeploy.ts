@@ -2,6 +2,7 @@ import { eventually, sleep } from '../../harness/poll';
 import { BRIDGE_CLIENT_ID, FaultStack } from '../lib/faultStack';
 import type { Scenario } from '../lib/scenario';
 import { sampleIbSessions } from '../lib/sessionSampler';
+import { checkOneIbConnection, checkStillRunning } from '../lib/commonChecks';
 import type { WorkerProcess } from '../lib/workerProcess';
 
 /**
@@ -64,22 +65,13 @@ export const rollingDeploy: Scenario = {
         60_000,
         'cycles after the rollout',
       );
-      const execution = await handle.describe();
-      report.check(
-        'workflow still running after the rollout',
-        execution.status.name === 'RUNNING',
-        execution.status.name,
-      );
+      await checkStillRunning(report, handle, 'the rollout');
       report.check(
         'every stopped holder handed over',
         handovers.length === rounds,
         `${handovers.length} handovers, max ${Math.round(Math.max(0, ...handovers) / 100) / 10} s from SIGTERM to the next row`,
       );
-      report.check(
-        'never two IB connections with one client id',
-        sampler.max() <= 1,
-        `max ${sampler.max()} over ${sampler.samples()} samples`,
-      );
+      checkOneIbConnection(report, sampler);
       report.check(
         'every stopped worker exited 0',
         stack.workers.filter((w) => !w.alive()).every((w) => w.exitStatus()?.code === 0),

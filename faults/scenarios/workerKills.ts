@@ -3,6 +3,7 @@ import { BRIDGE_CLIENT_ID, FaultStack } from '../lib/faultStack';
 import type { Scenario } from '../lib/scenario';
 import { holderKillTarget } from '../lib/targets';
 import { sampleIbSessions } from '../lib/sessionSampler';
+import { checkOneIbConnection, checkStillRunning } from '../lib/commonChecks';
 import type { WorkerProcess } from '../lib/workerProcess';
 
 const MAX_CYCLES_PER_RUN = 12;
@@ -90,12 +91,7 @@ export const workerKills: Scenario = {
         'cycles after the last kill',
       );
       const status = await stack.status(handle);
-      const execution = await handle.describe();
-      report.check(
-        'workflow still running after every kill',
-        execution.status.name === 'RUNNING',
-        execution.status.name,
-      );
+      await checkStillRunning(report, handle, 'every kill');
       report.check(
         `${kills} workers killed`,
         Object.values(points).reduce((a, b) => a + b, 0) === kills,
@@ -106,11 +102,7 @@ export const workerKills: Scenario = {
         failovers.length === kills,
         `max ${Math.round(Math.max(...failovers) / 100) / 10} s from kill to 3 more rows`,
       );
-      report.check(
-        'never two IB connections with one client id',
-        sampler.max() <= 1,
-        `max ${sampler.max()} over ${sampler.samples()} samples`,
-      );
+      checkOneIbConnection(report, sampler);
       report.check('continued as new across kills', status.runs > 1, `${status.runs} runs`);
       await stack.finish(handle, report);
       const unexpected = report

@@ -1,8 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCompose, repoPath } from './support/deployFiles';
-import { buildDeploycheck, deploycheck, DEPLOYCHECK_BUILD_TIMEOUT_MS, requiredVersion } from './support/deploycheck';
+import { deploycheck, requiredVersion, useDeploycheck } from './support/deploycheck';
 
 /** What an operator puts in .env for compose (docs/deployment.md): the passwords, and the account. */
 const TEST_ENV = [
@@ -14,19 +13,10 @@ const TEST_ENV = [
 ].flatMap((pair) => ['--env', pair]);
 
 describe("deploycheck compose: docker-compose.yml through the Compose specification's own loader", () => {
-  let binary = '';
-  beforeAll(async () => {
-    binary = await buildDeploycheck();
-  }, DEPLOYCHECK_BUILD_TIMEOUT_MS);
-
-  let scratch = '';
-  beforeEach(() => {
-    scratch = mkdtempSync(join(tmpdir(), 'bridge-compose-'));
-  });
-  afterEach(() => rmSync(scratch, { recursive: true, force: true }));
+  const check = useDeploycheck('bridge-compose-');
 
   it('loads, interpolates and validates the file with every profile, and lists every service', async () => {
-    const result = await deploycheck(binary, ['compose', ...TEST_ENV, 'docker-compose.yml']);
+    const result = await deploycheck(check.binary(), ['compose', ...TEST_ENV, 'docker-compose.yml']);
     expect(result).toMatchObject({ code: 0 });
     expect(result.output).toContain(
       `Compose specification: github.com/compose-spec/compose-go/v2 ${requiredVersion('github.com/compose-spec/compose-go/v2')}`,
@@ -42,18 +32,18 @@ describe("deploycheck compose: docker-compose.yml through the Compose specificat
   });
 
   it('fails on a value of the wrong type, naming the field', async () => {
-    const broken = join(scratch, 'docker-compose.yml');
+    const broken = join(check.scratch(), 'docker-compose.yml');
     const text = readFileSync(repoPath('docker-compose.yml'), 'utf8');
     expect(text).toContain('stop_grace_period: 30s');
     writeFileSync(broken, text.replace('stop_grace_period: 30s', 'stop_grace_period: [30s]'));
-    const result = await deploycheck(binary, ['compose', ...TEST_ENV, broken]);
+    const result = await deploycheck(check.binary(), ['compose', ...TEST_ENV, broken]);
     expect(result.code).toBe(1);
     expect(result.output).toMatch(/problem: .*stop_grace_period/);
     expect(result.output).not.toContain('service worker ');
   });
 
   it('fails on a service that depends on one that does not exist', async () => {
-    const broken = join(scratch, 'docker-compose.yml');
+    const broken = join(check.scratch(), 'docker-compose.yml');
     const text = readFileSync(repoPath('docker-compose.yml'), 'utf8');
     writeFileSync(
       broken,
@@ -62,7 +52,7 @@ describe("deploycheck compose: docker-compose.yml through the Compose specificat
         '      temporal-setup:\n        condition: service_completed_successfully\n      worker-3:',
       ),
     );
-    const result = await deploycheck(binary, ['compose', ...TEST_ENV, broken]);
+    const result = await deploycheck(check.binary(), ['compose', ...TEST_ENV, broken]);
     expect(result.code).toBe(1);
     expect(result.output).toMatch(/problem: .*worker-3/);
   });

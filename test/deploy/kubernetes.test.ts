@@ -1,5 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { loadAll } from 'js-yaml';
 import { buildProgram } from '../../src/cli/main';
@@ -7,7 +6,7 @@ import { loadConfig } from '../../src/config/load';
 import { BRIDGE_SEARCH_ATTRIBUTES } from '../../src/infra/temporalServer';
 import { isSecretName, redactText } from '../../src/secrets/redact';
 import { durationMs, finalStage, loadCompose, readYaml, repoPath } from './support/deployFiles';
-import { buildDeploycheck, deploycheck, DEPLOYCHECK_BUILD_TIMEOUT_MS, requiredVersion } from './support/deploycheck';
+import { deploycheck, requiredVersion, useDeploycheck } from './support/deploycheck';
 
 /** The worker's SDK drain time after SIGTERM (createBridgeWorkers' default shutdownGraceMs). */
 const WORKER_SHUTDOWN_GRACE_MS = 10_000;
@@ -73,16 +72,7 @@ const job = (name: string): Container => find('Job', name).spec?.template?.spec.
 const secretExample = readYaml<KubeObject>(`${MANIFESTS}/secret.example.yaml`);
 
 describe('deploycheck k8s: the manifests decoded strictly against the Kubernetes API types', () => {
-  let binary = '';
-  beforeAll(async () => {
-    binary = await buildDeploycheck();
-  }, DEPLOYCHECK_BUILD_TIMEOUT_MS);
-
-  let scratch = '';
-  beforeEach(() => {
-    scratch = mkdtempSync(join(tmpdir(), 'bridge-k8s-'));
-  });
-  afterEach(() => rmSync(scratch, { recursive: true, force: true }));
+  const check = useDeploycheck('bridge-k8s-');
 
   const copyManifests = (to: string) => {
     cpSync(repoPath(MANIFESTS), to, { recursive: true });
@@ -95,7 +85,7 @@ describe('deploycheck k8s: the manifests decoded strictly against the Kubernetes
   const problemsIn = (output: string) => output.split('\n').filter((line) => line.startsWith('problem:'));
 
   it('renders the kustomization and accepts every object, naming the releases it checked against and the Secrets it expects', async () => {
-    const result = await deploycheck(binary, ['k8s', MANIFESTS]);
+    const result = await deploycheck(check.binary(), ['k8s', MANIFESTS]);
     expect(result).toMatchObject({ code: 0 });
     expect(result.output).toContain(
       `Kubernetes API types: k8s.io/api ${requiredVersion('k8s.io/api')}; ` +
@@ -115,19 +105,19 @@ describe('deploycheck k8s: the manifests decoded strictly against the Kubernetes
 
   it('accepts the Secret example, which the kustomization leaves out', async () => {
     expect(listed).not.toContain('secret.example.yaml');
-    const result = await deploycheck(binary, ['k8s', `${MANIFESTS}/secret.example.yaml`]);
+    const result = await deploycheck(check.binary(), ['k8s', `${MANIFESTS}/secret.example.yaml`]);
     expect(result).toMatchObject({ code: 0 });
     expect(result.output).toContain('object v1 Secret bridge-credentials');
   });
 
   it('fails on an unknown field, a wrong type, and a probe and a Service on a port that does not exist', async () => {
-    const edit = copyManifests(scratch);
+    const edit = copyManifests(check.scratch());
     edit('statefulset.yaml', '  replicas: 2\n', '  replicas: 2\n  replica: 3\n');
     edit('statefulset.yaml', 'path: /readyz\n              port: http', 'path: /readyz\n              port: metrics');
     edit('job-migrate.yaml', 'backoffLimit: 6', 'backoffLimit: six');
     edit('service.yaml', 'targetPort: http', 'targetPort: metrics');
 
-    const result = await deploycheck(binary, ['k8s', scratch]);
+    const result = await deploycheck(check.binary(), ['k8s', check.scratch()]);
     expect(result.code).toBe(1);
     expect(problemsIn(result.output)).toEqual(
       expect.arrayContaining([
@@ -143,23 +133,23 @@ describe('deploycheck k8s: the manifests decoded strictly against the Kubernetes
   });
 
   it('fails on a field given twice and on a kustomization field kustomize does not know', async () => {
-    const duplicate = copyManifests(join(scratch, 'duplicate'));
+    const duplicate = copyManifests(join(check.scratch(), 'duplicate'));
     duplicate('poddisruptionbudget.yaml', '  maxUnavailable: 1\n', '  maxUnavailable: 1\n  maxUnavailable: 2\n');
-    const twice = await deploycheck(binary, ['k8s', join(scratch, 'duplicate')]);
+    const twice = await deploycheck(check.binary(), ['k8s', join(check.scratch(), 'duplicate')]);
     expect(twice.code).toBe(1);
     expect(problemsIn(twice.output)).toEqual([
       expect.stringMatching(/kustomize: PodDisruptionBudget.*mapping key "maxUnavailable" already defined/),
     ]);
 
-    const unknown = copyManifests(join(scratch, 'unknown'));
+    const unknown = copyManifests(join(check.scratch(), 'unknown'));
     unknown('kustomization.yaml', 'resources:', 'resource:\n  - configmap.yaml\nresources:');
-    const misspelt = await deploycheck(binary, ['k8s', join(scratch, 'unknown')]);
+    const misspelt = await deploycheck(check.binary(), ['k8s', join(check.scratch(), 'unknown')]);
     expect(misspelt.code).toBe(1);
     expect(misspelt.output).toMatch(/kustomize: invalid Kustomization: .*unknown field "resource"/);
   });
 
   it('fails on an unknown field in a Deployment spec, a duplicate field in a file, and a kind it was not told about', async () => {
-    const file = join(scratch, 'deployment.yaml');
+    const file = join(check.scratch(), 'deployment.yaml');
     writeFileSync(
       file,
       [
@@ -188,7 +178,7 @@ describe('deploycheck k8s: the manifests decoded strictly against the Kubernetes
         '',
       ].join('\n'),
     );
-    const result = await deploycheck(binary, ['k8s', file]);
+    const result = await deploycheck(check.binary(), ['k8s', file]);
     expect(result.code).toBe(1);
     expect(problemsIn(result.output)).toEqual([
       expect.stringMatching(/apps\/v1 Deployment bridge-worker: .*unknown field "spec\.minReadySecond"/),
@@ -198,10 +188,10 @@ describe('deploycheck k8s: the manifests decoded strictly against the Kubernetes
   });
 
   it('checks an overlay of the manifests the way kubectl apply -k builds it', async () => {
-    copyManifests(join(scratch, 'base'));
-    mkdirSync(join(scratch, 'prod'));
+    copyManifests(join(check.scratch(), 'base'));
+    mkdirSync(join(check.scratch(), 'prod'));
     writeFileSync(
-      join(scratch, 'prod', 'kustomization.yaml'),
+      join(check.scratch(), 'prod', 'kustomization.yaml'),
       [
         'apiVersion: kustomize.config.k8s.io/v1beta1',
         'kind: Kustomization',
@@ -218,7 +208,7 @@ describe('deploycheck k8s: the manifests decoded strictly against the Kubernetes
       ].join('\n'),
     );
     // The patch misspells replicas: the overlay's output is what is checked, so the mistake is found.
-    const result = await deploycheck(binary, ['k8s', join(scratch, 'prod')]);
+    const result = await deploycheck(check.binary(), ['k8s', join(check.scratch(), 'prod')]);
     expect(result.code).toBe(1);
     expect(problemsIn(result.output)).toEqual([
       expect.stringMatching(/apps\/v1 StatefulSet bridge-worker: .*unknown field "spec\.replica"/),

@@ -124,3 +124,16 @@ export function manualClock(start: number): { now: () => number; set(t: number):
     },
   };
 }
+
+export const SNAPSHOT = '/iserver/marketdata/snapshot';
+
+/** Snapshot requests the fake answered with 200 so far. */
+export function successfulSnapshots(pair: PortalPair): number {
+  return pair.fake.control.requests(SNAPSHOT).filter((entry) => entry.status === 200).length;
+}
+
+/** Resolves once the fake has answered `count` more snapshot requests with 200. */
+export async function moreSuccessfulSnapshots(pair: PortalPair, count: number): Promise<void> {
+  const start = successfulSnapshots(pair);
+  await waitFor(() => successfulSnapshots(pair) >= start + count, `${count} more successful snapshots`);
+}

@@ -1,16 +1,13 @@
 import { MAIN_ACCOUNT } from '../../../src/sim/model';
-import { FAST_BROKER, manualClock, startPortalPair, waitFor, type PortalPair } from './portalHarness';
-
-const SNAPSHOT = '/iserver/marketdata/snapshot';
-
-function successfulSnapshots(pair: PortalPair): number {
-  return pair.fake.control.requests(SNAPSHOT).filter((entry) => entry.status === 200).length;
-}
-
-async function moreSuccessfulSnapshots(pair: PortalPair, count: number): Promise<void> {
-  const start = successfulSnapshots(pair);
-  await waitFor(() => successfulSnapshots(pair) >= start + count, `${count} more successful snapshots`);
-}
+import {
+  FAST_BROKER,
+  manualClock,
+  startPortalPair,
+  waitFor,
+  type PortalPair,
+  SNAPSHOT,
+  moreSuccessfulSnapshots,
+} from './portalHarness';
 
 describe('PORTAL under gateway faults (real HTTPS)', () => {
   let pair: PortalPair | undefined;

@@ -1,15 +1,4 @@
-import { startPortalPair, waitFor, type PortalPair } from './portalHarness';
-
-const SNAPSHOT = '/iserver/marketdata/snapshot';
-
-function successfulSnapshots(pair: PortalPair): number {
-  return pair.fake.control.requests(SNAPSHOT).filter((entry) => entry.status === 200).length;
-}
-
-async function moreSuccessfulSnapshots(pair: PortalPair, count: number): Promise<void> {
-  const start = successfulSnapshots(pair);
-  await waitFor(() => successfulSnapshots(pair) >= start + count, `${count} more successful snapshots`);
-}
+import { startPortalPair, waitFor, type PortalPair, SNAPSHOT, moreSuccessfulSnapshots } from './portalHarness';
 
 describe('PORTAL retries and pacing under gateway faults (real HTTPS)', () => {
   let pair: PortalPair | undefined;

@@ -1,6 +1,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { repoPath } from './deployFiles';
@@ -64,4 +65,21 @@ export async function deploycheck(binary: string, args: string[]): Promise<Check
     if (typeof failure.code !== 'number') throw err;
     return { code: failure.code, output: (failure.stdout ?? '') + (failure.stderr ?? '') };
   }
+}
+
+/**
+ * Jest hooks of a deploycheck suite: the binary, built once for the file, and a fresh scratch directory per test
+ * (for the broken copies each test writes).
+ */
+export function useDeploycheck(scratchPrefix: string): { binary(): string; scratch(): string } {
+  let binary = '';
+  let scratch = '';
+  beforeAll(async () => {
+    binary = await buildDeploycheck();
+  }, DEPLOYCHECK_BUILD_TIMEOUT_MS);
+  beforeEach(() => {
+    scratch = mkdtempSync(join(tmpdir(), scratchPrefix));
+  });
+  afterEach(() => rmSync(scratch, { recursive: true, force: true }));
+  return { binary: () => binary, scratch: () => scratch };
 }
