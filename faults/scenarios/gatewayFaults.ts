@@ -110,10 +110,11 @@ export const gatewayFaults: Scenario = {
     const stack = await FaultStack.start(ctx, { name: 'gateway' });
     try {
       const worker = await stack.startWorker({ GREEKS_MAX_AGE_MS: String(GREEKS_MAX_AGE_MS) });
-      // The window opens once the first ten rows are in (twenty seconds after them) and lasts 4 s.
+      // The window opens once the first ten rows are in (twenty seconds after them). The workflow enters a window
+      // at a slot instant inside it, so the window lasts longer than an interval: 4 s, or one interval and a second.
       const { intervalMs } = scenarioSettings(ctx.quick);
       const windowStart = Math.ceil((Date.now() + 20_000 + 10 * intervalMs) / 1000) * 1000;
-      const durationMs = 4000;
+      const durationMs = Math.max(4000, intervalMs + 1000);
       const time = new Date(windowStart).toISOString().slice(11, 19);
       const handle = await stack.startWorkflow({ reset: { time, timeZone: 'UTC', durationMs } });
       const id = handle.workflowId;
