@@ -1,5 +1,5 @@
-import type { Clock } from '../shared/clock';
-import type { EventHub } from '../shared/eventHub';
+import type { Clock } from '../plumbing/clock';
+import type { EventHub } from '../plumbing/eventHub';
 import { lookUpBenchmarkConId } from './benchmarkLookup';
 import { SNAPSHOT_FIELDS } from './fieldParsing';
 import { isRefusedAnswer, PortalRequestError, type PortalHttpClient } from './httpClient';

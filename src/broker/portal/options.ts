@@ -1,7 +1,7 @@
 import { BROKER_DEFAULTS } from '../defaults';
 import type { RateLimiterOptions } from './rateLimiter';
-import type { Clock } from '../shared/clock';
-import type { BrokerLogger } from '../shared/logger';
+import type { Clock } from '../plumbing/clock';
+import type { BrokerLogger } from '../plumbing/logger';
 
 export interface PortalBrokerOptions {
   /** Gateway origin, IB_PORTAL_URL. The API lives under /v1/api. Default https://localhost:5000. */

@@ -1,6 +1,6 @@
-import { systemClock, type Clock } from '../shared/clock';
-import { EventHub } from '../shared/eventHub';
-import { silentLogger } from '../shared/logger';
+import { systemClock, type Clock } from '../plumbing/clock';
+import { EventHub } from '../plumbing/eventHub';
+import { silentLogger } from '../plumbing/logger';
 import type { Broker, BrokerEventListener, BrokerSnapshot, ConnectionState } from '../types';
 import { ContractMultipliers } from './contractMultipliers';
 import { PortalHttpClient } from './httpClient';

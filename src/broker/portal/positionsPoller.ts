@@ -1,4 +1,4 @@
-import type { EventHub } from '../shared/eventHub';
+import type { EventHub } from '../plumbing/eventHub';
 import type { ExchangeRates, Position } from '../types';
 import type { ContractMultipliers } from './contractMultipliers';
 import { isRefusedAnswer, PortalRequestError, type PortalHttpClient } from './httpClient';

@@ -1,6 +1,6 @@
-import { Backoff } from '../shared/backoff';
-import type { EventHub } from '../shared/eventHub';
-import type { BrokerLogger } from '../shared/logger';
+import { Backoff } from '../plumbing/backoff';
+import type { EventHub } from '../plumbing/eventHub';
+import type { BrokerLogger } from '../plumbing/logger';
 import type { PortalRequestError } from './httpClient';
 import type { MarketDataPoller } from './marketDataPoller';
 import type { PositionsPoller } from './positionsPoller';

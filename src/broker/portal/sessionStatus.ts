@@ -1,6 +1,6 @@
-import { ReadyGate } from '../shared/readyGate';
-import type { EventHub } from '../shared/eventHub';
-import type { BrokerLogger } from '../shared/logger';
+import { ReadyGate } from '../plumbing/readyGate';
+import type { EventHub } from '../plumbing/eventHub';
+import type { BrokerLogger } from '../plumbing/logger';
 import type { ConnectionState } from '../types';
 import type { SessionProblem, SessionProblemKind } from './sessionKeeper';
 import type { TlsVerification } from './tls';

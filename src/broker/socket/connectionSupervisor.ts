@@ -1,8 +1,8 @@
 import { EventName, IBApi } from '@stoqey/ib';
 import type { ConnectionState } from '../types';
-import { Backoff } from '../shared/backoff';
-import type { EventHub } from '../shared/eventHub';
-import { ReadyGate } from '../shared/readyGate';
+import { Backoff } from '../plumbing/backoff';
+import type { EventHub } from '../plumbing/eventHub';
+import { ReadyGate } from '../plumbing/readyGate';
 import type { ResolvedSocketBrokerOptions } from './options';
 import { RequestPacer } from './pacer';
 import { Session } from './session';

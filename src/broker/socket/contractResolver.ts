@@ -2,7 +2,7 @@ import type { ContractDetails } from '@stoqey/ib';
 import type { Position } from '../types';
 import { isOptionSecType } from '../../greeks/instruments';
 import { needsListingExchange, parseContractDetails, type ResolvedContract } from './contractMapping';
-import type { EventHub } from '../shared/eventHub';
+import type { EventHub } from '../plumbing/eventHub';
 import type { RequestIds, Session } from './session';
 
 const NO_SECURITY_DEFINITION = 200;

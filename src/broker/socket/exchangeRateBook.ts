@@ -1,5 +1,5 @@
 import type { ExchangeRates } from '../types';
-import type { EventHub } from '../shared/eventHub';
+import type { EventHub } from '../plumbing/eventHub';
 import type { Session } from './session';
 
 /**

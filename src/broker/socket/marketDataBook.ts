@@ -9,8 +9,8 @@ import {
   type Parsed,
 } from './contractMapping';
 import type { ContractResolver } from './contractResolver';
-import type { Clock } from '../shared/clock';
-import type { EventHub } from '../shared/eventHub';
+import type { Clock } from '../plumbing/clock';
+import type { EventHub } from '../plumbing/eventHub';
 import type { RequestIds, Session } from './session';
 
 type SubscriptionKind = 'greeks' | 'price';

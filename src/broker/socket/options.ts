@@ -1,7 +1,7 @@
 import { BROKER_DEFAULTS } from '../defaults';
 import type { MarketDataType } from '../types';
-import { systemClock, type Clock } from '../shared/clock';
-import { silentLogger, type BrokerLogger } from '../shared/logger';
+import { systemClock, type Clock } from '../plumbing/clock';
+import { silentLogger, type BrokerLogger } from '../plumbing/logger';
 import { PACER_BURST } from './pacer';
 
 export interface SocketBrokerOptions {

@@ -1,5 +1,5 @@
 import type { PnlFigures } from '../types';
-import type { EventHub } from '../shared/eventHub';
+import type { EventHub } from '../plumbing/eventHub';
 import type { RequestIds, Session } from './session';
 
 function figure(value: unknown): number | null {

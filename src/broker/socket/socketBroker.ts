@@ -12,7 +12,7 @@ import type {
 import { ConnectionSupervisor, type SessionHooks } from './connectionSupervisor';
 import { parsePositionEvent, withResolvedContract } from './contractMapping';
 import { ContractResolver } from './contractResolver';
-import { EventHub } from '../shared/eventHub';
+import { EventHub } from '../plumbing/eventHub';
 import { ExchangeRateBook } from './exchangeRateBook';
 import { MarketDataBook, type MarketDataStats } from './marketDataBook';
 import { resolveSocketBrokerOptions, type ResolvedSocketBrokerOptions, type SocketBrokerOptions } from './options';

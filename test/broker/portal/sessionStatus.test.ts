@@ -1,5 +1,5 @@
-import { EventHub } from '../../../src/broker/shared/eventHub';
-import { silentLogger } from '../../../src/broker/shared/logger';
+import { EventHub } from '../../../src/broker/plumbing/eventHub';
+import { silentLogger } from '../../../src/broker/plumbing/logger';
 import { SessionStatus } from '../../../src/broker/portal/sessionStatus';
 import type { BrokerEvent } from '../../../src/broker/types';
 

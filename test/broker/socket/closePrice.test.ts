@@ -1,7 +1,7 @@
 import type { IBApi } from '@stoqey/ib';
 import { ContractResolver } from '../../../src/broker/socket/contractResolver';
-import { EventHub } from '../../../src/broker/shared/eventHub';
-import { silentLogger } from '../../../src/broker/shared/logger';
+import { EventHub } from '../../../src/broker/plumbing/eventHub';
+import { silentLogger } from '../../../src/broker/plumbing/logger';
 import { MarketDataBook } from '../../../src/broker/socket/marketDataBook';
 import { RequestIds, type Session } from '../../../src/broker/socket/session';
 import type { Position } from '../../../src/broker/types';

@@ -1,4 +1,4 @@
-import { Backoff } from '../../../src/broker/shared/backoff';
+import { Backoff } from '../../../src/broker/plumbing/backoff';
 
 describe('Backoff', () => {
   it('doubles from the initial delay up to the maximum', () => {

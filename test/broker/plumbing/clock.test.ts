@@ -1,4 +1,4 @@
-import { systemClock } from '../../../src/broker/shared/clock';
+import { systemClock } from '../../../src/broker/plumbing/clock';
 
 describe('systemClock', () => {
   it('reads the same wall clock as Date.now', () => {

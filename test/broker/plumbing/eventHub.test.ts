@@ -1,6 +1,6 @@
 import type { BrokerEvent } from '../../../src/broker/types';
-import { EventHub } from '../../../src/broker/shared/eventHub';
-import type { BrokerLogger } from '../../../src/broker/shared/logger';
+import { EventHub } from '../../../src/broker/plumbing/eventHub';
+import type { BrokerLogger } from '../../../src/broker/plumbing/logger';
 
 interface Line {
   level: string;

@@ -1,4 +1,4 @@
-import { ReadyGate, type Timers } from '../../../src/broker/shared/readyGate';
+import { ReadyGate, type Timers } from '../../../src/broker/plumbing/readyGate';
 
 /** Timers the test fires by hand: no real time passes. */
 function manualTimers(): Timers & { fireAll(): void; armed(): number } {
