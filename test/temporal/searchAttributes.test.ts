@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/config/load';
 import { startBridge } from '../../src/cli/startBridge';
 import { checkSearchAttributes } from '../../src/temporal/searchAttributes';
 import { statusQuery } from '../../src/workflows/messages';
+import { eventually } from '../../harness/poll';
 import { resetEnvAwayFrom } from '../../harness/resetWindow';
 import { temporalAddress, uniqueName } from '../support/temporal';
 import { stubSettings, written } from '../workflows/stubBridge';
@@ -22,16 +23,6 @@ describe('search attributes the namespace may lack', () => {
   let native: NativeConnection;
   let bundle: WorkflowBundleWithSourceMap;
   const bare = uniqueName('bare-ns');
-
-  async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 30_000) {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe().catch((err: Error) => err as unknown as T);
-      if (done(value)) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${String(value)}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
 
   beforeAll(async () => {
     connection = await Connection.connect({ address: temporalAddress() });
@@ -55,9 +46,10 @@ describe('search attributes the namespace may lack', () => {
     expect(await checkSearchAttributes(new Client({ connection, namespace: 'default' }), 'default')).toEqual({
       kind: 'present',
     });
-    const check = await until(
+    const check = await eventually(
       () => checkSearchAttributes(new Client({ connection, namespace: bare }), bare),
       (c) => c.kind === 'missing',
+      30_000,
       'the bare namespace to answer',
     );
     expect(check).toMatchObject({
@@ -106,12 +98,14 @@ describe('search attributes the namespace may lack', () => {
       );
       const handle = client.workflow.getHandle(started.workflowId);
       try {
-        const status = await until(
-          () => handle.query(statusQuery),
-          (s) => (s as { cyclesTotal?: number }).cyclesTotal !== undefined && s.cyclesTotal >= 2,
+        // A query before the first workflow task completes fails: poll through it.
+        const status = await eventually(
+          () => handle.query(statusQuery).catch(() => null),
+          (s) => s !== null && s.cyclesTotal >= 2,
+          30_000,
           'two cycles in the bare namespace',
         );
-        expect(status.state).toBe('ready');
+        expect(status?.state).toBe('ready');
         const history = await handle.fetchHistory();
         const events = history.events ?? [];
         // patched() still upserts TemporalChangeVersion, a system attribute every namespace has; no Bridge* key goes out.
@@ -131,9 +125,10 @@ describe('search attributes the namespace may lack', () => {
         args: [{ settings: { ...stubSettings(), account: 'DU1' } }],
       });
       try {
-        await until(
+        await eventually(
           async () => (await blocked.fetchHistory()).events?.some((e) => e.workflowTaskFailedEventAttributes) ?? false,
           (failed) => failed === true,
+          30_000,
           'a failed workflow task',
         );
       } finally {

@@ -10,6 +10,7 @@ import { MAIN_ACCOUNT, SMALL_ACCOUNT } from '../../src/sim/model';
 import { startTwsSimulator, type TwsSimulator } from '../../src/sim/tws';
 import { workflowIdFor } from '../../src/worker/settings';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { eventually } from '../../harness/poll';
 import { resetEnvAwayFrom } from '../../harness/resetWindow';
 import { temporalAddress, uniqueName } from '../support/temporal';
 import { startApiKeyFrontend, startMtlsFrontend, type Frontend } from './tlsFrontends';
@@ -38,17 +39,6 @@ function runCli(args: string[], env: Record<string, string>): Promise<Run> {
     child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
     child.on('exit', (code) => resolve({ code, out, err }));
   });
-}
-
-async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    last = await probe();
-    if (done(last)) return last;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
 }
 
 describe('the bridge on a secured Temporal endpoint', () => {
@@ -126,7 +116,7 @@ describe('the bridge on a secured Temporal endpoint', () => {
     worker.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const workflowId = workflowIdFor(account);
     try {
-      await until(
+      await eventually(
         () =>
           fetch(`http://127.0.0.1:${httpPort}/healthz`).then(
             (r) => r.status,
@@ -147,7 +137,7 @@ describe('the bridge on a secured Temporal endpoint', () => {
           sql
             .query('select count(*) from portfolio_greeks where workflow_id = $1', [workflowId])
             .then((r) => Number(r.rows[0].count));
-        await until(rows, (n) => n >= 2, 60_000, 'rows written through the secured endpoint');
+        await eventually(rows, (n) => n >= 2, 60_000, 'rows written through the secured endpoint');
       } finally {
         await sql.end();
       }
