@@ -41,14 +41,15 @@ export function resolveTemporalConnection(env: Env): TemporalConnectionSettings 
   const present = withoutBlanks(env);
   const problems: string[] = [];
   const configFile = present.TEMPORAL_CONFIG_FILE;
-  if (configFile !== undefined) {
-    const unreadable = readProblem(configFile);
-    if (unreadable) problems.push(`config error: TEMPORAL_CONFIG_FILE=${configFile} cannot be read (${unreadable})`);
+  // envconfig treats a missing file as no file; one the operator named must exist. Read once, handed to envconfig.
+  const configData = configFile !== undefined ? readFile(configFile) : undefined;
+  if (typeof configData === 'string') {
+    problems.push(`config error: TEMPORAL_CONFIG_FILE=${configFile} cannot be read (${configData})`);
   }
   let profile: ClientConfigProfile = {};
   if (problems.length === 0) {
     try {
-      profile = loadClientConfigProfile({ overrideEnvVars: present as Record<string, string> });
+      profile = profileOf(present, typeof configData === 'string' ? undefined : configData);
     } catch (err) {
       problems.push(
         `config error: Temporal client configuration (TEMPORAL_CONFIG_FILE / TEMPORAL_PROFILE): ${firstLine(err)}`,
@@ -149,12 +150,12 @@ function loadPem(
   if (!source) return undefined;
   let bytes: Buffer;
   if ('path' in source) {
-    const unreadable = readProblem(source.path);
-    if (unreadable) {
-      problems.push(`config error: the Temporal ${what} ${source.path} (${setting}) cannot be read (${unreadable})`);
+    const read = readFile(source.path);
+    if (typeof read === 'string') {
+      problems.push(`config error: the Temporal ${what} ${source.path} (${setting}) cannot be read (${read})`);
       return undefined;
     }
-    bytes = readFileSync(source.path);
+    bytes = read;
   } else {
     bytes = Buffer.from(source.data);
   }
@@ -171,13 +172,21 @@ function loadPem(
   return bytes;
 }
 
-function readProblem(path: string): string | null {
+/** The file's bytes, or the error code that kept it from being read. */
+function readFile(path: string): Buffer | string {
   try {
-    readFileSync(path);
-    return null;
+    return readFileSync(path);
   } catch (err) {
     return (err as NodeJS.ErrnoException).code ?? 'error';
   }
+}
+
+/** The profile envconfig assembles from the file (its default path unless given) and the environment. */
+function profileOf(present: Env, configData?: Buffer): ClientConfigProfile {
+  return loadClientConfigProfile({
+    overrideEnvVars: present as Record<string, string>,
+    ...(configData ? { configSource: { data: configData } } : {}),
+  });
 }
 
 function withoutBlanks(env: Env): Env {
@@ -214,7 +223,7 @@ export function namesTemporalServer(env: Env): boolean {
   const present = withoutBlanks(env);
   if (present.TEMPORAL_ADDRESS !== undefined) return true;
   try {
-    return loadClientConfigProfile({ overrideEnvVars: present as Record<string, string> }).address !== undefined;
+    return profileOf(present).address !== undefined;
   } catch {
     return true;
   }
