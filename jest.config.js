@@ -18,7 +18,7 @@ const INTEGRATION = [
   'secrets/everyOutlet.test.ts', // a real api_logs insert among the outlets
   'temporal/{securedTemporal,searchAttributes}.test.ts', // the worker and CLI through TLS front ends; a bare namespace
   'ui/**/*.test.ts',
-  'worker/**/*.test.ts',
+  'worker/connectionLease.test.ts',
   'workflows/bridge.workflow.test.ts', // the workflow on the dev server with stub activities
 ];
 

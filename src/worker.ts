@@ -28,7 +28,7 @@ import { createBridgeWorkers } from './worker/createWorkers';
 import { gateOnSchema, startSchemaMigration } from './worker/schemaMigration';
 import { bufferIdentity } from './worker/bufferIdentity';
 import { workflowIdFor } from './worker/settings';
-import { bufferReportSignal } from './workflows/messages';
+import { bufferReportSignal, sessionReleasedSignal } from './workflows/messages';
 import { connectionOptions, temporalSettingsOf } from './temporal/connectionSettings';
 import { temporalConnectError } from './temporal/connectError';
 import { checkSearchAttributes, describeMissingSearchAttributes } from './temporal/searchAttributes';
@@ -66,6 +66,8 @@ export async function runWorker(config: BridgeConfig, logger: Logger): Promise<v
   const sdkMetricsPort = await freePort();
   Runtime.install({
     logger: new DefaultLogger('WARN', (entry) => logger.warn({ sdk: entry.meta }, entry.message)),
+    // The worker stops itself on these signals (below): a session holder hands the IB session over first.
+    shutdownSignals: [],
     telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${sdkMetricsPort}` } } },
   });
 
@@ -126,6 +128,9 @@ export async function runWorker(config: BridgeConfig, logger: Logger): Promise<v
     reportBufferedRows: async (report) => {
       for (const workflowId of reportTo) await client.workflow.getHandle(workflowId).signal(bufferReportSignal, report);
     },
+    announceRelease: (workflowId, release) =>
+      client.workflow.getHandle(workflowId).signal(sessionReleasedSignal, release),
+    handoverWaitMs: config.CYCLE_INTERVAL_MS + 1000,
     alertWebhook: config.ALERT_WEBHOOK_URL
       ? { url: config.ALERT_WEBHOOK_URL, timeoutMs: config.ALERT_WEBHOOK_TIMEOUT_MS }
       : undefined,
@@ -177,6 +182,16 @@ export async function runWorker(config: BridgeConfig, logger: Logger): Promise<v
     },
     'worker running',
   );
+  const stopOn = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, workers.session.holds() ? 'stopping: handing the IB session over' : 'stopping');
+    void workers.shutdown();
+    // A second signal means now: the lease then ends with this process's database session.
+    process.once(signal, () => {
+      logger.warn({ signal }, 'stopping at once');
+      process.exit(1);
+    });
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => stopOn(signal));
   try {
     await workers.run();
   } finally {

@@ -99,8 +99,8 @@ export function createActivities(deps: ActivityDeps): BridgeActivities {
   }
 
   return {
-    async acquireSession({ account }) {
-      return deps.lease.acquire(account);
+    async acquireSession({ account, workflowId }) {
+      return deps.lease.acquire(account, workflowId);
     },
 
     async runCycle(input): Promise<CycleSummary> {

@@ -21,8 +21,11 @@ export interface GreeksStore {
  * activities that need the connection.
  */
 export interface ConnectionLease {
-  /** Takes (or confirms) the lease and with it the IB connection; throws when another worker holds it. */
-  acquire(account: string): Promise<SessionGrant>;
+  /**
+   * Takes (or confirms) the lease and with it the IB connection, for the workflow `workflowId`; throws when another
+   * worker holds it.
+   */
+  acquire(account: string, workflowId?: string): Promise<SessionGrant>;
   /** True while this worker holds the lease. */
   holds(): boolean;
 }

@@ -31,13 +31,17 @@ const BROKER_EVENTS = [
   'error',
 ] as const satisfies readonly BrokerEventType[];
 
-/** Events the bridge writes itself: the grid's gaps, the fallback buffer, the nightly reset window, alerts. */
+/**
+ * Events the bridge writes itself: the grid's gaps, the fallback buffer, a stopping worker's handover of the IB
+ * session, the nightly reset window, alerts.
+ */
 const BRIDGE_EVENTS = [
   'cycles_skipped',
   'bad_input',
   'fallback_engaged',
   'replay_done',
   'replay_failed',
+  'session_handover',
   'reset_window_entered',
   'reset_window_left',
   'alert_fired',

@@ -37,6 +37,7 @@ export class AdvisoryLockLease implements ConnectionLease {
   private held = false;
   private relockTimer: NodeJS.Timeout | null = null;
   private stopped = false;
+  private readonly workflows = new Set<string>();
 
   constructor(private readonly options: LeaseOptions) {}
 
@@ -44,7 +45,16 @@ export class AdvisoryLockLease implements ConnectionLease {
     return this.held;
   }
 
-  async acquire(_account: string): Promise<SessionGrant> {
+  /** The workflows this worker granted the session to: the ones to tell when it lets go. */
+  grantees(): string[] {
+    return [...this.workflows];
+  }
+
+  async acquire(_account: string, workflowId?: string): Promise<SessionGrant> {
+    if (this.stopped) {
+      // A stopping worker's poller may still hand it a grant it must not take: another worker takes it on the retry.
+      throw ApplicationFailure.retryable('this worker is stopping', SESSION_HELD_ELSEWHERE);
+    }
     if (!this.held) {
       const locked = await this.tryLock();
       if (!locked) {
@@ -57,6 +67,7 @@ export class AdvisoryLockLease implements ConnectionLease {
       this.options.onEvent?.('acquired');
       this.options.broker.start();
     }
+    if (workflowId) this.workflows.add(workflowId);
     return {
       queue: this.options.queue,
       workerId: this.options.workerId,

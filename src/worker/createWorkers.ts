@@ -2,12 +2,14 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, toBufferRecords } from '../activities';
+import type { CycleInput } from '../activities/types';
 import type { ActivityDeps } from '../activities/ports';
 import type { BrokerEvent } from '../broker/types';
 import { apiLogRow } from '../db/apiLogEvents';
-import type { BufferReport } from '../workflows/types';
+import type { BufferReport, SessionRelease } from '../workflows/types';
 import { AdvisoryLockLease } from './connectionLease';
 import { startBufferReplayer } from './bufferReplayer';
+import { CycleWatch } from './cycleWatch';
 
 /** Well under one 5 s interval, and far above the milliseconds a live worker takes to poll. */
 const STICKY_QUEUE_TIMEOUT_MS = 3000;
@@ -30,6 +32,14 @@ export interface BridgeWorkerOptions extends Omit<ActivityDeps, 'lease'> {
   probeDatabase?: () => Promise<void>;
   /** How often this worker looks at its own buffer, replays it and reports it. Default 5000. */
   bufferReplayIntervalMs?: number;
+  /**
+   * Tells a workflow this worker granted the session to that it let go of it (a `sessionReleased` signal). With it, a
+   * graceful shutdown of the session holder is a handover: it serves one more cycle, closes the IB connection,
+   * releases the lease and says so, and the workflow takes the session elsewhere before its next slot.
+   */
+  announceRelease?: (workflowId: string, release: SessionRelease) => Promise<void>;
+  /** How long a stopping session holder waits for the cycle it hands over after. Default 6000 (an interval and 1 s). */
+  handoverWaitMs?: number;
 }
 
 export interface BridgeWorkers {
@@ -56,7 +66,9 @@ export async function createBridgeWorkers(options: BridgeWorkerOptions): Promise
     bufferId: options.bufferId,
     broker: options.broker,
   });
-  const activities = createActivities({ ...options, lease: session });
+  const cycles = new CycleWatch();
+  const created = createActivities({ ...options, lease: session });
+  const activities = { ...created, runCycle: (input: CycleInput) => cycles.track(() => created.runCycle(input)) };
   const bufferId = options.bufferId ?? workerId;
   const stopEvents = forwardBrokerEvents(options, workerId);
   const common = {
@@ -77,6 +89,7 @@ export async function createBridgeWorkers(options: BridgeWorkerOptions): Promise
   const own = await Worker.create({ ...common, taskQueue: sessionQueue });
 
   let running: Promise<void> | null = null;
+  let handingOver: Promise<void> | null = null;
   return {
     workerId,
     sessionQueue,
@@ -86,12 +99,47 @@ export async function createBridgeWorkers(options: BridgeWorkerOptions): Promise
       return running;
     },
     async shutdown() {
+      handingOver ??= handOver();
+      await handingOver;
       for (const worker of [shared, own]) {
         if (worker.getState() === 'RUNNING') worker.shutdown();
       }
       await running;
     },
   };
+
+  /**
+   * A graceful stop of the session holder, timed so that no slot is lost: right after the cycle that is running or
+   * next (a whole interval before the slot after it), this worker stops taking work, closes the IB connection first
+   * (IB allows one per client id), releases the lease, and tells the workflows it served, which take the session on
+   * another worker at once. Without the announcement they would learn it only when the next slot's cycle went unpicked.
+   */
+  async function handOver(): Promise<void> {
+    const announce = options.announceRelease;
+    if (!announce || !session.holds() || running === null) return;
+    const waitStarted = Date.now();
+    const cycleEnded = await cycles.nextEnd(options.handoverWaitMs ?? 6000);
+    for (const worker of [own, shared]) {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+    }
+    await options.broker.stop().catch(() => undefined);
+    const workflows = session.grantees();
+    await session.release();
+    const release: SessionRelease = { queue: sessionQueue, workerId, at: Date.now() };
+    await Promise.all(workflows.map((workflowId) => announce(workflowId, release).catch(() => undefined)));
+    const row = apiLogRow('session_handover', {
+      key: `${workerId}:handover:${release.at}`,
+      at: release.at,
+      mode: options.broker.mode,
+      message: cycleEnded
+        ? `worker ${workerId} stopped after its last cycle and handed the IB session over`
+        : `worker ${workerId} stopped and handed the IB session over without a cycle to wait for`,
+      details: { workerId, waitedMs: release.at - waitStarted, cycleEnded, workflows },
+    });
+    await options.store
+      .insertApiLogs([row])
+      .catch(() => options.buffer.append(toBufferRecords([], [row])).catch(() => undefined));
+  }
 
   async function runAll(): Promise<void> {
     const replayer = startBufferReplayer({
@@ -122,6 +170,8 @@ export async function createBridgeWorkers(options: BridgeWorkerOptions): Promise
     });
     try {
       await Promise.all([shared.run(), own.run()]);
+      // The Temporal workers stop before the handover has told the workflows: the process must not close under it.
+      await handingOver;
     } finally {
       stopEvents();
       await replayer.stop();

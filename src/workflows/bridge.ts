@@ -1,6 +1,13 @@
 import { setHandler } from '@temporalio/workflow';
 import { BridgeLoop } from './bridgeLoop';
-import { bufferReportSignal, pauseSignal, resumeSignal, setIntervalUpdate, statusQuery } from './messages';
+import {
+  bufferReportSignal,
+  pauseSignal,
+  resumeSignal,
+  sessionReleasedSignal,
+  setIntervalUpdate,
+  statusQuery,
+} from './messages';
 import type { BridgeInput } from './types';
 
 export { initialState } from './bridgeLoop';
@@ -11,7 +18,7 @@ export { initialState } from './bridgeLoop';
  * The IB connection lives in a worker; this code only decides what happens when (see BridgeLoop).
  *
  * Operators pause and resume it, read its status, and change its interval; workers report the rows waiting in their
- * fallback buffers. The handlers only change the loop's state; the loop decides what follows.
+ * fallback buffers, and a session worker that stops gracefully says it let go of the IB connection. The handlers only change the loop's state; the loop decides what follows.
  *
  * Not async: the workflow's promise is the loop's own, so its end (continue-as-new) takes no extra turn of the event
  * loop, and comes in the same place among the workflow task's commands as it always did.
@@ -22,6 +29,7 @@ export function ibkrBridge(input: BridgeInput): Promise<never> {
   setHandler(resumeSignal, () => loop.resume());
   setHandler(statusQuery, () => loop.status());
   setHandler(bufferReportSignal, (report) => loop.reportBuffer(report));
+  setHandler(sessionReleasedSignal, (release) => loop.sessionReleased(release));
   setHandler(setIntervalUpdate, (intervalMs) => loop.setInterval(intervalMs), {
     validator: (intervalMs) => loop.validateInterval(intervalMs),
   });

@@ -42,16 +42,22 @@ import type {
   BufferReport,
   CycleSummary,
   GapRecord,
+  SessionRelease,
 } from './types';
 
+/** Slots that pass while the lease is being granted are skipped as lease_unavailable, not run late. */
+export const LATE_GRANT_PATCH = 'late-lease-grant';
 /**
  * Marks the commands that changed when replay moved out of the cycle (a replay never blocks the grid, and its failure
  * is not a gap) and the rows buffered by workers without the session began to count. Runs recorded before it replay
  * as they were.
  */
-/** Slots that pass while the lease is being granted are skipped as lease_unavailable, not run late. */
-export const LATE_GRANT_PATCH = 'late-lease-grant';
 const NO_SILENT_HOLES_PATCH = 'no-silent-holes';
+/**
+ * A `sessionReleased` signal makes the workflow take the session on another worker at once. Runs recorded before it
+ * (where such a signal, if one came, changed nothing) replay as they were.
+ */
+export const HANDOVER_PATCH = 'session-handover';
 
 /** The smallest interval `setInterval` accepts. */
 export const MIN_INTERVAL_MS = 100;
@@ -94,6 +100,8 @@ export class BridgeLoop {
   private sessionJustLost = false;
   /** The lease came after the slot it was asked for had passed: the slots in between are lease_unavailable. */
   private grantedLate = false;
+  /** The session worker stopped and released the lease: take the session elsewhere now, not at the next slot. */
+  private handoverDue = false;
   private readonly workflowId: string;
   private readonly shared: BridgeActivities;
   private readonly alerting: Alerting;
@@ -141,6 +149,19 @@ export class BridgeLoop {
     this.publish(this.settledState());
   }
 
+  /**
+   * The session worker stopped gracefully after a cycle and let go of the IB connection and the lease. Its queue has no
+   * poller any more: the loop takes the session on another worker right away, so that worker has most of an interval
+   * to connect before the next slot. A release of an earlier grant (another queue) changes nothing.
+   */
+  sessionReleased(release: SessionRelease): void {
+    if (release?.queue !== this.state.sessionQueue || !this.state.sessionQueue) return;
+    if (!patched(HANDOVER_PATCH)) return;
+    this.loseSession();
+    this.handoverDue = true;
+    this.wake = true;
+  }
+
   validateInterval(intervalMs: number): void {
     if (!Number.isInteger(intervalMs) || intervalMs < MIN_INTERVAL_MS) {
       throw new Error(`intervalMs must be an integer >= ${MIN_INTERVAL_MS}`);
@@ -175,6 +196,20 @@ export class BridgeLoop {
         const pausedAt = this.enterPause();
         await condition(() => !state.paused);
         this.leavePause(pausedAt);
+        continue;
+      }
+
+      if (this.handoverDue) {
+        this.handoverDue = false;
+        if (!state.sessionQueue) {
+          const grant = await this.alerting.during(
+            this.shared.acquireSession({ account: settings.account, workflowId: this.workflowId }),
+            'unknown',
+          );
+          this.takeSession(grant);
+          // Slots that passed before any worker took the session over were lost to the stopped one.
+          this.sessionJustLost = firstRunnableSlot(state, settings.intervalMs, Date.now()) > state.nextSlot;
+        }
         continue;
       }
 
@@ -251,7 +286,8 @@ export class BridgeLoop {
       } catch (err) {
         if (!(await this.handleCycleFailure(err, slotAt))) throw err;
       }
-      if (replayDue) this.startReplay();
+      // Not while the session is being handed over: the replay needs the session worker's disk, and the next does it.
+      if (replayDue && state.sessionQueue) this.startReplay();
       state.nextSlot += 1;
       this.cyclesThisRun += 1;
 

@@ -142,6 +142,15 @@ export interface BridgeState {
   replayFailure?: ReplayFailure | null;
 }
 
+/** What a stopping session worker says once it has closed its IB connection and released the lease (signal `sessionReleased`). */
+export interface SessionRelease {
+  /** The session queue it was granted; a release for any other queue is stale and changes nothing. */
+  queue: string;
+  workerId: string;
+  /** Worker clock when released. */
+  at: number;
+}
+
 /** What a worker says about its fallback buffer (signal `bufferReport`). */
 export interface BufferReport {
   /** Stable id of the buffer directory, so a restarted worker replaces its earlier report. */

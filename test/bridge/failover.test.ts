@@ -118,4 +118,57 @@ describe('two worker processes on one task queue', () => {
     expect(new Set(keys).size).toBe(keys.length);
     await handle.terminate('test done');
   }, 180_000);
+
+  it('a SIGTERM of its holder hands the session over after its last cycle: no slot lost, one IB connection', async () => {
+    const [standby] = workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null);
+    expect(standby).toBeDefined();
+    await startWorker();
+    const workflowId = uniqueName('ibkr-bridge-handover');
+    const startedAt = Date.now();
+    // Slots 3 s apart: the handover happens right after a cycle, leaving the next worker most of that to connect.
+    const handle = await env.client.workflow.start<typeof ibkrBridge>('ibkrBridge', {
+      taskQueue,
+      workflowId,
+      args: [{ settings: fastSettings({ intervalMs: 3000 }) }],
+    });
+    const rowsOf = async () =>
+      Number(
+        (await sql.query('select count(*) as n from portfolio_greeks where cycle_key like $1', [`${workflowId}:%`]))
+          .rows[0].n,
+      );
+    await eventually(rowsOf, (n) => n >= 2, 60_000, 'rows from the first holder');
+    const before = await handle.query(statusQuery);
+    const holderPid = Number(before.sessionQueue?.split('-').slice(-2)[0]);
+    const holder = workers.find((w) => w.child.pid === holderPid);
+    expect(holder).toBeDefined();
+    const exited = new Promise<number | null>((resolve) => holder!.child.once('exit', (code) => resolve(code)));
+
+    holder!.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const rowsAtStop = await rowsOf();
+    await eventually(rowsOf, (n) => n >= rowsAtStop + 3, 60_000, 'rows from the next holder');
+    const after = await handle.query(statusQuery);
+    expect(Number(after.sessionQueue?.split('-').slice(-2)[0])).not.toBe(holderPid);
+    expect(maxConnections).toBe(1);
+
+    const events = (
+      await sql.query<{ event: string; details: Record<string, unknown> }>(
+        "select event, details from api_logs where event in ('session_handover', 'cycles_skipped')",
+      )
+    ).rows;
+    expect(events.filter((e) => e.event === 'session_handover')).toEqual([
+      expect.objectContaining({
+        details: expect.objectContaining({ cycleEnded: true, workflows: expect.arrayContaining([workflowId]) }),
+      }),
+    ]);
+    // Only a machine too busy to keep time may cost this workflow a slot; a handover never does.
+    const lost = events.filter(
+      (e) =>
+        e.event === 'cycles_skipped' &&
+        Date.parse(String(e.details.from)) >= startedAt &&
+        !['overrun', 'temporal_unavailable'].includes(String(e.details.reason)),
+    );
+    expect(lost).toEqual([]);
+    await handle.terminate('test done');
+  }, 180_000);
 });

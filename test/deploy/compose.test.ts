@@ -12,8 +12,11 @@ import {
   type ComposeService,
 } from './support/deployFiles';
 
-/** The worker's SDK drain time after SIGTERM (createBridgeWorkers' default shutdownGraceMs). */
-const WORKER_SHUTDOWN_GRACE_MS = 10_000;
+/**
+ * The worker's longest stop after SIGTERM at the default 5 s interval: a session holder serves its last cycle first
+ * (at most an interval and 1 s, handoverWaitMs), then the SDK drains for 10 s (createBridgeWorkers' shutdownGraceMs).
+ */
+const WORKER_SHUTDOWN_GRACE_MS = 6_000 + 10_000;
 
 const compose: ComposeFile = loadCompose();
 const service = (name: string): ComposeService => {

@@ -8,8 +8,11 @@ import { isSecretName, redactText } from '../../src/secrets/redact';
 import { durationMs, finalStage, loadCompose, readYaml, repoPath } from './support/deployFiles';
 import { deploycheck, requiredVersion, useDeploycheck } from './support/deploycheck';
 
-/** The worker's SDK drain time after SIGTERM (createBridgeWorkers' default shutdownGraceMs). */
-const WORKER_SHUTDOWN_GRACE_MS = 10_000;
+/**
+ * The worker's longest stop after SIGTERM at the default 5 s interval: a session holder serves its last cycle first
+ * (at most an interval and 1 s, handoverWaitMs), then the SDK drains for 10 s (createBridgeWorkers' shutdownGraceMs).
+ */
+const WORKER_SHUTDOWN_GRACE_MS = 6_000 + 10_000;
 const MANIFESTS = 'deploy/kubernetes';
 /** Settings whose value is a credential or identifies the customer: the Secret's, never a ConfigMap's. */
 const CREDENTIALS = ['DATABASE_URL', 'IB_ACCOUNT', 'TEMPORAL_API_KEY', 'ALERT_WEBHOOK_URL'];

@@ -47,6 +47,28 @@ describe('the IB connection lease (a PostgreSQL advisory lock per client id)', (
     }
   });
 
+  it('remembers the workflows it granted the session to, and takes no grant once released (it is stopping)', async () => {
+    const holder = lease('grants');
+    const broker = brokerStub();
+    const next = lease('after', broker);
+    try {
+      await holder.acquire('DU1', 'ibkr-bridge-DU1');
+      await holder.acquire('DU1', 'ibkr-bridge-DU1');
+      await expect(next.acquire('DU1', 'ibkr-bridge-DU2')).rejects.toThrow(/held by another worker/);
+      expect(holder.grantees()).toEqual(['ibkr-bridge-DU1']);
+      expect(next.grantees()).toEqual([]);
+      await holder.release();
+      // The lock is free, but a released lease belongs to a stopping worker: the grant is another worker's to take.
+      await expect(holder.acquire('DU1', 'ibkr-bridge-DU1')).rejects.toThrow(/this worker is stopping/);
+      expect(holder.holds()).toBe(false);
+      await expect(next.acquire('DU1', 'ibkr-bridge-DU1')).resolves.toMatchObject({ workerId: 'after' });
+      expect(broker.starts).toBe(1);
+    } finally {
+      await holder.release();
+      await next.release();
+    }
+  });
+
   it("asks PostgreSQL to probe the lock's idle connection, so a vanished machine frees the lock in about 30 s", async () => {
     const holder = lease('keepalive');
     try {

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import {
   DB_WRITE_FAILED,
   REPLAY_FAILED,
@@ -8,7 +8,14 @@ import {
   type CycleInput,
   type UnwrittenRows,
 } from '../../src/activities/types';
-import { bufferReportSignal, pauseSignal, resumeSignal, setIntervalUpdate } from '../../src/workflows/messages';
+import {
+  bufferReportSignal,
+  pauseSignal,
+  resumeSignal,
+  sessionReleasedSignal,
+  setIntervalUpdate,
+} from '../../src/workflows/messages';
+import { HANDOVER_PATCH } from '../../src/workflows/bridgeLoop';
 import type { GapReason, GapRecord } from '../../src/workflows/types';
 import { bundleWorkflows, connectTestEnv } from '../support/temporal';
 import { stubSettings, withStubBridge, written, type Calls } from './stubBridge';
@@ -208,6 +215,62 @@ describe('the bridge workflow with stub activities', () => {
             reason: 'worker_unavailable',
           },
         ]);
+      },
+    );
+  });
+
+  it('takes the session elsewhere at once when its worker says it released it, without losing a slot', async () => {
+    const order: string[] = [];
+    await withStubBridge(
+      env,
+      bundle,
+      stubSettings(),
+      (calls, taskQueue) => ({
+        async acquireSession() {
+          calls.sessions += 1;
+          order.push(`session ${calls.sessions}`);
+          const workerId = `w${calls.sessions}`;
+          return { queue: taskQueue, workerId, bufferId: `buffer-${workerId}` };
+        },
+        async runCycle(input) {
+          calls.cycles.push(input);
+          order.push(`cycle ${input.slotAt}`);
+          return written(input);
+        },
+      }),
+      async (bridge) => {
+        await bridge.untilCalls((c) => c.cycles.length >= 2, 'two cycles on the first worker');
+        // A release of some other grant is stale: the session stays where it is.
+        await bridge.handle.signal(sessionReleasedSignal, { queue: 'elsewhere', workerId: 'w0', at: Date.now() });
+        const afterStale = bridge.calls.cycles.length;
+        await bridge.untilCalls((c) => c.cycles.length >= afterStale + 1, 'a cycle after the stale release');
+        expect(bridge.calls.sessions).toBe(1);
+
+        const releasedAfter = order.length;
+        await bridge.handle.signal(sessionReleasedSignal, { queue: bridge.taskQueue, workerId: 'w1', at: Date.now() });
+        await bridge.untilCalls((c) => c.sessions === 2, 'the session taken again');
+        const handedOver = bridge.calls.cycles.length;
+        const calls = await bridge.untilCalls((c) => c.cycles.length >= handedOver + 2, 'cycles after the handover');
+        // The session was taken before the next slot's cycle, not when that cycle went unpicked.
+        expect(order[releasedAfter]).toBe('session 2');
+        const lost = gapsReported(calls).filter((gap) => !LOAD_REASONS.includes(gap.reason));
+        expect(lost).toEqual([]);
+        const slots = calls.cycles.map((cycle) => cycle.slotAt);
+        for (let i = 1; i < slots.length; i++) expect(slots[i]).toBeGreaterThan(slots[i - 1]);
+        const status = await bridge.status();
+        expect(status).toMatchObject({ sessionQueue: bridge.taskQueue, skippedSlotsTotal: lost.length });
+
+        // The history with the handover replays, and carries the patch marker that keeps older ones replaying.
+        const history = await bridge.handle.fetchHistory();
+        const patches = (history.events ?? []).flatMap((e) =>
+          (e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads ?? []).map(
+            (payload) => JSON.parse(Buffer.from(payload.data ?? []).toString('utf8')).id as string,
+          ),
+        );
+        expect(patches).toContain(HANDOVER_PATCH);
+        await expect(
+          Worker.runReplayHistory({ workflowBundle: bundle }, history, bridge.handle.workflowId),
+        ).resolves.toBeUndefined();
       },
     );
   });
