@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { Client as PgClient } from 'pg';
 import { createPortalBroker } from '../src/broker/portal';
 import { createSocketBroker, type SocketBrokerOptions } from '../src/broker/socket';
@@ -22,6 +21,7 @@ import type { BridgeSettings, BridgeStatus } from '../src/workflows/types';
 import { createInProcessWorkers } from './bridgeWorkers';
 import { fastSettings } from './fastSettings';
 import { eventually, sleep } from './poll';
+import { replayAndRecord } from './recordHistory';
 import { createScratchDatabase, type ScratchDatabase } from './scratchDatabase';
 import { startHangableProxy, viaPort, type HangableProxy } from './hangableProxy';
 import { startTcpProxy, type TcpProxy } from './tcpProxy';
@@ -196,15 +196,7 @@ export class BridgeStack {
    * with RECORD_HISTORIES=1, stores it as a fixture for test/replay.
    */
   async replayAndRecord(handle: WorkflowHandle, fixtureName: string): Promise<number> {
-    const history = await handle.fetchHistory();
-    await Worker.runReplayHistory({ workflowBundle: this.options.bundle }, history, handle.workflowId);
-    if (process.env.RECORD_HISTORIES === '1') {
-      writeFileSync(
-        join(__dirname, '..', 'test', 'replay', 'histories', `${fixtureName}.json`),
-        historyToJSON(history),
-      );
-    }
-    return history.events?.length ?? 0;
+    return replayAndRecord(this.options.bundle, handle, fixtureName);
   }
 
   async stop(): Promise<void> {

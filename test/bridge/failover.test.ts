@@ -12,7 +12,8 @@ import { startTwsSimulator, type TwsSimulator } from '../../src/sim/tws';
 import type { ibkrBridge } from '../../src/workflows/bridge';
 import { statusQuery } from '../../src/workflows/messages';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { connectTestEnv, temporalAddress, uniqueName } from '../support/temporal';
+import { bundleWorkflows, connectTestEnv, temporalAddress, uniqueName } from '../support/temporal';
+import { replayAndRecord } from '../../harness/recordHistory';
 import { eventually, fastSettings } from './stack';
 
 const ROOT = join(__dirname, '..', '..');
@@ -169,6 +170,8 @@ describe('two worker processes on one task queue', () => {
         !['overrun', 'temporal_unavailable'].includes(String(e.details.reason)),
     );
     expect(lost).toEqual([]);
+    // The handover's commands replay, and (RECORD_HISTORIES=1) become a fixture every later build must replay.
+    await replayAndRecord(await bundleWorkflows(), handle, 'session-handover');
     await handle.terminate('test done');
   }, 180_000);
 });

@@ -8,7 +8,8 @@ import { bundleWorkflows } from '../support/temporal';
  * with fallback and replay, a nightly reset window, continue-as-new, the
  * retention activity added behind patched('retention-at-run-start'), and alerts behind patched('alerts') (firing,
  * resolving, across continue-as-new and a reset window), and a replay that fails while cycles are written, behind
- * patched('no-silent-holes'). A change to the workflow that alters
+ * patched('no-silent-holes'), and a stopping worker's handover of the session (`sessionReleased`), behind
+ * patched('session-handover'). A change to the workflow that alters
  * its command sequence without patched() fails here.
  */
 const dir = join(__dirname, 'histories');
@@ -30,6 +31,7 @@ describe('recorded histories replay against the current workflow code', () => {
       'replay-failure.json',
       'reset-window.json',
       'retention.json',
+      'session-handover.json',
     ]);
   });
 
