@@ -118,6 +118,7 @@ export async function runWorker(config: BridgeConfig, logger: Logger): Promise<v
     applyRetention: (days) => applyRetention(db, days),
     aggregateOptions: () => ({
       maxAgeMs: config.GREEKS_MAX_AGE_MS,
+      allowedSources: config.GREEKS_SOURCES,
       betas: config.BETAS,
       betaBenchmark: config.BETA_BENCHMARK ?? null,
     }),

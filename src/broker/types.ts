@@ -2,6 +2,7 @@
  * The broker interface shared by the SOCKET (TWS / IB Gateway) and PORTAL (Client Portal) adapters.
  * Everything above this line (activities, workflow, aggregation, persistence) sees only these types.
  */
+import type { GreeksSource } from '../greeks/sources';
 
 export type ApiMode = 'SOCKET' | 'PORTAL';
 
@@ -59,6 +60,8 @@ export interface OptionGreeks {
   marketDataType: MarketDataType;
   /** True when the feed is known stale (1100, sentinel after a good value, subscription lost). */
   stale: boolean;
+  /** Which computation these values are (greeks/sources.ts); IB's model when absent. */
+  source?: GreeksSource;
 }
 
 export interface PriceQuote {

@@ -1,3 +1,4 @@
+import { GREEKS_SOURCES, parseGreeksSources } from '../greeks/sources';
 import type { TemporalConnectionSettings } from '../temporal/connectionSettings';
 import { z } from 'zod';
 import { AlertRulesError, parseAlertRules } from '../alerts/rules';
@@ -40,6 +41,15 @@ const url = (protocols: string[]) =>
   );
 
 /** "AAPL=1.2,MSFT=0.9" */
+const greeksSources = z.string().transform((value, ctx) => {
+  const parsed = parseGreeksSources(value);
+  if ('error' in parsed) {
+    ctx.addIssue({ code: 'custom', message: parsed.error });
+    return z.NEVER;
+  }
+  return parsed.sources;
+});
+
 const betaList = z.string().transform((value, ctx) => {
   const betas: Record<string, number> = {};
   for (const item of value
@@ -109,6 +119,7 @@ export const configSchema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('ibkr-bridge'),
   CYCLE_INTERVAL_MS: positiveInt.min(100, 'must be at least 100').default(5000),
   GREEKS_MAX_AGE_MS: positiveInt.default(15000),
+  GREEKS_SOURCES: greeksSources.default([...GREEKS_SOURCES]),
   GREEKS_RETENTION_DAYS: positiveInt.optional(),
   BETA_BENCHMARK: z.string().min(1).optional(),
   BETAS: betaList.optional(),

@@ -30,6 +30,8 @@ export const SNAPSHOT_COLUMNS = [
   'by_underlying',
   'units',
   'cycle_latency_ms',
+  'greeks_sources',
+  'fallback_positions',
 ] as const;
 
 export const API_LOG_COLUMNS = [
@@ -51,6 +53,10 @@ export function snapshotValues(row: SnapshotRow): unknown[] {
   if (!isObject(g.totals)) throw new InvalidRowError(`${where}: aggregated.totals is missing`);
   const pnl = g.pnl ?? { daily: null, unrealized: null, realized: null };
   const latency = nullableNumber(row.cycleLatencyMs, `${where}: cycleLatencyMs`);
+  if (g.sources !== undefined && !isObject(g.sources)) throw new InvalidRowError(`${where}: sources is not an object`);
+  if (g.fallbackPositions !== undefined && !Array.isArray(g.fallbackPositions)) {
+    throw new InvalidRowError(`${where}: fallbackPositions is not an array`);
+  }
   return [
     text(row.cycleKey, `${where}: cycleKey`),
     text(row.workflowId, `${where}: workflowId`),
@@ -77,6 +83,9 @@ export function snapshotValues(row: SnapshotRow): unknown[] {
     JSON.stringify(g.byUnderlying ?? []),
     JSON.stringify(g.units ?? null),
     latency === null ? null : Math.round(latency),
+    // Rows buffered by a build from before the sources were recorded have neither.
+    JSON.stringify(g.sources ?? {}),
+    JSON.stringify(g.fallbackPositions ?? []),
   ];
 }
 

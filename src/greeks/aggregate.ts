@@ -1,5 +1,13 @@
 import type { BrokerSnapshot, MarketDataType, OptionGreeks, Position } from '../broker/types';
-import type { AggregatedGreeks, ExcludedPosition, ExclusionReason, GreeksTotals, UnderlyingBreakdown } from './types';
+import type {
+  AggregatedGreeks,
+  ExcludedPosition,
+  ExclusionReason,
+  FallbackPosition,
+  GreeksTotals,
+  UnderlyingBreakdown,
+} from './types';
+import { GREEKS_SOURCES, countSource, type GreeksSource, type SourceCounts } from './sources';
 import { countingMultiplier, isDeltaOneSecType, isOptionSecType } from './instruments';
 import { implausibleContribution, implausibleOptionGreeks, implausiblePrice } from './plausibility';
 import { GREEKS_UNITS } from './units';
@@ -17,6 +25,8 @@ export interface AggregateOptions {
   betaBenchmark?: string | null;
   /** Benchmark price in the base currency; when absent, the snapshot's streamed benchmark price is used. */
   benchmarkPrice?: number | null;
+  /** The sources whose Greeks may count (GREEKS_SOURCES); every source when absent. */
+  allowedSources?: readonly GreeksSource[];
 }
 
 const CASH_GAMMA_MOVE = 0.01;
@@ -156,6 +166,9 @@ export function aggregateGreeks(snapshot: BrokerSnapshot, options: AggregateOpti
   let coveredOptionCount = 0;
   let marketDataType: MarketDataType | 'mixed' | null = null;
   const money = moneyCurrencyOf(snapshot.exchangeRates);
+  const allowedSources = options.allowedSources ?? GREEKS_SOURCES;
+  const sources: SourceCounts = {};
+  const fallbackPositions: FallbackPosition[] = [];
   const convertedCurrencies = new Set<string>();
 
   const groupOf = (underlying: string): GroupState => {
@@ -188,6 +201,11 @@ export function aggregateGreeks(snapshot: BrokerSnapshot, options: AggregateOpti
     if (reason !== null || !greeks) {
       const ageMs = greeks && greeks.computedAt > 0 ? now - greeks.computedAt : undefined;
       excluded.push(excludedEntry(position, reason ?? 'missing', { ageMs }));
+      continue;
+    }
+    const source = greeks.source ?? 'ib_model';
+    if (!allowedSources.includes(source)) {
+      excluded.push(excludedEntry(position, 'source_not_allowed', { ageMs: now - greeks.computedAt }));
       continue;
     }
     const badGreeks = implausibleOptionGreeks(greeks);
@@ -228,6 +246,11 @@ export function aggregateGreeks(snapshot: BrokerSnapshot, options: AggregateOpti
     addContribution(group, totals, contribution, price, priceAt);
     coveredOptionCount++;
     group.breakdown.coveredOptionCount++;
+    const ageMs = now - greeks.computedAt;
+    countSource(sources, source, ageMs);
+    if (source !== 'ib_model') {
+      fallbackPositions.push({ conId: position.conId, localSymbol: position.localSymbol, source, ageMs });
+    }
     marketDataType =
       marketDataType === null || marketDataType === greeks.marketDataType ? greeks.marketDataType : 'mixed';
   }
@@ -314,6 +337,8 @@ export function aggregateGreeks(snapshot: BrokerSnapshot, options: AggregateOpti
     optionCount,
     coveredOptionCount,
     coverage: optionCount === 0 ? 1 : coveredOptionCount / optionCount,
+    sources,
+    fallbackPositions,
     excluded,
     byUnderlying,
     units: {

@@ -1,4 +1,5 @@
 import type { ApiMode, MarketDataType } from '../broker/types';
+import type { GreeksSource, SourceCounts } from './sources';
 
 /** Why a position was left out of the totals. It is listed, never counted as 0. */
 export type ExclusionReason =
@@ -11,7 +12,9 @@ export type ExclusionReason =
   /** An input outside the plausibility bounds of greeks/plausibility.ts (e.g. |option delta| > 1). */
   | 'implausible'
   /** A position in a currency for which the gateway reported no exchange rate to the base currency. */
-  | 'no_exchange_rate';
+  | 'no_exchange_rate'
+  /** Greeks from a source the GREEKS_SOURCES setting does not allow (e.g. the local model in strict mode). */
+  | 'source_not_allowed';
 
 /**
  * 'all': the position counts in no figure. 'money': its share delta counts (a stock's or future's delta does not
@@ -61,6 +64,14 @@ export interface UnderlyingBreakdown extends GreeksTotals {
   betaWeightedDelta: number | null;
 }
 
+/** A covered option whose Greeks did not come from IB's model: where they came from, and how old their inputs were. */
+export interface FallbackPosition {
+  conId: number;
+  localSymbol: string;
+  source: GreeksSource;
+  ageMs: number;
+}
+
 /** Written next to every snapshot so a reader of the table never guesses the units. */
 export interface GreeksUnits {
   delta: string;
@@ -95,6 +106,10 @@ export interface AggregatedGreeks {
   coveredOptionCount: number;
   /** coveredOptionCount / optionCount; 1 when there are no options. */
   coverage: number;
+  /** Covered options per source of their Greeks (only the allowed sources cover). */
+  sources: SourceCounts;
+  /** The covered options whose Greeks are not IB's model values, each with its source and the age of its inputs. */
+  fallbackPositions: FallbackPosition[];
   excluded: ExcludedPosition[];
   byUnderlying: UnderlyingBreakdown[];
   units: GreeksUnits;

@@ -41,6 +41,8 @@ describe('configuration', () => {
     expect(config.IB_PORTAL_INSECURE_TLS).toBe(true);
     expect(config.BETAS).toEqual({ AAPL: 1.2, MSFT: 0.9 });
     expect(config.IB_HOST).toBe('127.0.0.1');
+    expect(config.GREEKS_SOURCES).toEqual(['ib_model', 'ib_quote', 'ib_calculation', 'local_model']);
+    expect(loadConfig({ GREEKS_SOURCES: 'strict' }).GREEKS_SOURCES).toEqual(['ib_model', 'ib_quote', 'ib_calculation']);
   });
 
   it('reads IB_PORTAL_CERT_SHA256 and refuses what is no SHA-256 fingerprint', () => {
@@ -110,6 +112,7 @@ describe('configuration', () => {
       /TEMPORAL_ADDRESS="localhost" must be host:port/,
     ],
     ['bad betas', { BETAS: 'AAPL', BETA_BENCHMARK: 'SPY' }, /BETAS=.*bad entry "AAPL"/],
+    ['unknown source of Greeks', { GREEKS_SOURCES: 'ib_model,guess' }, /GREEKS_SOURCES=.*unknown source guess/],
     ['betas without benchmark', { BETAS: 'AAPL=1.1' }, /BETAS is set but BETA_BENCHMARK is not/],
     [
       'reset duration too long',

@@ -42,6 +42,8 @@ describe('createDb inserts', () => {
     expect(stored.excluded).toEqual(g.excluded);
     expect(stored.by_underlying).toEqual(g.byUnderlying);
     expect(stored.units).toEqual(g.units);
+    expect(stored.greeks_sources).toEqual(g.sources);
+    expect(stored.fallback_positions).toEqual(g.fallbackPositions);
   });
 
   it('treats a retried or replayed cycle key as a duplicate, also within one batch', async () => {

@@ -1,5 +1,8 @@
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client } from 'pg';
-import { migrate } from '../../src/db/migrate';
+import { DEFAULT_MIGRATIONS_DIR, migrate } from '../../src/db/migrate';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 async function withClient<T>(url: string, fn: (client: Client) => Promise<T>): Promise<T> {
@@ -11,6 +14,8 @@ async function withClient<T>(url: string, fn: (client: Client) => Promise<T>): P
     await client.end();
   }
 }
+
+const MIGRATIONS = ['1760000000000_portfolio-greeks-and-api-logs', '1770000000000_greeks-sources'];
 
 describe('migrate()', () => {
   let db: TestDatabase;
@@ -24,7 +29,7 @@ describe('migrate()', () => {
   it('creates the schema on an empty database and applies nothing the second time', async () => {
     const logged: string[] = [];
     const first = await migrate(db.url, { log: (line) => logged.push(line) });
-    expect(first.applied).toEqual(['1760000000000_portfolio-greeks-and-api-logs']);
+    expect(first.applied).toEqual(MIGRATIONS);
     expect(logged.join('\n')).toMatch(/1760000000000_portfolio-greeks-and-api-logs/);
 
     const second = await migrate(db.url);
@@ -52,13 +57,37 @@ describe('migrate()', () => {
     });
   });
 
+  it('upgrades a database with rows: the rows stay, and read as having no source counts or fallback positions', async () => {
+    const firstOnly = mkdtempSync(join(tmpdir(), 'migrations-'));
+    try {
+      copyFileSync(join(DEFAULT_MIGRATIONS_DIR, `${MIGRATIONS[0]}.sql`), join(firstOnly, `${MIGRATIONS[0]}.sql`));
+      await migrate(db.url, { dir: firstOnly });
+      await withClient(db.url, (client) =>
+        client.query(
+          `insert into portfolio_greeks (cycle_key, workflow_id, account, snapshot_at, mode, net_delta, net_gamma,
+             net_vega, net_theta, dollar_delta, dollar_gamma, position_count, option_count, covered_option_count,
+             coverage, units)
+           values ('k1', 'wf', 'DU1', now(), 'SOCKET', 1, 0, 0, 0, 0, 0, 1, 1, 1, 1, '{}')`,
+        ),
+      );
+      const upgrade = await migrate(db.url);
+      expect(upgrade.applied).toEqual([MIGRATIONS[1]]);
+      await withClient(db.url, async (client) => {
+        const rows = await client.query('select cycle_key, greeks_sources, fallback_positions from portfolio_greeks');
+        expect(rows.rows).toEqual([{ cycle_key: 'k1', greeks_sources: {}, fallback_positions: [] }]);
+      });
+    } finally {
+      rmSync(firstOnly, { recursive: true, force: true });
+    }
+  });
+
   it('lets two processes migrate the same empty database at once: one applies, the other waits and finds nothing to do', async () => {
     const results = await Promise.all([migrate(db.url), migrate(db.url)]);
     const applied = results.map((r) => r.applied.length).sort();
-    expect(applied).toEqual([0, 1]);
+    expect(applied).toEqual([0, MIGRATIONS.length]);
     await withClient(db.url, async (client) => {
       const rows = await client.query('select name from pgmigrations');
-      expect(rows.rows.map((r) => r.name)).toEqual(['1760000000000_portfolio-greeks-and-api-logs']);
+      expect(rows.rows.map((r) => r.name)).toEqual(MIGRATIONS);
     });
   });
 

@@ -134,6 +134,8 @@ export class MarketDataStore {
       computedAt: Math.max(...values.map((entry) => entry.at)),
       marketDataType: combinedType([state.type ?? 'live', ...(state.price ? [state.price.type] : [])]),
       stale: state.carried.size > 0 || state.lastRowAt < staleBefore,
+      // The snapshot's Greeks fields are IB's option model values.
+      source: 'ib_model',
     };
   }
 

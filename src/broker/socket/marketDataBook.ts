@@ -1,3 +1,4 @@
+import type { GreeksSource } from '../../greeks/sources';
 import { SecType, type Contract } from '@stoqey/ib';
 import { effectiveMultiplier, isDeltaOneSecType, isOptionSecType } from '../../greeks/instruments';
 import type { BenchmarkQuote, MarketDataType, OptionGreeks, Position, PriceQuote } from '../types';
@@ -42,6 +43,8 @@ interface Subscription {
   optionPrice: number | null;
   computedAt: number;
   valueType: MarketDataType;
+  /** IB's model computation, or a bid/ask/last computation standing in before the first model tick. */
+  source: GreeksSource;
   bid: number | null;
   ask: number | null;
   last: number | null;
@@ -239,6 +242,7 @@ export class MarketDataBook {
       subscription.optionPrice = finiteOrNull(optionPrice);
       subscription.computedAt = this.clock();
       subscription.valueType = this.typeOf(subscription, field);
+      subscription.source = isModel ? 'ib_model' : 'ib_quote';
       subscription.stale = false;
       return;
     }
@@ -340,6 +344,7 @@ export class MarketDataBook {
       computedAt: s.computedAt,
       marketDataType: s.valueType,
       stale: s.stale || s.computedAt === 0 || !sessionLive || s.status !== 'requested',
+      source: s.source,
     };
   }
 
@@ -533,6 +538,7 @@ function newSubscription(
     optionPrice: null,
     computedAt: 0,
     valueType: type,
+    source: 'ib_model',
     bid: null,
     ask: null,
     last: null,

@@ -33,6 +33,8 @@ export function makeSnapshot(n: number, overrides: { account?: string; workflowI
       optionCount: 2,
       coveredOptionCount: 1,
       coverage: 0.5,
+      sources: { ib_quote: { positions: 1, maxAgeMs: 1250 } },
+      fallbackPositions: [{ conId: 98, localSymbol: 'AAPL  250117P00180000', source: 'ib_quote', ageMs: 1250 }],
       excluded: [
         {
           conId: 99,
