@@ -12,8 +12,9 @@ const VOL_POINT = 0.01;
 
 /**
  * Price and Greeks of one option in IB's units (see OptionModelValues): delta and gamma per 1.0 of the underlying,
- * vega per volatility point, theta per calendar day, all per share. European options use the closed-form Greeks;
- * American ones the Bjerksund–Stensland 2002 value with central finite-difference Greeks. Throws PricingInputError
+ * vega per volatility point, theta per calendar day, all per share. European options (and American ones that are never
+ * exercised early) use the closed-form Greeks; other American ones the Bjerksund–Stensland 2002 value with central
+ * finite-difference Greeks. Throws PricingInputError
  * for an input outside the model's domain (check it first with pricingInputProblem to avoid the throw).
  */
 export function optionModelValues(input: OptionPricingInput): OptionModelValues {
@@ -21,7 +22,7 @@ export function optionModelValues(input: OptionPricingInput): OptionModelValues 
   if (problem) throw new PricingInputError(problem);
   if (input.years === 0) return atExpiry(input);
   const market = carryInputs(input);
-  if (input.style === 'european') {
+  if (input.style === 'european' || earlyExerciseNeverPays(market)) {
     const values = generalizedBlackScholes(market);
     return {
       price: values.price,
@@ -65,20 +66,29 @@ export function pricingInputProblem(input: OptionPricingInput): string | null {
 }
 
 /**
- * The formula's inputs: the escrowed-dividend spot S − pvDividend and the carry b = r − q for 'bsm'; the futures
- * price and b = 0 for 'black76'.
+ * The formula's inputs. 'black76': the futures price and b = 0. 'bsm': b = r − q, and the discrete dividends
+ * (pvDividend = D) enter as the escrowed-dividend model prices them: on the spot S − D for European options. For
+ * American ones the same dividends are spread instead as the continuous yield with the same forward,
+ * q_D = −ln(1 − D/S)/T, on the spot S: the European value is identical (it depends on the forward only), but the
+ * American approximation then sees the incentive to exercise a call early for the dividend, which the escrowed form
+ * (b = r) would hide. A yield cannot place the exercise just before an ex-date: see docs/pricing.md.
  */
 export function carryInputs(input: OptionPricingInput): CarryInputs {
-  const isFuture = input.model === 'black76';
-  return {
+  const pvDividend = input.pvDividend ?? 0;
+  const common = {
     right: input.right,
-    spot: input.underlyingPrice - (input.pvDividend ?? 0),
     strike: input.strike,
     years: input.years,
     rate: input.rate,
-    carry: isFuture ? 0 : input.rate - (input.dividendYield ?? 0),
     volatility: input.volatility,
   };
+  if (input.model === 'black76') return { ...common, spot: input.underlyingPrice, carry: 0 };
+  const yieldCarry = input.rate - (input.dividendYield ?? 0);
+  if (input.style === 'american' && pvDividend > 0) {
+    const dividendYieldEquivalent = -Math.log1p(-pvDividend / input.underlyingPrice) / input.years;
+    return { ...common, spot: input.underlyingPrice, carry: yieldCarry - dividendYieldEquivalent };
+  }
+  return { ...common, spot: input.underlyingPrice - pvDividend, carry: yieldCarry };
 }
 
 /** The value alone (European closed form or American approximation), on the formula's inputs. */
@@ -94,6 +104,14 @@ function dividendAccretion(input: OptionPricingInput): number {
   return input.rate * (input.pvDividend ?? 0);
 }
 
+/**
+ * Merton (1973): a call is never exercised early when b ≥ r (no dividends: b = r), a put never when r ≤ 0; the
+ * American value is then the European one, and so are its closed-form Greeks.
+ */
+function earlyExerciseNeverPays(market: CarryInputs): boolean {
+  return market.right === 'C' ? market.carry >= market.rate : market.rate <= 0;
+}
+
 function atExpiry(input: OptionPricingInput): OptionModelValues {
   const sign = input.right === 'C' ? 1 : -1;
   const spot = input.underlyingPrice - (input.pvDividend ?? 0);
@@ -107,29 +125,30 @@ function atExpiry(input: OptionPricingInput): OptionModelValues {
   };
 }
 
-/** Relative bump sizes of the central differences: small enough for O(h²) errors near 1e-7, large enough for
- * rounding (about 1e-16 · value / h²) to stay far below that. */
-const SPOT_BUMP = 1e-3;
-const VOL_BUMP = 1e-3;
-const TIME_BUMP = 1e-3;
+/**
+ * Relative bump sizes of the central differences: small enough for O(h²) errors near 1e-8, large enough for the
+ * rounding of the approximation (about 1e-13 of the value) divided by h² to stay below 1e-5.
+ */
+const SPOT_BUMP = 1e-4;
+const VOL_BUMP = 1e-4;
+const TIME_BUMP = 1e-4;
 
 function americanValues(input: OptionPricingInput, market: CarryInputs): OptionModelValues {
   const price = bjerksundStensland2002Price(market);
-  const priceWith = (changes: Partial<CarryInputs>) => bjerksundStensland2002Price({ ...market, ...changes });
-  const ds = SPOT_BUMP * market.spot;
-  const up = priceWith({ spot: market.spot + ds });
-  const down = priceWith({ spot: market.spot - ds });
-  const dv = VOL_BUMP * market.volatility;
+  // Bumps go through carryInputs again, so that a dividend's equivalent yield follows the bumped spot and time.
+  const priceWith = (changes: Partial<OptionPricingInput>) =>
+    bjerksundStensland2002Price(carryInputs({ ...input, ...changes }));
+  const ds = SPOT_BUMP * input.underlyingPrice;
+  const up = priceWith({ underlyingPrice: input.underlyingPrice + ds });
+  const down = priceWith({ underlyingPrice: input.underlyingPrice - ds });
+  const dv = VOL_BUMP * input.volatility;
   const vega =
-    (priceWith({ volatility: market.volatility + dv }) - priceWith({ volatility: market.volatility - dv })) / (2 * dv);
-  const dt = TIME_BUMP * market.years;
+    (priceWith({ volatility: input.volatility + dv }) - priceWith({ volatility: input.volatility - dv })) / (2 * dv);
+  const dt = TIME_BUMP * input.years;
   // Calendar time passing by ±dt: T shrinks by dt and the dividends' present value accretes at r.
   const pvDividend = input.pvDividend ?? 0;
   const atTime = (elapsed: number) =>
-    priceWith({
-      years: market.years - elapsed,
-      spot: input.underlyingPrice - pvDividend * Math.exp(input.rate * elapsed),
-    });
+    priceWith({ years: input.years - elapsed, pvDividend: pvDividend * Math.exp(input.rate * elapsed) });
   const theta = (atTime(dt) - atTime(-dt)) / (2 * dt);
   return {
     price,
