@@ -109,6 +109,47 @@ describe('American exercise', () => {
     }
   });
 
+  it('stays finite and within its bounds at extreme inputs: an hour to 5 years, σ 1 % to 300 %, negative rates', () => {
+    const problems: string[] = [];
+    for (const right of ['C', 'P'] as const) {
+      for (const [model, dividends] of [
+        ['bsm', { dividendYield: 0 }],
+        ['bsm', { dividendYield: 0.08 }],
+        ['bsm', { pvDividend: 4 }],
+        ['black76', {}],
+      ] as const) {
+        for (const moneyness of [0.2, 1, 5]) {
+          for (const years of [1 / 8760, 0.5, 5]) {
+            for (const volatility of [0.01, 0.3, 3]) {
+              for (const rate of [-0.01, 0.1]) {
+                const input: OptionPricingInput = {
+                  right,
+                  style: 'american',
+                  model,
+                  ...dividends,
+                  underlyingPrice: 100 * moneyness,
+                  strike: 100,
+                  years,
+                  rate,
+                  volatility,
+                };
+                const american = optionModelValues(input);
+                const europeanPrice = optionModelValues(european(input)).price;
+                const finite = Object.values(american).every(Number.isFinite);
+                // |delta| ≤ 1, or e^(|r|T) for a futures option at a negative rate.
+                const deltaBound = Math.exp(Math.abs(rate) * years) + 1e-4;
+                if (!finite || american.price < europeanPrice - 1e-9 || Math.abs(american.delta) > deltaBound) {
+                  problems.push(JSON.stringify({ input, american, europeanPrice }));
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
   it('an American put’s delta is the tree’s to 1e-2, where early exercise matters', () => {
     const input: OptionPricingInput = {
       right: 'P',
