@@ -9,7 +9,7 @@ export interface TreeInputs extends CarryInputs {
 
 /**
  * Cox–Ross–Rubinstein binomial tree (J. Cox, S. Ross, M. Rubinstein, "Option pricing: a simplified approach",
- * Journal of Financial Economics 7, 1979; with cost of carry b as in Haug 2007, §7.1): u = e^{σ√Δt}, d = 1/u,
+ * Journal of Financial Economics 7, 1979; with cost of carry b as in Haug 2007, ch. 7): u = e^{σ√Δt}, d = 1/u,
  * p = (e^{bΔt} − d)/(u − d). Slow but converging to the exact American value; it is the reference the
  * Bjerksund–Stensland approximation is checked against, not what the bridge prices with.
  */

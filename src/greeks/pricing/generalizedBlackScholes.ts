@@ -3,7 +3,7 @@ import type { OptionRight } from './types';
 
 /**
  * The generalized Black–Scholes–Merton formula with cost of carry b (Haug, "The Complete Guide to Option Pricing
- * Formulas", 2nd ed., 2007, §1.1.6): b = r − q for a stock with continuous dividend yield q (Merton 1973), b = 0 for
+ * Formulas", 2nd ed., 2007, ch. 1): b = r − q for a stock with continuous dividend yield q (Merton 1973), b = 0 for
  * an option on a futures price (Black 1976, with the futures price F as S). European exercise only.
  *
  * All values here are in the formula's own units (per 1.0 of volatility, per year); optionModelValues converts them

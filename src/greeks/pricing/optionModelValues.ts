@@ -12,27 +12,30 @@ const VOL_POINT = 0.01;
 
 /**
  * Price and Greeks of one option in IB's units (see OptionModelValues): delta and gamma per 1.0 of the underlying,
- * vega per volatility point, theta per calendar day, all per share. European options (and American ones that are never
- * exercised early) use the closed-form Greeks; other American ones the Bjerksund–Stensland 2002 value with central
- * finite-difference Greeks. Throws PricingInputError
- * for an input outside the model's domain (check it first with pricingInputProblem to avoid the throw).
+ * vega per volatility point, theta per calendar day, all per share. European options, and American ones that are
+ * never exercised early, get the closed-form values; other American ones the Bjerksund–Stensland 2002 value with
+ * central finite-difference Greeks. Throws PricingInputError for an input outside the models' domain (check it first
+ * with pricingInputProblem to avoid the throw).
  */
 export function optionModelValues(input: OptionPricingInput): OptionModelValues {
   const problem = pricingInputProblem(input);
   if (problem) throw new PricingInputError(problem);
   if (input.years === 0) return atExpiry(input);
   const market = carryInputs(input);
-  if (input.style === 'european' || earlyExerciseNeverPays(market)) {
-    const values = generalizedBlackScholes(market);
-    return {
-      price: values.price,
-      delta: values.delta,
-      gamma: values.gamma,
-      vega: values.vega * VOL_POINT,
-      theta: (values.theta - dividendAccretion(input) * values.delta) / DAYS_PER_YEAR,
-    };
-  }
+  if (input.style === 'european' || earlyExerciseNeverPays(market)) return europeanValues(input);
   return americanValues(input, market);
+}
+
+/** The closed form on the European inputs (escrowed dividends), whatever the style asked for. */
+function europeanValues(input: OptionPricingInput): OptionModelValues {
+  const values = generalizedBlackScholes(carryInputs({ ...input, style: 'european' }));
+  return {
+    price: values.price,
+    delta: values.delta,
+    gamma: values.gamma,
+    vega: values.vega * VOL_POINT,
+    theta: (values.theta - dividendAccretion(input) * values.delta) / DAYS_PER_YEAR,
+  };
 }
 
 /** Why the input cannot be priced, in one line; null when it can. */

@@ -72,6 +72,21 @@ describe('American exercise', () => {
     expect(Math.abs(treeOf(input, 2000) - optionModelValues(input).price)).toBeLessThan(0.005 * input.strike);
   });
 
+  it('a put at a non-positive rate is never exercised early: its values, dividends and theta included, are European', () => {
+    const input: OptionPricingInput = {
+      right: 'P',
+      style: 'american',
+      model: 'bsm',
+      underlyingPrice: 100,
+      strike: 105,
+      years: 0.5,
+      rate: -0.005,
+      pvDividend: 2,
+      volatility: 0.3,
+    };
+    expect(optionModelValues(input)).toEqual(optionModelValues(european(input)));
+  });
+
   it('the CRR tree converges to the closed form for European options (the check is checked)', () => {
     for (const [, input] of grid) {
       const closedForm = optionModelValues(european(input)).price;

@@ -44,6 +44,31 @@ function printFiniteDifferences(): void {
   console.log(GREEKS.map((greek) => `${greek} ${worst[greek].toExponential(1)}`).join(', '));
 }
 
+function printPutCallParity(): void {
+  let worst = 0;
+  for (const underlyingPrice of [60, 100, 170]) {
+    for (const years of [0.01, 0.4, 3]) {
+      for (const volatility of [0.1, 0.5]) {
+        const rate = 0.05;
+        const base = { style: 'european', strike: 100, years, rate, volatility, underlyingPrice } as const;
+        const forwards: Array<[Omit<OptionPricingInput, 'right'>, number]> = [
+          [{ ...base, model: 'bsm', dividendYield: 0.02 }, underlyingPrice * Math.exp(-0.02 * years)],
+          [{ ...base, model: 'bsm', pvDividend: 2.4 }, underlyingPrice - 2.4],
+          [{ ...base, model: 'black76' }, underlyingPrice * Math.exp(-rate * years)],
+        ];
+        for (const [input, discountedForward] of forwards) {
+          const call = optionModelValues({ ...input, right: 'C' }).price;
+          const put = optionModelValues({ ...input, right: 'P' }).price;
+          worst = Math.max(worst, Math.abs(call - put - (discountedForward - 100 * Math.exp(-rate * years))));
+        }
+      }
+    }
+  }
+  console.log(
+    `\n## Put-call parity: worst |C − P − (discounted forward − discounted strike)| ${worst.toExponential(1)}`,
+  );
+}
+
 function printImpliedVolatility(): void {
   let solved = 0;
   let total = 0;
@@ -127,6 +152,7 @@ function printSimulator(): void {
 
 printReferenceTable();
 printFiniteDifferences();
+printPutCallParity();
 printImpliedVolatility();
 printAmericanErrors();
 printSimulator();

@@ -28,7 +28,8 @@ describe('published reference values (each case names its source)', () => {
   });
 
   // The transcribed Bjerksund-Stensland values are a lower bound of the American value: a converged tree must be at or
-  // above each, and close (the approximation's known error is a few 1e-3 of the price).
+  // above each, and close (for these six, within 0.3 % of the price; the approximation's error elsewhere is larger,
+  // see docs/pricing.md).
   it.each(
     REFERENCE_CASES.filter(({ input }) => input.style === 'american').map(
       (reference) => [reference.name, reference] as const,
