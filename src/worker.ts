@@ -119,6 +119,7 @@ export async function runWorker(config: BridgeConfig, logger: Logger): Promise<v
     aggregateOptions: () => ({
       maxAgeMs: config.GREEKS_MAX_AGE_MS,
       allowedSources: config.GREEKS_SOURCES,
+      localModel: { rate: config.GREEKS_MODEL_RATE, maxIvAgeMs: config.GREEKS_MODEL_MAX_IV_AGE_MS },
       betas: config.BETAS,
       betaBenchmark: config.BETA_BENCHMARK ?? null,
     }),

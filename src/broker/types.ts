@@ -62,6 +62,8 @@ export interface OptionGreeks {
   stale: boolean;
   /** Which computation these values are (greeks/sources.ts); IB's model when absent. */
   source?: GreeksSource;
+  /** For the local model: when the implied volatility behind these values was received (computedAt is the price's). */
+  ivAt?: number;
 }
 
 export interface PriceQuote {

@@ -120,6 +120,12 @@ export const configSchema = z.object({
   CYCLE_INTERVAL_MS: positiveInt.min(100, 'must be at least 100').default(5000),
   GREEKS_MAX_AGE_MS: positiveInt.default(15000),
   GREEKS_SOURCES: greeksSources.default([...GREEKS_SOURCES]),
+  GREEKS_MODEL_RATE: z.coerce
+    .number({ message: 'must be a number' })
+    .min(-0.05, 'must be a yearly rate as a fraction, at least -0.05')
+    .max(0.5, 'must be a yearly rate as a fraction, e.g. 0.04 for 4 %, at most 0.5')
+    .default(0.04),
+  GREEKS_MODEL_MAX_IV_AGE_MS: positiveInt.default(600_000),
   GREEKS_RETENTION_DAYS: positiveInt.optional(),
   BETA_BENCHMARK: z.string().min(1).optional(),
   BETAS: betaList.optional(),

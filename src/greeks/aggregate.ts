@@ -1,4 +1,4 @@
-import type { BrokerSnapshot, MarketDataType, OptionGreeks, Position } from '../broker/types';
+import type { BrokerSnapshot, MarketDataType, OptionGreeks, Position, PriceQuote } from '../broker/types';
 import type {
   AggregatedGreeks,
   ExcludedPosition,
@@ -8,6 +8,7 @@ import type {
   UnderlyingBreakdown,
 } from './types';
 import { GREEKS_SOURCES, countSource, type GreeksSource, type SourceCounts } from './sources';
+import { localModelGreeks, type LocalModelSettings } from './localModel';
 import { countingMultiplier, isDeltaOneSecType, isOptionSecType } from './instruments';
 import { implausibleContribution, implausibleOptionGreeks, implausiblePrice } from './plausibility';
 import { GREEKS_UNITS } from './units';
@@ -27,6 +28,8 @@ export interface AggregateOptions {
   benchmarkPrice?: number | null;
   /** The sources whose Greeks may count (GREEKS_SOURCES); every source when absent. */
   allowedSources?: readonly GreeksSource[];
+  /** The local model's settings; without them (or with local_model not allowed) it prices nothing. */
+  localModel?: LocalModelSettings;
 }
 
 const CASH_GAMMA_MOVE = 0.01;
@@ -167,6 +170,12 @@ export function aggregateGreeks(snapshot: BrokerSnapshot, options: AggregateOpti
   let marketDataType: MarketDataType | 'mixed' | null = null;
   const money = moneyCurrencyOf(snapshot.exchangeRates);
   const allowedSources = options.allowedSources ?? GREEKS_SOURCES;
+  const modelSettings = allowedSources.includes('local_model') ? options.localModel : undefined;
+  const freshUnderlying = (position: Position): PriceQuote | null => {
+    const quote =
+      position.underlyingConId === undefined ? undefined : snapshot.underlyingPrices[position.underlyingConId];
+    return quote && isUsablePrice(quote.price) && now - quote.at <= maxAgeMs ? quote : null;
+  };
   const sources: SourceCounts = {};
   const fallbackPositions: FallbackPosition[] = [];
   const convertedCurrencies = new Set<string>();
@@ -196,8 +205,16 @@ export function aggregateGreeks(snapshot: BrokerSnapshot, options: AggregateOpti
       excluded.push(excludedEntry(position, 'unknown_multiplier'));
       continue;
     }
-    const greeks = snapshot.greeks[position.conId];
-    const reason = classifyGreeks(greeks, now, maxAgeMs);
+    let greeks = snapshot.greeks[position.conId];
+    let reason = classifyGreeks(greeks, now, maxAgeMs);
+    if (reason !== null && modelSettings) {
+      // IB's own values are not usable now: its last implied volatility on the live underlying price may be.
+      const modelled = localModelGreeks(position, greeks, freshUnderlying(position), now, modelSettings);
+      if (modelled) {
+        greeks = modelled;
+        reason = null;
+      }
+    }
     if (reason !== null || !greeks) {
       const ageMs = greeks && greeks.computedAt > 0 ? now - greeks.computedAt : undefined;
       excluded.push(excludedEntry(position, reason ?? 'missing', { ageMs }));
@@ -246,7 +263,8 @@ export function aggregateGreeks(snapshot: BrokerSnapshot, options: AggregateOpti
     addContribution(group, totals, contribution, price, priceAt);
     coveredOptionCount++;
     group.breakdown.coveredOptionCount++;
-    const ageMs = now - greeks.computedAt;
+    // The oldest input: for the local model, the implied volatility it started from.
+    const ageMs = now - Math.min(greeks.computedAt, greeks.ivAt ?? greeks.computedAt);
     countSource(sources, source, ageMs);
     if (source !== 'ib_model') {
       fallbackPositions.push({ conId: position.conId, localSymbol: position.localSymbol, source, ageMs });
