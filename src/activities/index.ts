@@ -192,6 +192,9 @@ export function createActivities(deps: ActivityDeps): BridgeActivities {
         netTheta: aggregated.totals.theta,
         coverage: aggregated.coverage,
         optionCount: aggregated.optionCount,
+        coveredBySource: Object.fromEntries(
+          Object.entries(aggregated.sources).map(([source, count]) => [source, count.positions]),
+        ),
         bufferedRows: await bufferedRows(),
         netDollarDelta: aggregated.totals.dollarDelta,
         betaWeightedDelta: aggregated.betaWeightedDelta,

@@ -33,7 +33,8 @@ function formatDuration(ms: number): string {
 const isoSeconds = (at: number) => new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export function describeThreshold(rule: ThresholdRule, value: number | null, firing: boolean): string {
-  const subject = `${rule.underlying ? `${rule.underlying} ` : ''}${METRIC_LABELS[rule.metric]}`;
+  const bySource = rule.sources ? ` by ${rule.sources.join(', ')}` : '';
+  const subject = `${rule.underlying ? `${rule.underlying} ` : ''}${METRIC_LABELS[rule.metric]}${bySource}`;
   if (value === null) return `${subject}: no value`;
   if (firing) {
     const above = rule.above !== null && value > rule.above;

@@ -1,5 +1,7 @@
+import type { GreeksSource } from '../greeks/sources';
 import { describeHumanNeeded, describeNoCycle, describeThreshold } from './describe';
 import type {
+  AccountFigures,
   AlertObservation,
   AlertRule,
   AlertsState,
@@ -122,8 +124,18 @@ function judge(rule: AlertRule, state: AlertsState, observation: AlertObservatio
 function thresholdValue(rule: ThresholdRule, observation: AlertObservation): number | null {
   if (rule.metric === 'bufferedRows') return observation.bufferedRows;
   const figures = rule.underlying ? (observation.underlyings?.[rule.underlying] ?? null) : observation.figures;
-  const value = figures?.[rule.metric] ?? null;
+  // Coverage by source is an account figure (the rules refuse it with an underlying).
+  const value = rule.sources ? coverageBySource(observation.figures, rule.sources) : (figures?.[rule.metric] ?? null);
   return value !== null && Number.isFinite(value) ? value : null;
+}
+
+/** The share of options whose Greeks came from one of `sources`; 1 without options, as the aggregation's coverage. */
+function coverageBySource(figures: AccountFigures | null, sources: readonly GreeksSource[]): number | null {
+  if (!figures || figures.optionCount === undefined || !figures.coveredBySource) return null;
+  if (figures.optionCount === 0) return 1;
+  let covered = 0;
+  for (const source of sources) covered += figures.coveredBySource[source] ?? 0;
+  return covered / figures.optionCount;
 }
 
 function judgeThreshold(rule: ThresholdRule, observation: AlertObservation): Verdict | null {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GREEKS_SOURCES } from '../greeks/sources';
 import { GREEK_METRICS, type AlertRule, type AlertSeverity, type ThresholdRule } from './types';
 
 /**
@@ -56,6 +57,12 @@ const ruleSchema = z.discriminatedUnion(
       kind: z.literal('coverage'),
       underlying: symbol.optional(),
       below: finite.refine((value) => value > 0 && value <= 1, 'must be a ratio in (0, 1], e.g. 0.9'),
+      sources: z
+        .array(z.enum(GREEKS_SOURCES, { message: `must be one of ${GREEKS_SOURCES.join(', ')}` }), {
+          message: 'must be a list of sources, e.g. ["ib_model"]',
+        })
+        .min(1, 'must name at least one source')
+        .optional(),
     }),
     z.strictObject({
       ...common,
@@ -72,7 +79,8 @@ const ruleSchema = z.discriminatedUnion(
 type RuleInput = z.output<typeof ruleSchema>;
 
 function defaultId(input: RuleInput): string {
-  const suffix = 'underlying' in input && input.underlying ? `-${input.underlying}` : '';
+  let suffix = 'underlying' in input && input.underlying ? `-${input.underlying}` : '';
+  if ('sources' in input && input.sources) suffix += `-${input.sources.join('-')}`;
   if (input.kind === 'greek') return `${input.metric}${suffix}`;
   return `${input.kind.replace('_', '-')}${suffix}`;
 }
@@ -95,6 +103,7 @@ function thresholdRule(
     below,
     clearMargin: input.clearMargin ?? scale * DEFAULT_MARGIN_SHARE,
     clearCycles: input.clearCycles ?? DEFAULT_CLEAR_CYCLES,
+    ...('sources' in input && input.sources ? { sources: [...new Set(input.sources)] } : {}),
   };
 }
 
@@ -109,6 +118,9 @@ function normalise(input: RuleInput): AlertRule {
 
 /** Problems zod cannot see: bounds that make sense together. */
 function crossCheck(rule: AlertRule): string | null {
+  if (rule.kind === 'coverage' && rule.sources && rule.underlying !== null) {
+    return '"sources" is an account figure: it cannot be combined with "underlying"';
+  }
   if (rule.kind !== 'greek') return null;
   if (rule.above === null && rule.below === null) return 'a greek rule needs "above", "below" or both';
   if (rule.above !== null && rule.below !== null && rule.below >= rule.above)

@@ -2,6 +2,7 @@
  * Alert rules, their state and their transitions. Type-only plus constants: safe to import in the workflow bundle.
  * Everything here is plain JSON because rules travel in the workflow input and states across continue-as-new.
  */
+import type { GreeksSource } from '../greeks/sources';
 
 /** Greek figures a rule may watch, for the whole account or one underlying. */
 export const GREEK_METRICS = ['delta', 'dollarDelta', 'gamma', 'vega', 'theta', 'betaWeightedDelta'] as const;
@@ -25,6 +26,8 @@ export interface ThresholdRule extends RuleBase {
   below: number | null;
   clearMargin: number;
   clearCycles: number;
+  /** A coverage rule's sources: only options whose Greeks came from one of them count as covered (absent: any allowed). */
+  sources?: GreeksSource[];
 }
 
 /** No row committed to Postgres for this long (reset windows and pauses excepted). */
@@ -53,12 +56,19 @@ export interface RiskFigures {
   coverage: number | null;
 }
 
+/** The account's figures: the risk figures, and what coverage rules by source read (absent in older histories). */
+export interface AccountFigures extends RiskFigures {
+  optionCount?: number;
+  /** Covered options per source of their Greeks. */
+  coveredBySource?: Partial<Record<GreeksSource, number>>;
+}
+
 /** What the workflow saw at one instant: after a cycle, or on a clock tick while no cycle can run. */
 export interface AlertObservation {
   /** Epoch ms: the cycle's slot, or the workflow's clock. */
   at: number;
   /** Account figures of a cycle the broker answered; null when no snapshot was taken. */
-  figures: RiskFigures | null;
+  figures: AccountFigures | null;
   /** Figures of the underlyings rules name (only those). */
   underlyings: Record<string, Partial<RiskFigures>> | null;
   /** up: the broker answered; down: refused / unauthenticated; unknown: this observation says nothing about it. */

@@ -1,7 +1,7 @@
 import { condition, log, patched, proxyActivities } from '@temporalio/workflow';
 import type { BridgeActivities } from '../activities/types';
 import { evaluateAlerts, excuseAlertsUntil, initialAlertsState, nextClockCheckAt } from '../alerts/evaluate';
-import type { AlertObservation, AlertRule, AlertsState, AlertTransition, RiskFigures } from '../alerts/types';
+import type { AccountFigures, AlertObservation, AlertRule, AlertsState, AlertTransition } from '../alerts/types';
 import { watchedUnderlyings, type UnderlyingWatch } from '../alerts/underlyings';
 import type { BridgeSettings, BridgeState, CycleSummary } from './types';
 
@@ -92,7 +92,7 @@ export function createAlerting(
     if (transitions.length > 0) onChange();
   }
 
-  function figuresOf(summary: CycleSummary): RiskFigures {
+  function figuresOf(summary: CycleSummary): AccountFigures {
     return {
       delta: summary.netDelta,
       dollarDelta: summary.netDollarDelta ?? null,
@@ -101,6 +101,8 @@ export function createAlerting(
       theta: summary.netTheta,
       betaWeightedDelta: summary.betaWeightedDelta ?? null,
       coverage: summary.coverage,
+      optionCount: summary.optionCount,
+      ...(summary.coveredBySource ? { coveredBySource: summary.coveredBySource } : {}),
     };
   }
 

@@ -1,5 +1,6 @@
 /** Types shared by the workflow, its activities and the CLI. Type-only: safe to import in the workflow bundle. */
 import type { AlertRule, AlertsState, RiskFigures } from '../alerts/types';
+import type { GreeksSource } from '../greeks/sources';
 
 export type BridgeStateName = 'starting' | 'ready' | 'paused' | 'degraded' | 'resetting' | 'disconnected';
 
@@ -84,6 +85,8 @@ export interface CycleSummary {
   netTheta: number | null;
   coverage: number | null;
   optionCount: number;
+  /** Covered options per source of their Greeks; absent in older histories. */
+  coveredBySource?: Partial<Record<GreeksSource, number>>;
   bufferedRows: number;
   /** Added with alerts; absent in older histories. */
   netDollarDelta?: number | null;

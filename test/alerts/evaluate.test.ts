@@ -115,6 +115,33 @@ describe('threshold rules with hysteresis', () => {
     ]);
   });
 
+  it('watches coverage by source: the share of options whose Greeks came from the named sources', () => {
+    const rules = parseAlertRules(
+      '[{"kind":"coverage","below":0.8,"sources":["ib_model","ib_quote"],"clearCycles":1}]',
+    );
+    expect(rules[0]).toMatchObject({ id: 'coverage-ib_model-ib_quote', sources: ['ib_model', 'ib_quote'] });
+    const account = (ibModel: number, ibQuote: number, localModel: number) =>
+      figures({
+        coverage: 1,
+        optionCount: 10,
+        coveredBySource: { ib_model: ibModel, ib_quote: ibQuote, local_model: localModel },
+      } as Partial<RiskFigures>);
+    const { transitions } = run(rules, [
+      cycle(T0, { figures: account(8, 1, 1) }),
+      // Every option still covered, but 5 of 10 only by the local model: IB's own share is 50 %.
+      cycle(T0 + 5000, { figures: account(4, 1, 5) }),
+      cycle(T0 + 10_000, { figures: account(9, 0, 1) }),
+      // A history from before the sources were recorded gives no value: nothing to judge.
+      cycle(T0 + 15_000, { figures: figures({ coverage: 0.1 }) }),
+    ]);
+    expect(transitions.map((t) => `${t.ruleId} ${t.status}`)).toEqual([
+      'coverage-ib_model-ib_quote firing',
+      'coverage-ib_model-ib_quote resolved',
+    ]);
+    expect(transitions[0].value).toBeCloseTo(0.5, 12);
+    expect(transitions[0].message).toBe('Greeks coverage by ib_model, ib_quote 50.0 % below 80.0 %');
+  });
+
   it('survives a JSON round trip (continue-as-new) mid-resolution, and drops the state of a rule no longer configured', () => {
     const first = run([rule], deltaSeries([600, 400, 400]));
     const carried = JSON.parse(JSON.stringify(first.state)) as AlertsState;

@@ -115,6 +115,8 @@ describe('alert rule format', () => {
         { kind: 'no_cycle', minutes: '5' },
         { kind: 'page-me' },
         { id: 'ok', kind: 'human_needed', graceMinutes: 1 },
+        { kind: 'coverage', below: 0.9, sources: ['ib_model', 'guess'] },
+        { kind: 'coverage', below: 0.9, sources: ['ib_model'], underlying: 'AAPL' },
       ]),
     );
     expect(problems).toEqual([
@@ -126,6 +128,8 @@ describe('alert rule format', () => {
       'rule 7: minutes: must be a number',
       'rule 8: kind: kind must be one of greek, coverage, buffer, no_cycle, human_needed',
       'rule 9 ("ok"): id "ok" is already used by rule 1; give each rule its own "id"',
+      'rule 10: sources.1: must be one of ib_model, ib_quote, ib_calculation, local_model',
+      'rule 11: "sources" is an account figure: it cannot be combined with "underlying"',
     ]);
   });
 
