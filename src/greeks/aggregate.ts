@@ -154,6 +154,35 @@ function excludedEntry(
   return entry;
 }
 
+/** Options on one underlying share it: by its conId when the position names it, else by symbol. */
+function underlyingKey(position: Position): string {
+  return position.underlyingConId !== undefined ? `conId:${position.underlyingConId}` : `symbol:${position.underlying}`;
+}
+
+/**
+ * The underlying prices IB's model used in the fresh computations of the snapshot's options, newest per underlying:
+ * a live price for an option on the same underlying whose own computation is not usable (the local model's input),
+ * when the underlying has no price line of its own.
+ */
+function underlyingPricesFromOptions(snapshot: BrokerSnapshot, now: number, maxAgeMs: number): Map<string, PriceQuote> {
+  const prices = new Map<string, PriceQuote>();
+  for (const position of snapshot.positions) {
+    if (!isOptionPosition(position)) continue;
+    const greeks = snapshot.greeks[position.conId];
+    if (!greeks || classifyGreeks(greeks, now, maxAgeMs) !== null || !isUsablePrice(greeks.underlyingPrice)) continue;
+    const key = underlyingKey(position);
+    const known = prices.get(key);
+    if (known && known.at >= greeks.computedAt) continue;
+    prices.set(key, {
+      conId: position.underlyingConId ?? 0,
+      price: greeks.underlyingPrice,
+      at: greeks.computedAt,
+      marketDataType: greeks.marketDataType,
+    });
+  }
+  return prices;
+}
+
 /**
  * Net Greeks of one account's snapshot. Pure: the same snapshot and options always give the same result.
  * Options without fresh, computed Greeks (and positions without a usable price) are excluded from every total
@@ -171,10 +200,14 @@ export function aggregateGreeks(snapshot: BrokerSnapshot, options: AggregateOpti
   const money = moneyCurrencyOf(snapshot.exchangeRates);
   const allowedSources = options.allowedSources ?? GREEKS_SOURCES;
   const modelSettings = allowedSources.includes('local_model') ? options.localModel : undefined;
+  const siblingPrices = modelSettings
+    ? underlyingPricesFromOptions(snapshot, now, maxAgeMs)
+    : new Map<string, PriceQuote>();
   const freshUnderlying = (position: Position): PriceQuote | null => {
     const quote =
       position.underlyingConId === undefined ? undefined : snapshot.underlyingPrices[position.underlyingConId];
-    return quote && isUsablePrice(quote.price) && now - quote.at <= maxAgeMs ? quote : null;
+    if (quote && isUsablePrice(quote.price) && now - quote.at <= maxAgeMs) return quote;
+    return siblingPrices.get(underlyingKey(position)) ?? null;
   };
   const sources: SourceCounts = {};
   const fallbackPositions: FallbackPosition[] = [];

@@ -95,6 +95,34 @@ describe('the local model in the chain of sources', () => {
     expect(result.byUnderlying[0].underlyingPrice).toBe(105);
   });
 
+  it('takes the live price from another option on the same underlying when the underlying has no line of its own', () => {
+    const stale = option(6, 'OPT', 'C', 100, 1);
+    const computing = option(7, 'OPT', 'P', 95, 1);
+    const fresh: OptionGreeks = { ...lastIb(7, 0.28, 300), stale: false, underlyingPrice: 104, delta: -0.2 };
+    const result = aggregateGreeks(book([stale, computing], [lastIb(6, 0.3, 60_000), fresh], []), {
+      now: NOW,
+      maxAgeMs: MAX_AGE,
+      localModel: SETTINGS,
+    });
+    const expected = optionModelValues({
+      right: 'C',
+      style: 'american',
+      model: 'bsm',
+      underlyingPrice: 104,
+      strike: 100,
+      years: YEARS,
+      rate: 0.05,
+      volatility: 0.3,
+    });
+    expect(result.coveredOptionCount).toBe(2);
+    // 1 × 100 × (modelled call delta) + 1 × 100 × (IB's put delta −0.2)
+    expect(result.totals.delta).toBeCloseTo(expected.delta * 100 - 20, 10);
+    expect(result.sources).toEqual({
+      ib_model: { positions: 1, maxAgeMs: 300 },
+      local_model: { positions: 1, maxAgeMs: 60_000 },
+    });
+  });
+
   it('prices a futures option with Black-76 on the future’s price', () => {
     const result = aggregateGreeks(
       book([option(2, 'FOP', 'C', 4800, 1)], [lastIb(2, 0.15, 5_000)], [quote(900, 4750)]),
