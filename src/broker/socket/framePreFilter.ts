@@ -16,7 +16,11 @@
  * When in doubt a frame is passed: a needed frame dropped is a wrong number, an unneeded one passed costs microseconds.
  */
 
-/** What the data side reads, asked per frame (see MarketDataBook.wantsPriceTick / wantsOptionComputation). */
+/**
+ * What the data side reads, asked per frame (see MarketDataBook.wantsPriceTick / wantsOptionComputation). A frame is
+ * judged before the frames ahead of it in the same slice are decoded, so "not wanted" must be final for that request
+ * id and tick type, while "wanted" may later turn into "not wanted" (the frame is then passed and ignored).
+ */
 export interface FrameInterest {
   wantsPriceTick(reqId: number, tickType: number): boolean;
   wantsOptionComputation(reqId: number, tickType: number): boolean;
@@ -52,38 +56,46 @@ const DIGIT_9 = 0x39;
 const EMPTY = Buffer.alloc(0);
 
 /**
- * Field boundaries of one payload: ends[i] is the index of the NUL closing field i. Returns null when the payload is
- * not a sequence of NUL-terminated fields or has more than `max` of them.
+ * Ends (index of the closing NUL) of the fields of the payload in bytes[start, end), written to FIELD_ENDS; returns
+ * their count, or -1 when the payload is not a sequence of NUL-terminated fields or has more than MAX_FIELDS. One
+ * shared array: the hot path allocates nothing per frame (the stream runs at tens of thousands of frames a second).
  */
-function fieldEnds(payload: Buffer, max: number): number[] | null {
-  if (payload.length === 0 || payload[payload.length - 1] !== NUL) return null;
-  const ends: number[] = [];
-  let from = 0;
-  while (from < payload.length) {
-    const end = payload.indexOf(NUL, from);
-    ends.push(end);
-    if (ends.length > max) return null;
-    from = end + 1;
+const MAX_FIELDS = 12;
+const FIELD_ENDS = new Int32Array(MAX_FIELDS);
+
+function splitFields(bytes: Buffer, start: number, end: number): number {
+  if (end <= start || bytes[end - 1] !== NUL) return -1;
+  let count = 0;
+  // A plain loop: tick payloads are under 200 bytes, where a native indexOf per field costs more in calls.
+  for (let i = start; i < end; i++) {
+    if (bytes[i] !== NUL) continue;
+    if (count === MAX_FIELDS) return -1;
+    FIELD_ENDS[count++] = i;
   }
-  return ends;
+  return count;
 }
 
 /** A field of ASCII digits only, as an integer; -1 for anything else (empty, signs, spaces, too long). */
-function digits(payload: Buffer, start: number, end: number): number {
+function digits(bytes: Buffer, start: number, end: number): number {
   if (end <= start || end - start > MAX_ID_DIGITS) return -1;
   let value = 0;
   for (let i = start; i < end; i++) {
-    const byte = payload[i];
+    const byte = bytes[i];
     if (byte < DIGIT_0 || byte > DIGIT_9) return -1;
     value = value * 10 + (byte - DIGIT_0);
   }
   return value;
 }
 
-/** The message id of a payload, or -1 when it is not plain digits. */
-export function messageId(payload: Buffer): number {
-  const end = payload.indexOf(NUL);
-  return end < 0 ? -1 : digits(payload, 0, end);
+/** Field i (after splitFields on a payload starting at `start`) as plain digits, else -1. */
+function numberField(bytes: Buffer, start: number, i: number): number {
+  return digits(bytes, i === 0 ? start : FIELD_ENDS[i - 1] + 1, FIELD_ENDS[i]);
+}
+
+/** The message id of the payload in bytes[start, end), or -1 when it is not plain digits. */
+export function messageId(bytes: Buffer, start = 0, end = bytes.length): number {
+  const close = bytes.indexOf(NUL, start);
+  return close < 0 || close >= end ? -1 : digits(bytes, start, close);
 }
 
 /** Whether the message id is one this module may drop; frames of other ids are passed without a look inside. */
@@ -94,66 +106,90 @@ export function isDroppableKind(id: number): boolean {
 }
 
 /**
- * Whether the library would decode this payload (a complete, NUL-terminated frame without its length) into events
- * no one uses. Pure apart from the questions it asks `context`.
+ * Whether the library would decode the payload in bytes[start, end) (a complete frame without its length) into
+ * events no one uses. Pure apart from the questions it asks `context`.
  */
-export function isIgnorable(payload: Buffer, serverVersion: number, context: FrameFilterContext): boolean {
-  const { listeners, interest } = context;
+/** Which of the library's events that a dropped frame would have emitted have listeners, asked once per slice. */
+export interface Listening {
+  everything: boolean;
+  tickSize: boolean;
+  tickGeneric: boolean;
+  tickString: boolean;
+}
+
+export function listeningOf(listeners: ListenerCount): Listening {
+  return {
+    // Someone watching every message (the library's 'all' and 'result' events) would notice a missing one.
+    everything: listeners('all') > 0 || listeners('result') > 0,
+    tickSize: listeners('tickSize') > 0,
+    tickGeneric: listeners('tickGeneric') > 0,
+    tickString: listeners('tickString') > 0,
+  };
+}
+
+export function isIgnorable(
+  bytes: Buffer,
+  serverVersion: number,
+  context: FrameFilterContext,
+  start = 0,
+  end = bytes.length,
+  listening: Listening = listeningOf(context.listeners),
+): boolean {
   // No readable server version in the handshake: the field layout of the computations is unknown.
   if (serverVersion < 0) return false;
-  // Someone watching every message (the library's 'all' and 'result' events) would notice a missing one.
-  if (listeners('all') > 0 || listeners('result') > 0) return false;
-  const ends = fieldEnds(payload, 12);
-  if (!ends) return false;
-  const field = (i: number) => digits(payload, i === 0 ? 0 : ends[i - 1] + 1, ends[i]);
-  const id = field(0);
-  switch (id) {
-    case TICK_PRICE: {
-      // [id, version, reqId, tickType, price, size (v >= 2), attributes (v >= 3)]; also emitted as tickSize.
-      const version = field(1);
-      const reqId = field(2);
-      const tickType = field(3);
-      if (version < 1 || reqId < 0 || tickType < 0) return false;
-      if (ends.length !== 5 + (version >= 2 ? 1 : 0) + (version >= 3 ? 1 : 0)) return false;
-      return listeners('tickSize') === 0 && !interest.wantsPriceTick(reqId, tickType);
-    }
-    case TICK_SIZE:
-    case TICK_GENERIC:
-    case TICK_STRING: {
-      // [id, version, reqId, tickType, value]: read by no one in this adapter unless a listener says otherwise.
-      if (field(1) < 0 || field(2) < 0 || field(3) < 0 || ends.length !== 5) return false;
-      const event = id === TICK_SIZE ? 'tickSize' : id === TICK_GENERIC ? 'tickGeneric' : 'tickString';
-      return listeners(event) === 0;
-    }
-    case TICK_OPTION_COMPUTATION:
-      return isIgnorableComputation(field, ends.length, serverVersion, interest);
-    default:
-      return false;
+  const id = messageId(bytes, start, end);
+  if (!isDroppableKind(id)) return false;
+  const { interest } = context;
+  if (listening.everything) return false;
+  const count = splitFields(bytes, start, end);
+  if (count < 0) return false;
+  if (id === TICK_OPTION_COMPUTATION) return isIgnorableComputation(bytes, start, count, serverVersion, interest);
+  const version = numberField(bytes, start, 1);
+  const reqId = numberField(bytes, start, 2);
+  const tickType = numberField(bytes, start, 3);
+  if (version < 0 || reqId < 0 || tickType < 0) return false;
+  if (id === TICK_PRICE) {
+    // [id, version, reqId, tickType, price, size (v >= 2), attributes (v >= 3)]; also emitted as tickSize.
+    if (version < 1 || count !== 5 + (version >= 2 ? 1 : 0) + (version >= 3 ? 1 : 0)) return false;
+    return !listening.tickSize && !interest.wantsPriceTick(reqId, tickType);
   }
+  // tickSize, tickGeneric, tickString: [id, version, reqId, tickType, value], read by no one in this adapter unless
+  // a listener says otherwise.
+  if (count !== 5) return false;
+  return !(id === TICK_SIZE ? listening.tickSize : id === TICK_GENERIC ? listening.tickGeneric : listening.tickString);
 }
 
 function isIgnorableComputation(
-  field: (i: number) => number,
+  bytes: Buffer,
+  start: number,
   count: number,
   serverVersion: number,
   interest: FrameInterest,
 ): boolean {
   if (serverVersion >= PRICE_BASED_VOLATILITY) {
     // [id, reqId, tickType, tickAttrib, iv, delta, optPrice, pvDividend, gamma, vega, theta, undPrice]
-    const reqId = field(1);
-    const tickType = field(2);
+    const reqId = numberField(bytes, start, 1);
+    const tickType = numberField(bytes, start, 2);
     if (reqId < 0 || tickType < 0 || count !== 12) return false;
     return !interest.wantsOptionComputation(reqId, tickType);
   }
   // [id, version, reqId, tickType, iv, delta, optPrice + pvDividend (v >= 6 or model), 4 Greeks + undPrice (v >= 6)]
-  const version = field(1);
-  const reqId = field(2);
-  const tickType = field(3);
+  const version = numberField(bytes, start, 1);
+  const reqId = numberField(bytes, start, 2);
+  const tickType = numberField(bytes, start, 3);
   if (version < 0 || reqId < 0 || tickType < 0) return false;
   const model = tickType === MODEL_OPTION || tickType === DELAYED_MODEL_OPTION;
   const expected = 6 + (version >= 6 || model ? 2 : 0) + (version >= 6 ? 4 : 0);
   if (count !== expected) return false;
   return !interest.wantsOptionComputation(reqId, tickType);
+}
+
+/** The kept ranges of `buffer`, copied into one buffer of `total` bytes. */
+function joinRuns(buffer: Buffer, runs: readonly number[], total: number): Buffer {
+  const joined = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (let i = 0; i < runs.length; i += 2) at += buffer.copy(joined, at, runs[i], runs[i + 1]);
+  return joined;
 }
 
 export interface DrainResult {
@@ -184,6 +220,8 @@ export class FramePreFilter {
   /** The library keeps no unterminated fragment of an earlier frame (see the module comment). */
   private fragmentEmpty = true;
   private raw: boolean;
+  /** [from, to) pairs of kept bytes in the current drain, reused between calls. */
+  private readonly runs: number[] = [];
   private readonly counts = { frames: 0, dropped: 0, droppedBytes: 0 };
 
   constructor(private readonly context: FrameFilterContext | null) {
@@ -214,52 +252,66 @@ export class FramePreFilter {
   }
 
   /**
-   * Consumes complete frames until about `budget` bytes were consumed, handing kept bytes to `deliver` in order. A
-   * frame that may be dropped is only judged after everything before it was delivered, so the interest it asks
-   * reflects every earlier frame.
+   * Consumes complete frames until about `budget` bytes were consumed and hands the kept ones to `deliver` in one
+   * piece, in order. Frames are judged before the kept frames ahead of them in the same call reach the library: the
+   * interest's "not wanted" must therefore be final (see FrameInterest).
    */
   drain(budget: number, deliver: (bytes: Buffer) => void): DrainResult {
     if (this.raw) return this.drainRaw(budget, deliver);
     const buffer = this.buffer;
+    const runs = this.runs;
+    runs.length = 0;
     let position = this.offset;
+    let keptFrom = position;
+    let keptBytes = 0;
     let consumed = 0;
-    // Kept frames from this.offset to `to` go out as one slice. The offset moves first: should the library throw while
-    // decoding them, they count as handed over (as they would have been) and are neither replayed nor skipped.
-    const flush = (to: number) => {
-      const from = this.offset;
-      this.offset = to;
-      if (to > from) deliver(buffer.subarray(from, to));
-    };
+    let choked = false;
+    // Listeners are only added or removed by handlers, which run after this slice is judged.
+    const listening = this.context ? listeningOf(this.context.listeners) : null;
     while (consumed < budget && buffer.length - position >= 4) {
       const length = buffer.readInt32BE(position);
       if (length < 0 || length > MAX_FILTERED_FRAME) {
-        flush(position);
-        this.raw = true;
-        const rest = this.drainRaw(budget - consumed, deliver);
-        return { bytes: consumed + rest.bytes, exhausted: rest.exhausted };
+        choked = true;
+        break;
       }
       const end = position + 4 + length;
       if (end > buffer.length) break;
-      const payload = buffer.subarray(position + 4, end);
       this.counts.frames++;
-      let kept = true;
       if (!this.handshakeSeen) {
         this.handshakeSeen = true;
-        this.serverVersion = digits(payload, 0, payload.indexOf(NUL));
-      } else if (this.fragmentEmpty && isDroppableKind(messageId(payload))) {
-        flush(position);
-        if (isIgnorable(payload, this.serverVersion, this.context!)) {
-          kept = false;
-          this.counts.dropped++;
-          this.counts.droppedBytes += end - position;
-          this.offset = end;
+        this.serverVersion = messageId(buffer, position + 4, end);
+      } else if (
+        this.fragmentEmpty &&
+        isIgnorable(buffer, this.serverVersion, this.context!, position + 4, end, listening!)
+      ) {
+        this.counts.dropped++;
+        this.counts.droppedBytes += end - position;
+        if (position > keptFrom) {
+          runs.push(keptFrom, position);
+          keptBytes += position - keptFrom;
         }
+        keptFrom = end;
       }
-      if (kept && length > 0) this.fragmentEmpty = payload[length - 1] === NUL;
+      // A kept frame without a trailing NUL leaves the library a fragment (a dropped frame always ends in one).
+      if (keptFrom !== end && length > 0) this.fragmentEmpty = buffer[end - 1] === NUL;
       consumed += end - position;
       position = end;
     }
-    flush(position);
+    if (position > keptFrom) {
+      runs.push(keptFrom, position);
+      keptBytes += position - keptFrom;
+    }
+    // The offset moves first: should the library throw while decoding, what it was given counts as handed over (as
+    // it would have been), neither replayed nor skipped.
+    this.offset = position;
+    if (runs.length === 2) deliver(buffer.subarray(runs[0], runs[1]));
+    else if (runs.length > 2) deliver(joinRuns(buffer, runs, keptBytes));
+    if (choked) {
+      // A length the library would choke on: from here on it gets every byte as it comes, and fails as it would.
+      this.raw = true;
+      const rest = this.drainRaw(budget - consumed, deliver);
+      return { bytes: consumed + rest.bytes, exhausted: rest.exhausted };
+    }
     return { bytes: consumed, exhausted: !this.hasCompleteFrame() };
   }
 
