@@ -9,7 +9,7 @@
  * @stoqey/ib client with the adapter's MarketDataBook reads it. Printed per configuration: this process's CPU (% of
  * one core, and per 1,000 updates/s) and the event-loop delay (perf_hooks.monitorEventLoopDelay) over the window.
  */
-import { measureIngest, startIngestSimulator, type IngestFigures } from './lib/ingestCpu';
+import { idleLoopDelay, measureIngest, startIngestSimulator, type IngestFigures } from './lib/ingestCpu';
 import type { IngestSettings } from '../src/broker/socket/libraryIngest';
 
 function arg(name: string, fallback: number): number {
@@ -49,6 +49,10 @@ async function main(): Promise<void> {
   console.log(`${options} option lines × ${rate} updates/s = ${options * rate} updates/s target, ${seconds} s each`);
   console.log(
     `${'configuration'.padEnd(24)} ${'updates/s'.padStart(9)} ${'CPU %'.padStart(7)} ${'%/1k upd/s'.padStart(12)} ${'loop p99'.padStart(9)} ${'loop max'.padStart(9)} ${'dropped'.padStart(9)}`,
+  );
+  const idle = await idleLoopDelay(Math.min(seconds, 5));
+  console.log(
+    `${'no stream (floor)'.padEnd(24)} ${'0'.padStart(9)} ${idle.cpuPct.toFixed(1).padStart(7)} ${'-'.padStart(12)} ${idle.p99Ms.toFixed(1).padStart(9)} ${idle.maxMs.toFixed(1).padStart(9)} ${'-'.padStart(9)}`,
   );
   const sim = await startIngestSimulator({ options, rate });
   try {

@@ -175,6 +175,21 @@ async function until(condition: () => boolean, what: string, timeoutMs = 60_000)
   }
 }
 
+/**
+ * The event-loop delay of this process with no stream at all, over `seconds`: the floor the machine itself sets (a
+ * shared or busy machine delays a niced process by itself).
+ */
+export async function idleLoopDelay(seconds: number): Promise<{ p99Ms: number; maxMs: number; cpuPct: number }> {
+  const histogram = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
+  const cpu = ownCpuMs();
+  const started = performance.now();
+  histogram.enable();
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  histogram.disable();
+  const cpuPct = (100 * (ownCpuMs() - cpu)) / (performance.now() - started);
+  return { p99Ms: histogram.percentile(99) / 1e6, maxMs: histogram.max / 1e6, cpuPct };
+}
+
 /** Streams `options` lines at `rate` updates each per second for `seconds` and measures this process. */
 export async function measureIngest(run: IngestRun, simulator?: SimulatorProcess): Promise<IngestFigures> {
   const { positions } = optionPortfolio(run.options);
