@@ -38,6 +38,7 @@ function row(name: string, f: IngestFigures): string {
     f.cpuPctPer1000.toFixed(2).padStart(12),
     f.loopDelayP99Ms.toFixed(1).padStart(9),
     f.loopDelayMaxMs.toFixed(1).padStart(9),
+    (Number.isNaN(f.longestTurnMs) ? '-' : f.longestTurnMs.toFixed(1)).padStart(9),
     `${(100 * f.droppedShare).toFixed(0)} %`.padStart(9),
   ].join(' ');
 }
@@ -48,11 +49,11 @@ async function main(): Promise<void> {
   const seconds = arg('seconds', 10);
   console.log(`${options} option lines × ${rate} updates/s = ${options * rate} updates/s target, ${seconds} s each`);
   console.log(
-    `${'configuration'.padEnd(24)} ${'updates/s'.padStart(9)} ${'CPU %'.padStart(7)} ${'%/1k upd/s'.padStart(12)} ${'loop p99'.padStart(9)} ${'loop max'.padStart(9)} ${'dropped'.padStart(9)}`,
+    `${'configuration'.padEnd(24)} ${'updates/s'.padStart(9)} ${'CPU %'.padStart(7)} ${'%/1k upd/s'.padStart(12)} ${'loop p99'.padStart(9)} ${'loop max'.padStart(9)} ${'max turn'.padStart(9)} ${'dropped'.padStart(9)}`,
   );
   const idle = await idleLoopDelay(Math.min(seconds, 5));
   console.log(
-    `${'no stream (floor)'.padEnd(24)} ${'0'.padStart(9)} ${idle.cpuPct.toFixed(1).padStart(7)} ${'-'.padStart(12)} ${idle.p99Ms.toFixed(1).padStart(9)} ${idle.maxMs.toFixed(1).padStart(9)} ${'-'.padStart(9)}`,
+    `${'no stream (floor)'.padEnd(24)} ${'0'.padStart(9)} ${idle.cpuPct.toFixed(1).padStart(7)} ${'-'.padStart(12)} ${idle.p99Ms.toFixed(1).padStart(9)} ${idle.maxMs.toFixed(1).padStart(9)} ${'-'.padStart(9)} ${'-'.padStart(9)}`,
   );
   const sim = await startIngestSimulator({ options, rate });
   try {
@@ -63,7 +64,10 @@ async function main(): Promise<void> {
   } finally {
     await sim.close();
   }
-  console.log('CPU: this process (process.cpuUsage); loop delay in ms (monitorEventLoopDelay, 10 ms resolution).');
+  console.log(
+    'CPU: this process (process.cpuUsage). Loop delay: ms beyond the 10 ms sampling interval of monitorEventLoopDelay.',
+  );
+  console.log('Max turn: the longest fair-share decoding slice, in ms (what a timer or I/O callback can wait behind).');
 }
 
 main().catch((error: Error) => {

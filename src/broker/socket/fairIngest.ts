@@ -42,6 +42,7 @@ export class FairIngest {
   private paused = false;
   private stopped = false;
   private turnCount = 0;
+  private longestTurn = 0;
 
   constructor(
     private readonly filter: FramePreFilter,
@@ -51,6 +52,7 @@ export class FairIngest {
     /** Complete frames arrived (dropped ones too): the connection is alive. */
     private readonly onActivity: () => void = () => {},
     private readonly later: Yield = nextTurn,
+    private readonly now: () => number = () => performance.now(),
   ) {
     if (!(settings.turnBytes > 0) || !(settings.pauseAboveBytes > 0)) {
       throw new Error(
@@ -62,6 +64,11 @@ export class FairIngest {
   /** Turns that decoded something (for the benchmark: how finely a burst was spread). */
   turns(): number {
     return this.turnCount;
+  }
+
+  /** The longest turn so far, in ms (for the benchmark: what a timer may wait behind). */
+  longestTurnMs(): number {
+    return this.longestTurn;
   }
 
   /** Bytes received from the socket and not yet decoded or dropped. */
@@ -113,6 +120,7 @@ export class FairIngest {
     this.turnCount++;
     let budget = this.settings.turnBytes;
     const framesBefore = this.filter.frameCount();
+    const startedAt = this.now();
     this.delivering = true;
     try {
       while (budget > 0 && !this.stopped) {
@@ -134,6 +142,7 @@ export class FairIngest {
       }
     } finally {
       this.delivering = false;
+      this.longestTurn = Math.max(this.longestTurn, this.now() - startedAt);
       // Only whole frames count as a sign of life: bytes of a frame that never completes must not hide a stall.
       if (this.filter.frameCount() !== framesBefore) this.onActivity();
       if (!this.stopped) {

@@ -19,7 +19,7 @@ export const INGEST_DEFAULTS: Readonly<IngestSettings> = Object.freeze({
 /** The ingest of one connection, for the supervisor (stop) and the benchmark (figures). */
 export interface IngestHandle {
   stop(): void;
-  stats(): PreFilterStats & { turns: number; backlogBytes: number };
+  stats(): PreFilterStats & { turns: number; longestTurnMs: number; backlogBytes: number };
 }
 
 /**
@@ -86,6 +86,11 @@ export function installIngest(
   }
   return {
     stop: () => ingest.stop(),
-    stats: () => ({ ...filter.stats(), turns: ingest.turns(), backlogBytes: ingest.backlogBytes() }),
+    stats: () => ({
+      ...filter.stats(),
+      turns: ingest.turns(),
+      longestTurnMs: ingest.longestTurnMs(),
+      backlogBytes: ingest.backlogBytes(),
+    }),
   };
 }
