@@ -39,7 +39,7 @@ export interface IngestFigures {
    */
   loopDelayP99Ms: number;
   loopDelayMaxMs: number;
-  /** The longest fair-share decoding turn over the whole run, in ms (NaN without fair share). */
+  /** The longest fair-share decoding turn in the window, in ms (NaN without fair share). */
   longestTurnMs: number;
   /** Share of frames dropped undecoded. */
   droppedShare: number;
@@ -213,6 +213,7 @@ export async function measureIngest(run: IngestRun, simulator?: SimulatorProcess
     const histogram = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
     const models = client.models;
     const stats = client.handle?.stats();
+    client.handle?.resetLongestTurn();
     const cpu = ownCpuMs();
     const started = performance.now();
     histogram.enable();

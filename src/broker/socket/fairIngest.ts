@@ -66,9 +66,13 @@ export class FairIngest {
     return this.turnCount;
   }
 
-  /** The longest turn so far, in ms (for the benchmark: what a timer may wait behind). */
+  /** The longest turn since the last reset, in ms (for the benchmark: what a timer may wait behind). */
   longestTurnMs(): number {
     return this.longestTurn;
+  }
+
+  resetLongestTurn(): void {
+    this.longestTurn = 0;
   }
 
   /** Bytes received from the socket and not yet decoded or dropped. */

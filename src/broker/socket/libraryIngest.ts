@@ -19,6 +19,8 @@ export const INGEST_DEFAULTS: Readonly<IngestSettings> = Object.freeze({
 /** The ingest of one connection, for the supervisor (stop) and the benchmark (figures). */
 export interface IngestHandle {
   stop(): void;
+  /** Starts a new measurement of stats().longestTurnMs. */
+  resetLongestTurn(): void;
   stats(): PreFilterStats & { turns: number; longestTurnMs: number; backlogBytes: number };
 }
 
@@ -86,6 +88,7 @@ export function installIngest(
   }
   return {
     stop: () => ingest.stop(),
+    resetLongestTurn: () => ingest.resetLongestTurn(),
     stats: () => ({
       ...filter.stats(),
       turns: ingest.turns(),
