@@ -1,11 +1,10 @@
 /**
  * Drops inbound TWS frames nobody reads before `@stoqey/ib` splits them into fields and decodes them.
  *
- * The wire format (IBKR's TWS API, "message framing": https://interactivebrokers.github.io/tws-api/message_framing.html)
- * is a 4-byte big-endian length followed by NUL-terminated UTF-8 fields, the message id first. The library
- * (core/io/socket.js and decoder.js of @stoqey/ib 1.6.10) frames the same way; this module mirrors its quirks so a
- * frame it drops is one the library would have turned into events no one listens to, and it passes everything else
- * byte for byte, in order:
+ * The wire format (IBKR's TWS API documentation, https://interactivebrokers.github.io/tws-api/) is a 4-byte big-endian
+ * length followed by NUL-terminated UTF-8 fields, the message id first. The library (core/io/socket.js and decoder.js
+ * of @stoqey/ib 1.6.10) frames the same way; this module mirrors its quirks so a frame it drops is one the library
+ * would have turned into events no one listens to, and it passes everything else byte for byte, in order:
  * - the first frame (the server version and connection time) is never dropped;
  * - a frame without a trailing NUL leaves a fragment the library glues onto the next frame: such a frame and the one
  *   after it are passed;

@@ -72,7 +72,7 @@ export function installIngest(
   const filter = new FramePreFilter(
     settings.preFilter ? { interest, listeners: (event) => emitter.listenerCount(event) } : null,
   );
-  // Without fair share a whole chunk is one turn's budget and decoded at once, as the library would.
+  // Wired in only with fair share; without it each chunk is filtered and decoded at once, as the library would.
   const ingest = new FairIngest(filter, onData, settings, () => socket.client, onActivity);
   if (settings.fairShare) {
     socket.onData = (data) => ingest.data(data);
