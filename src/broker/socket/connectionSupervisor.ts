@@ -3,6 +3,8 @@ import type { ConnectionState } from '../types';
 import { Backoff } from '../plumbing/backoff';
 import type { EventHub } from '../plumbing/eventHub';
 import { ReadyGate } from '../plumbing/readyGate';
+import type { FrameInterest } from './framePreFilter';
+import { installIngest, type IngestHandle, type IngestSettings } from './libraryIngest';
 import type { ResolvedSocketBrokerOptions } from './options';
 import { RequestPacer } from './pacer';
 import { Session } from './session';
@@ -34,6 +36,12 @@ const LIBRARY_DECODE_ERROR = 505;
 const LIBRARY_UNSUPPORTED_VERSION = 506;
 const LIBRARY_RATE_LIMIT_OFF = 10_000;
 
+/** How each connection's inbound bytes are read: what the data side reads, and the pre-filter / fair-share switches. */
+export interface SupervisorIngest {
+  interest: FrameInterest;
+  settings: IngestSettings;
+}
+
 export function parseManagedAccounts(list: unknown): string[] {
   if (typeof list !== 'string') return [];
   return list
@@ -59,11 +67,14 @@ export class ConnectionSupervisor {
   private lastReason = 'not started';
   private readonly readyGate = new ReadyGate();
   private readonly backoff: Backoff;
+  private ingest: IngestHandle | null = null;
+  private ingestUnavailableReported = false;
 
   constructor(
     private readonly options: ResolvedSocketBrokerOptions,
     private readonly events: EventHub,
     private readonly hooks: SessionHooks,
+    private readonly ingestSetup: SupervisorIngest | null = null,
     private readonly monotonicNow: () => number = () => performance.now(),
   ) {
     this.backoff = new Backoff(
@@ -75,6 +86,11 @@ export class ConnectionSupervisor {
 
   state(): ConnectionState {
     return this.connectionState;
+  }
+
+  /** The current connection's pre-filter and fair-share figures, or null without a connection or ingest. */
+  ingestStats(): ReturnType<IngestHandle['stats']> | null {
+    return this.ingest?.stats() ?? null;
   }
 
   /** Why the adapter is not ready, for error messages. */
@@ -132,6 +148,7 @@ export class ConnectionSupervisor {
     });
     this.attach(session);
     this.hooks.attach(session);
+    this.ingest = this.installIngest(session);
     this.handshakeTimer = setTimeout(
       () => this.fail(session, 'handshake_timeout', `no nextValidId within ${this.options.handshakeTimeoutMs} ms`),
       this.options.handshakeTimeoutMs,
@@ -171,6 +188,24 @@ export class ConnectionSupervisor {
     on(EventName.error, (error: unknown, code: unknown, reqId: unknown) =>
       this.onError(session, error instanceof Error ? error.message : String(error), Number(code), Number(reqId)),
     );
+  }
+
+  /** Before connect: the library's socket then reads through the pre-filter and in fair slices. */
+  private installIngest(session: Session): IngestHandle | null {
+    if (!this.ingestSetup) return null;
+    const { interest, settings } = this.ingestSetup;
+    // A dropped frame emits no 'received' event: the stall detector hears of it here.
+    const handle = installIngest(session.api, interest, settings, () => {
+      if (this.session === session) this.lastInboundAt = this.monotonicNow();
+    });
+    if (!handle && (settings.fairShare || settings.preFilter) && !this.ingestUnavailableReported) {
+      this.ingestUnavailableReported = true;
+      this.options.logger.warn(
+        {},
+        '@stoqey/ib internals are not the expected ones: inbound frames are decoded without pre-filter or fair share',
+      );
+    }
+    return handle;
   }
 
   private onReady(session: Session): void {
@@ -275,6 +310,9 @@ export class ConnectionSupervisor {
     this.clearTimer('heartbeatTimer');
     this.session = null;
     session.end();
+    // What the dead connection still had queued is for no one: its handlers are gone.
+    this.ingest?.stop();
+    this.ingest = null;
     try {
       session.api.disconnect();
     } catch (error) {

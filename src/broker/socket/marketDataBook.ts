@@ -88,6 +88,10 @@ const DUPLICATE_TICKER_CODES: ReadonlySet<number> = new Set([102, 322]);
 const DELAYED_DISPLAYED = 10167;
 const PARTLY_NOT_SUBSCRIBED = 10090;
 
+function isModelTick(field: number): boolean {
+  return field === MODEL_OPTION || field === DELAYED_MODEL_OPTION;
+}
+
 function finiteOrNull(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
@@ -203,6 +207,24 @@ export class MarketDataBook {
     this.start(subscription);
   }
 
+  /**
+   * Whether an option computation for this request and tick type can change anything the book keeps; the socket's
+   * pre-filter drops the others before they are decoded. Once false for a request id it stays false: ids are never
+   * reused, a line's kind never changes, and sawModelTick is only reset together with a new id.
+   */
+  wantsOptionComputation(reqId: number, field: number): boolean {
+    const subscription = this.byReqId.get(reqId);
+    if (!subscription || subscription.kind !== 'greeks') return false;
+    // Model Greeks are IBKR's own values; bid/ask/last computations only stand in until the first model tick.
+    return isModelTick(field) || (QUOTE_OPTION_TICKS.has(field) && !subscription.sawModelTick);
+  }
+
+  /** Whether a price tick for this request and tick type is read at all (only price lines read prices). */
+  wantsPriceTick(reqId: number, field: number): boolean {
+    const subscription = this.byReqId.get(reqId);
+    return subscription !== undefined && subscription.kind === 'price' && PRICE_FIELDS[field] !== undefined;
+  }
+
   onTickOptionComputation(
     reqId: number,
     field: number,
@@ -214,11 +236,9 @@ export class MarketDataBook {
     theta: unknown,
     underlyingPrice: unknown,
   ): void {
-    const subscription = this.byReqId.get(reqId);
-    if (!subscription || subscription.kind !== 'greeks') return;
-    const isModel = field === MODEL_OPTION || field === DELAYED_MODEL_OPTION;
-    // Model Greeks are IBKR's own values; bid/ask/last computations only stand in until the first model tick.
-    if (!isModel && (!QUOTE_OPTION_TICKS.has(field) || subscription.sawModelTick)) return;
+    if (!this.wantsOptionComputation(reqId, field)) return;
+    const subscription = this.byReqId.get(reqId)!;
+    const isModel = isModelTick(field);
     if (
       isGarbage(impliedVol) ||
       isGarbage(delta) ||
@@ -255,10 +275,9 @@ export class MarketDataBook {
   }
 
   onTickPrice(reqId: number, field: number, value: unknown): void {
-    const subscription = this.byReqId.get(reqId);
-    if (!subscription || subscription.kind !== 'price') return;
+    if (!this.wantsPriceTick(reqId, field)) return;
+    const subscription = this.byReqId.get(reqId)!;
     const slot = PRICE_FIELDS[field];
-    if (!slot) return;
     if (isGarbage(value)) {
       this.events.badInput('price tick with a non-numeric value', { conId: subscription.conId, field });
       return;

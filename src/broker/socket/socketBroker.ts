@@ -14,6 +14,7 @@ import { parsePositionEvent, withResolvedContract } from './contractMapping';
 import { ContractResolver } from './contractResolver';
 import { EventHub } from '../plumbing/eventHub';
 import { ExchangeRateBook } from './exchangeRateBook';
+import { INGEST_DEFAULTS, type IngestHandle, type IngestSettings } from './libraryIngest';
 import { MarketDataBook, type MarketDataStats } from './marketDataBook';
 import { resolveSocketBrokerOptions, type ResolvedSocketBrokerOptions, type SocketBrokerOptions } from './options';
 import { PnlBook } from './pnlBook';
@@ -23,10 +24,13 @@ import { RequestIds, type Session } from './session';
 /** The SOCKET adapter, with a read-only view of its market-data lines for operations and tests. */
 export interface SocketBroker extends Broker {
   marketDataStats(): MarketDataStats;
+  /** Pre-filter and fair-share figures of the current connection; null when there is none. */
+  ingestStats(): ReturnType<IngestHandle['stats']> | null;
 }
 
-export function createSocketBroker(options: SocketBrokerOptions): SocketBroker {
-  return new TwsSocketBroker(resolveSocketBrokerOptions(options));
+/** `ingest` switches the pre-filter and fair-share decoding (both on by default), for comparisons and benchmarks. */
+export function createSocketBroker(options: SocketBrokerOptions, ingest: Partial<IngestSettings> = {}): SocketBroker {
+  return new TwsSocketBroker(resolveSocketBrokerOptions(options), { ...INGEST_DEFAULTS, ...ingest });
 }
 
 /**
@@ -47,7 +51,10 @@ class TwsSocketBroker implements SocketBroker {
   private managedAccounts: string[] = [];
   private reportedUnmanaged = false;
 
-  constructor(private readonly options: ResolvedSocketBrokerOptions) {
+  constructor(
+    private readonly options: ResolvedSocketBrokerOptions,
+    ingest: IngestSettings,
+  ) {
     this.events = new EventHub({ mode: 'SOCKET', clock: options.clock, logger: options.logger });
     this.resolver = new ContractResolver(this.ids, this.events, (conId) => this.onContractSettled(conId));
     this.marketData = new MarketDataBook(
@@ -61,7 +68,10 @@ class TwsSocketBroker implements SocketBroker {
     );
     this.pnl = new PnlBook(this.ids, this.events);
     this.exchangeRates = new ExchangeRateBook(this.events);
-    this.supervisor = new ConnectionSupervisor(options, this.events, this.sessionHooks());
+    this.supervisor = new ConnectionSupervisor(options, this.events, this.sessionHooks(), {
+      interest: this.marketData,
+      settings: ingest,
+    });
   }
 
   start(): void {
@@ -127,6 +137,10 @@ class TwsSocketBroker implements SocketBroker {
 
   marketDataStats(): MarketDataStats {
     return this.marketData.stats();
+  }
+
+  ingestStats(): ReturnType<IngestHandle['stats']> | null {
+    return this.supervisor.ingestStats();
   }
 
   private sessionHooks(): SessionHooks {
@@ -195,6 +209,10 @@ class TwsSocketBroker implements SocketBroker {
     session.send((api) => api.reqPositions());
   }
 
+  /**
+   * Tick frames reach these handlers only when MarketDataBook.wantsPriceTick / wantsOptionComputation say they can
+   * matter (the socket's pre-filter drops the rest undecoded): a handler that reads more must widen those first.
+   */
   private attachDataHandlers(session: Session): void {
     const on = session.on.bind(session);
     on(EventName.position, (account: unknown, contract: Contract | undefined, quantity: unknown, avgCost: unknown) =>
