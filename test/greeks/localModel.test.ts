@@ -2,6 +2,7 @@ import type { BrokerSnapshot, OptionGreeks, Position, PriceQuote } from '../../s
 import { aggregateGreeks } from '../../src/greeks';
 import { STRICT_GREEKS_SOURCES } from '../../src/greeks/sources';
 import { optionModelValues } from '../../src/greeks/pricing';
+import { brokerSnapshot } from './brokerSnapshot';
 
 /** 2024-01-05 15:00 UTC; the options expire 2024-01-19, at 16:00 New York = 21:00 UTC (EST). */
 const NOW = Date.UTC(2024, 0, 5, 15, 0, 0);
@@ -49,18 +50,7 @@ function quote(conId: number, price: number, ageMs = 200): PriceQuote {
 }
 
 function book(positions: Position[], greeks: OptionGreeks[], quotes: PriceQuote[]): BrokerSnapshot {
-  return {
-    account: 'DU1',
-    mode: 'SOCKET',
-    takenAt: NOW,
-    connection: 'ready',
-    positions,
-    greeks: Object.fromEntries(greeks.map((g) => [g.conId, g])),
-    underlyingPrices: Object.fromEntries(quotes.map((q) => [q.conId, q])),
-    pnl: null,
-    marketDataType: 'live',
-    positionsComplete: true,
-  };
+  return brokerSnapshot(NOW, positions, greeks, quotes);
 }
 
 describe('the local model in the chain of sources', () => {

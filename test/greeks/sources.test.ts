@@ -1,5 +1,6 @@
 import type { BrokerSnapshot, OptionGreeks, Position } from '../../src/broker/types';
 import { aggregateGreeks } from '../../src/greeks';
+import { brokerSnapshot } from './brokerSnapshot';
 import { STRICT_GREEKS_SOURCES, countSource, parseGreeksSources, type SourceCounts } from '../../src/greeks/sources';
 
 const NOW = 1_700_000_000_000;
@@ -40,18 +41,7 @@ function book(): BrokerSnapshot {
   const positions = [option(1, 1), option(2, 2), option(3, -1), option(4, 3)];
   const list = [greeks(1, 0.5, 1000), greeks(2, 0.4, 2000, 'ib_quote'), greeks(3, 0.3, 500, 'ib_calculation')];
   list.push(greeks(4, 0.2, 4000, 'local_model'));
-  return {
-    account: 'DU1',
-    mode: 'SOCKET',
-    takenAt: NOW,
-    connection: 'ready',
-    positions,
-    greeks: Object.fromEntries(list.map((g) => [g.conId, g])),
-    underlyingPrices: {},
-    pnl: null,
-    marketDataType: 'live',
-    positionsComplete: true,
-  };
+  return brokerSnapshot(NOW, positions, list);
 }
 
 describe('sources of Greeks', () => {
