@@ -1,15 +1,33 @@
-/** Messages that may go out back to back before the steady rate applies. */
+/**
+ * IB's limit on client messages: at most 50 a second, beyond which TWS / IB Gateway answers error 100 and may
+ * disconnect (IBKR TWS API documentation, "Message Pacing":
+ * https://interactivebrokers.github.io/tws-api/introduction.html).
+ */
+export const IB_MESSAGES_PER_SECOND = 50;
+
+/** Messages that may go out back to back before the steady rate applies, at steady rates up to 45/s. */
 export const PACER_BURST = 5;
 
 /**
- * Keeps outgoing messages under IB's 50 msg/s limit with a token bucket: at most PACER_BURST back to back, then one
- * every 1000 / maxPerSecond ms, so any one-second window holds at most maxPerSecond + PACER_BURST sends. Spreading
+ * The burst that keeps steady rate + burst within IB's 50: 5 up to 45/s, then less (48/s → 2), never below one (a
+ * bucket of no token sends nothing).
+ */
+export function pacerBurst(maxPerSecond: number): number {
+  return Math.max(1, Math.min(PACER_BURST, IB_MESSAGES_PER_SECOND - maxPerSecond));
+}
+
+/**
+ * Keeps outgoing messages under IB's 50 msg/s limit with a token bucket: at most pacerBurst(maxPerSecond) back to
+ * back, then one every 1000 / maxPerSecond ms. Any window of one second, both ends included, holds at most the
+ * bucket's content at its start plus what refills during it: maxPerSecond + burst sends, 45 + 5 = 50 at the default
+ * rate. At 50/s the burst is one and a closed window can hold 51 (a send at each end), a half-open one 50. Spreading
  * them evenly matters: a burst of 45 followed by another a second later can look like 90 in one second to the
  * gateway once network jitter shifts the arrivals. Queued sends belong to one session: `clear()` drops them when that
  * session ends, so nothing is replayed onto the next connection.
  */
 export class RequestPacer {
-  private tokens = PACER_BURST;
+  private readonly burst: number;
+  private tokens: number;
   private refilledAt: number;
   private queue: Array<() => void> = [];
   private head = 0;
@@ -21,6 +39,8 @@ export class RequestPacer {
     private readonly onSendError: (error: unknown) => void,
     private readonly now: () => number = () => performance.now(),
   ) {
+    this.burst = pacerBurst(maxPerSecond);
+    this.tokens = this.burst;
     this.refilledAt = now();
   }
 
@@ -64,7 +84,7 @@ export class RequestPacer {
   private drainNow(): void {
     while (this.head < this.queue.length) {
       const now = this.now();
-      this.tokens = Math.min(PACER_BURST, this.tokens + ((now - this.refilledAt) * this.maxPerSecond) / 1000);
+      this.tokens = Math.min(this.burst, this.tokens + ((now - this.refilledAt) * this.maxPerSecond) / 1000);
       this.refilledAt = now;
       if (this.tokens < 1) {
         const waitMs = ((1 - this.tokens) * 1000) / this.maxPerSecond;

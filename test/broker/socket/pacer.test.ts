@@ -1,4 +1,5 @@
-import { PACER_BURST, RequestPacer } from '../../../src/broker/socket/pacer';
+import { SOCKET_BROKER_DEFAULTS } from '../../../src/broker/socket/options';
+import { IB_MESSAGES_PER_SECOND, PACER_BURST, pacerBurst, RequestPacer } from '../../../src/broker/socket/pacer';
 
 describe('RequestPacer', () => {
   it('sends a short burst at once, then spreads the rest evenly: never more than rate + burst per second', async () => {
@@ -53,5 +54,58 @@ describe('RequestPacer', () => {
     pacer.enqueue(() => sent.push(2));
     expect(errors).toHaveLength(1);
     expect(sent).toEqual([2]);
+  });
+});
+
+describe("RequestPacer against IB's 50 messages a second", () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  /** Enqueues `count` sends at once and lets the fake clock run until all went out; returns their instants. */
+  function sendTimes(maxPerSecond: number, count: number): number[] {
+    const sentAt: number[] = [];
+    const pacer = new RequestPacer(
+      maxPerSecond,
+      (error) => {
+        throw error;
+      },
+      () => Date.now(),
+    );
+    for (let i = 0; i < count; i++) pacer.enqueue(() => sentAt.push(Date.now()));
+    while (sentAt.length < count) jest.advanceTimersToNextTimer();
+    return sentAt;
+  }
+
+  /** The most sends in any window [t, t + 1000 ms], both ends included, t at every send. */
+  function peakPerSecond(sentAt: number[], closed = true): number {
+    let peak = 0;
+    for (const start of sentAt) {
+      const inWindow = sentAt.filter((at) => at >= start && (closed ? at <= start + 1000 : at < start + 1000));
+      peak = Math.max(peak, inWindow.length);
+    }
+    return peak;
+  }
+
+  it('defaults to 45 a second with a burst of 5: never more than 50 in any sliding second', () => {
+    expect(SOCKET_BROKER_DEFAULTS.maxMessagesPerSecond).toBe(45);
+    expect(pacerBurst(45)).toBe(PACER_BURST);
+    const sentAt = sendTimes(45, 300);
+    expect(peakPerSecond(sentAt)).toBeLessThanOrEqual(IB_MESSAGES_PER_SECOND);
+    // The budget is used, not wasted: a backlog goes out at close to the full 50 in the first second.
+    expect(peakPerSecond(sentAt)).toBeGreaterThanOrEqual(49);
+    // 300 sends take (300 - 5) / 45 s once the burst is spent.
+    expect(sentAt[sentAt.length - 1] - sentAt[0]).toBeGreaterThanOrEqual(((300 - PACER_BURST) / 45) * 1000 - 1);
+  });
+
+  it.each([1, 20, 40, 46, 48, 49])('keeps rate + burst within 50 at %i a second', (rate) => {
+    expect(rate + pacerBurst(rate)).toBeLessThanOrEqual(IB_MESSAGES_PER_SECOND);
+    expect(peakPerSecond(sendTimes(rate, 3 * rate + 10))).toBeLessThanOrEqual(rate + pacerBurst(rate));
+  });
+
+  it('at 50 a second sends at most 50 in any half-open second (51 only with a send on both ends)', () => {
+    const sentAt = sendTimes(50, 200);
+    expect(pacerBurst(50)).toBe(1);
+    expect(peakPerSecond(sentAt, false)).toBeLessThanOrEqual(50);
+    expect(peakPerSecond(sentAt)).toBeLessThanOrEqual(51);
   });
 });
