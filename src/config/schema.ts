@@ -90,7 +90,7 @@ export const configSchema = z.object({
     })
     .default(BROKER_DEFAULTS.marketDataType),
   IB_MAX_MARKET_DATA_LINES: positiveInt.default(BROKER_DEFAULTS.maxMarketDataLines),
-  /** SOCKET: steady client messages per second; IB allows 50 (the pacer's burst keeps the total within it). */
+  /** SOCKET: steady client messages per second; IB allows 50, and up to 45 the pacer keeps 4 of them spare. */
   IB_MAX_MESSAGES_PER_SECOND: z.coerce
     .number({ message: 'must be a number' })
     .int('must be an integer')

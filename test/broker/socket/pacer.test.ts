@@ -1,5 +1,11 @@
 import { SOCKET_BROKER_DEFAULTS } from '../../../src/broker/socket/options';
-import { IB_MESSAGES_PER_SECOND, PACER_BURST, pacerBurst, RequestPacer } from '../../../src/broker/socket/pacer';
+import {
+  IB_MESSAGES_PER_SECOND,
+  PACER_BURST,
+  PACER_MARGIN,
+  pacerBurst,
+  RequestPacer,
+} from '../../../src/broker/socket/pacer';
 
 describe('RequestPacer', () => {
   it('sends a short burst at once, then spreads the rest evenly: never more than rate + burst per second', async () => {
@@ -86,15 +92,22 @@ describe("RequestPacer against IB's 50 messages a second", () => {
     return peak;
   }
 
-  it('defaults to 45 a second with a burst of 5: never more than 50 in any sliding second', () => {
+  it("defaults to 45 a second with a burst of one: at most 46 in any sliding second, 4 under IB's 50", () => {
     expect(SOCKET_BROKER_DEFAULTS.maxMessagesPerSecond).toBe(45);
-    expect(pacerBurst(45)).toBe(PACER_BURST);
+    expect(pacerBurst(45)).toBe(1);
+    expect(45 + pacerBurst(45) + PACER_MARGIN).toBe(IB_MESSAGES_PER_SECOND);
     const sentAt = sendTimes(45, 300);
-    expect(peakPerSecond(sentAt)).toBeLessThanOrEqual(IB_MESSAGES_PER_SECOND);
-    // The budget is used, not wasted: a backlog goes out at close to the full 50 in the first second.
-    expect(peakPerSecond(sentAt)).toBeGreaterThanOrEqual(49);
-    // 300 sends take (300 - 5) / 45 s once the burst is spent.
-    expect(sentAt[sentAt.length - 1] - sentAt[0]).toBeGreaterThanOrEqual(((300 - PACER_BURST) / 45) * 1000 - 1);
+    expect(peakPerSecond(sentAt)).toBeLessThanOrEqual(IB_MESSAGES_PER_SECOND - PACER_MARGIN);
+    // The budget is used, not wasted (timers wait whole milliseconds, so a second holds 44 to 46).
+    expect(peakPerSecond(sentAt)).toBeGreaterThanOrEqual(44);
+    // 300 sends take (300 - 1) / 45 s once the burst is spent.
+    expect(sentAt[sentAt.length - 1] - sentAt[0]).toBeGreaterThanOrEqual(((300 - 1) / 45) * 1000 - 1);
+  });
+
+  it('keeps the full burst of 5 and the margin at 41 a second and below', () => {
+    expect([1, 20, 40, 41].map(pacerBurst)).toEqual([5, 5, 5, 5]);
+    expect([42, 43, 44].map(pacerBurst)).toEqual([4, 3, 2]);
+    expect(peakPerSecond(sendTimes(41, 150))).toBeLessThanOrEqual(IB_MESSAGES_PER_SECOND - PACER_MARGIN);
   });
 
   it.each([1, 20, 40, 46, 48, 49])('keeps rate + burst within 50 at %i a second', (rate) => {
@@ -102,7 +115,7 @@ describe("RequestPacer against IB's 50 messages a second", () => {
     expect(peakPerSecond(sendTimes(rate, 3 * rate + 10))).toBeLessThanOrEqual(rate + pacerBurst(rate));
   });
 
-  it('at 50 a second sends at most 50 in any half-open second (51 only with a send on both ends)', () => {
+  it('at 50 a second (no margin left) sends at most 50 in any half-open second, 51 only with a send on both ends', () => {
     const sentAt = sendTimes(50, 200);
     expect(pacerBurst(50)).toBe(1);
     expect(peakPerSecond(sentAt, false)).toBeLessThanOrEqual(50);
