@@ -135,6 +135,7 @@ const progress = (line: string) => process.stderr.write(`[bench ${new Date().toI
 interface SizeMeasurement {
   positions: number;
   loadSeconds: number;
+  loadPacingViolations: number;
   baselineFailedCycles: number;
   baseline: CycleSample[];
   baselineCommitMinusSlot: number[];
@@ -239,6 +240,7 @@ async function measureSize(
     return {
       positions,
       loadSeconds,
+      loadPacingViolations: stack.loadPacingViolations,
       baselineFailedCycles: baselineLoop.failedCycles.length,
       baseline: stack.baselineCycles.measured(options.warmup),
       baselineCommitMinusSlot: stack.commits.commitMinusSlot(baselineId, options.warmup),

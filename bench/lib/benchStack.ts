@@ -49,6 +49,8 @@ export class BenchStack {
   readonly account = BENCH_ACCOUNT;
   private readonly bufferDir = mkdtempSync(join(tmpdir(), 'bench-buffer-'));
   private running: Promise<void> | null = null;
+  /** Requests the simulator refused with error 100 (over 50 in a sliding second, as they arrived) during the load. */
+  loadPacingViolations = 0;
 
   constructor(private readonly options: BenchStackOptions) {}
 
@@ -72,6 +74,7 @@ export class BenchStack {
     this.broker.start();
     await this.broker.waitUntilReady(30_000);
     await this.waitForFreshGreeks(started, 300_000);
+    this.loadPacingViolations = (await this.simulator.status()).counters.pacingViolations ?? 0;
     this.workers = await createInProcessWorkers(
       {
         connection: this.options.connection,

@@ -77,6 +77,9 @@ export interface SizeResult {
   /** Market-data lines ÷ the adapter's steady request rate: no load or re-subscription can be faster. */
   pacing_floor_ms: number;
   market_data_lines: number;
+  /** Requests the simulator refused with error 100 during the load, and during the resets and drops. */
+  load_pacing_violations: number;
+  reconnect_pacing_violations: number;
   /** CPU % of one core with no cycle running: the worker (market-data ingest, pollers) and the Temporal server. */
   idle_worker_cpu_pct: number | null;
   idle_server_cpu_pct: number | null;
@@ -179,6 +182,7 @@ export function sizeResult(input: {
   /** The adapter's steady request rate (messages per second). */
   requestsPerSecond: number;
   loadSeconds: number;
+  loadPacingViolations: number;
   baselineCommitMinusSlot: number[];
   baselineFailedCycles: number;
   baseline: CycleSample[];
@@ -222,6 +226,8 @@ export function sizeResult(input: {
     greeks_back_after_reset_ms: round(dataBack.p50),
     pacing_floor_ms: Math.round((input.marketDataLines / input.requestsPerSecond) * 1000),
     market_data_lines: input.marketDataLines,
+    load_pacing_violations: input.loadPacingViolations,
+    reconnect_pacing_violations: input.reconnects.pacingViolations,
   };
 }
 

@@ -45,6 +45,10 @@ const ROWS: Row[] = [
   ['unplanned drop → ready p99', (r) => ms(r.drop_reconnect_p99_ms)],
   ['initial load (connect → all Greeks)', (r) => ms(r.initial_load_ms)],
   ['pacing floor (lines ÷ request rate)', (r) => `${ms(r.pacing_floor_ms)} (${r.market_data_lines} lines)`],
+  [
+    'requests refused (error 100): load / resets',
+    (r) => `${r.load_pacing_violations} / ${r.reconnect_pacing_violations}`,
+  ],
 ];
 
 /** Metrics down, portfolio sizes across. */

@@ -31,8 +31,8 @@ export interface SocketBrokerOptions {
    */
   reconnectSteadyAttempts?: number;
   /**
-   * Steady outgoing messages per second (IB_MAX_MESSAGES_PER_SECOND), plus a burst that keeps the total 4 under IB's
-   * 50 up to 45/s (1 at the default 45, 5 at 41 and below: see pacerBurst); IB answers error 100 above 50.
+   * Steady outgoing messages per second (IB_MAX_MESSAGES_PER_SECOND). Any one second holds at most this plus a burst
+   * of 5, capped 4 under IB's 50 (46 at the default 45: see pacerWindowLimit); IB answers error 100 above 50.
    */
   maxMessagesPerSecond?: number;
   /** Wall clock for the timestamps the adapter records (Greeks, events). Timers always use real time. */
