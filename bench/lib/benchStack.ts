@@ -73,7 +73,14 @@ export class BenchStack {
     });
     this.broker.start();
     await this.broker.waitUntilReady(30_000);
-    await this.waitForFreshGreeks(started, 300_000);
+    try {
+      await this.waitForFreshGreeks(started, 300_000);
+    } catch (error) {
+      // Say what the simulator saw: a refused request (error 100 or 101) is a line that never streams.
+      const { counters, linesInUse } = await this.simulator.status();
+      const refused = `pacingViolations ${counters.pacingViolations ?? 0}, error101 ${counters.error101 ?? 0}`;
+      throw new Error(`${(error as Error).message} (simulator: ${linesInUse} lines streaming, ${refused})`);
+    }
     this.loadPacingViolations = (await this.simulator.status()).counters.pacingViolations ?? 0;
     this.workers = await createInProcessWorkers(
       {
