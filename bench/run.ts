@@ -3,7 +3,7 @@
  * history, memory, insert latency at scale and reconnect time, with the real parts.
  *
  *   npm run bench [-- --quick] [-- --json] [-- --sizes 60,500,2000] [-- --long-cycles N] [-- --cycles N]
- *                 [-- --interval-ms 100] [-- --insert-rows N] [-- --tick-ms 250]
+ *                 [-- --interval-ms 100] [-- --insert-rows N] [-- --tick-ms 250] [-- --stream spread|round|burst]
  *
  * Starts its own Temporal dev server (SQLite file, as `npm start`), PostgreSQL (DATABASE_URL's server with
  * scratch databases, else embedded), and per portfolio size the TWS simulator in a child process. The worker
@@ -24,6 +24,9 @@ import type { SnapshotRow } from '../src/db/types';
 import { aggregateGreeks } from '../src/greeks';
 import type { AggregatedGreeks } from '../src/greeks/types';
 import { startTemporalDevServer, type DevServerHandle } from '../src/infra/temporalServer';
+import { SOCKET_BROKER_DEFAULTS } from '../src/broker/socket';
+import { STREAM_MODES, type StreamMode } from '../src/sim/tws';
+import { linesNeeded } from './lib/portfolio';
 import { runBaselineLoop } from './lib/baselineLoop';
 import { BenchStack } from './lib/benchStack';
 import { cadenceOf } from './lib/cadence';
@@ -53,6 +56,8 @@ interface BenchOptions {
   insertRows: number;
   insertSamples: number;
   tickMs: number;
+  /** How the simulator writes each tick interval's updates: spread over it as a gateway (default), or all at once. */
+  stream: StreamMode;
   /** Where the dev server keeps its state: a SQLite file (as `npm start`) or memory. */
   temporalStore: 'file' | 'memory';
   /** Extra dynamic-config values for the dev server (`--temporal-config key=value`, repeatable), for experiments. */
@@ -84,6 +89,7 @@ function parseOptions(argv: string[]): BenchOptions {
       'long-cycles': { type: 'string' },
       'insert-rows': { type: 'string' },
       'tick-ms': { type: 'string' },
+      stream: { type: 'string', default: 'spread' },
       'temporal-store': { type: 'string', default: 'file' },
       'temporal-config': { type: 'string', multiple: true, default: [] },
     },
@@ -93,6 +99,9 @@ function parseOptions(argv: string[]): BenchOptions {
   if (temporalStore !== 'file' && temporalStore !== 'memory') {
     throw new Error(`--temporal-store must be file or memory, got ${temporalStore}`);
   }
+  const stream = values.stream as StreamMode;
+  if (!STREAM_MODES.includes(stream))
+    throw new Error(`--stream must be one of ${STREAM_MODES.join(', ')}, got ${stream}`);
   const sizes = (values.sizes ?? '60,500,2000').split(',').map((s) => positiveInteger('sizes', s.trim(), 0, 1));
   const cycles = positiveInteger('cycles', values.cycles, quick ? 120 : 1000, 50);
   return {
@@ -108,13 +117,15 @@ function parseOptions(argv: string[]): BenchOptions {
     insertRows: positiveInteger('insert-rows', values['insert-rows'], quick ? 200_000 : 5_000_000),
     insertSamples: quick ? 200 : 1000,
     tickMs: positiveInteger('tick-ms', values['tick-ms'], 250, 10),
+    stream,
     temporalStore,
     temporalConfig: (values['temporal-config'] ?? []).map((entry) => {
       if (!/^[\w.]+=.+$/.test(entry)) throw new Error(`--temporal-config must be key=value, got ${entry}`);
       return entry;
     }),
     resets: quick ? 3 : 10,
-    dataBackResets: quick ? 0 : 3,
+    // Quick mode waits once too: "all Greeks back after a reset" is a headline figure.
+    dataBackResets: quick ? 1 : 3,
     drops: quick ? 1 : 3,
   };
 }
@@ -124,8 +135,10 @@ const progress = (line: string) => process.stderr.write(`[bench ${new Date().toI
 interface SizeMeasurement {
   positions: number;
   loadSeconds: number;
+  loadPacingViolations: number;
   baselineFailedCycles: number;
   baseline: CycleSample[];
+  baselineCommitMinusSlot: number[];
   baselineCadence: Cadence;
   idle: IdleCpu;
   baselineCpu: PhaseCpu;
@@ -159,9 +172,13 @@ async function measureSize(
     taskQueue,
     clientId: 20 + index,
     tickIntervalMs: options.tickMs,
+    streamMode: options.stream,
   });
   try {
-    progress(`${positions} options: starting the simulator, subscribing (paced under IB's 50 msg/s)`);
+    progress(
+      `${positions} options: starting the simulator (${options.stream} stream), subscribing ` +
+        `${linesNeeded(positions)} lines at ${SOCKET_BROKER_DEFAULTS.maxMessagesPerSecond} requests/s`,
+    );
     const loadSeconds = await stack.start();
     progress(`${positions} options: all Greeks streaming after ${loadSeconds.toFixed(1)} s`);
 
@@ -223,8 +240,10 @@ async function measureSize(
     return {
       positions,
       loadSeconds,
+      loadPacingViolations: stack.loadPacingViolations,
       baselineFailedCycles: baselineLoop.failedCycles.length,
       baseline: stack.baselineCycles.measured(options.warmup),
+      baselineCommitMinusSlot: stack.commits.commitMinusSlot(baselineId, options.warmup),
       baselineCadence,
       idle,
       baselineCpu,
@@ -322,7 +341,12 @@ async function main(): Promise<void> {
 
     const inserts = await measureInserts(pg, new Map(measurements.map((m) => [m.positions, m.row])), options);
     const results: SizeResult[] = measurements.map((m) =>
-      sizeResult({ ...m, inserts: inserts.get(m.positions) ?? null }),
+      sizeResult({
+        ...m,
+        marketDataLines: linesNeeded(m.positions),
+        requestsPerSecond: SOCKET_BROKER_DEFAULTS.maxMessagesPerSecond,
+        inserts: inserts.get(m.positions) ?? null,
+      }),
     );
     const long = measurements.find((m) => m.longRun);
     const longRun = long?.longRun
@@ -342,7 +366,8 @@ async function main(): Promise<void> {
     out.push('');
     out.push(
       `ibkr-greeks-bridge bench (${options.quick ? 'quick' : 'full'}): one cycle every ${options.intervalMs} ms, ` +
-        `simulator ticks every ${options.tickMs} ms, Temporal dev server state in ${options.temporalStore}, ${options.warmup} warm-up cycles not counted`,
+        `simulator ticks every ${options.tickMs} ms (${options.stream} stream), ` +
+        `adapter requests ${SOCKET_BROKER_DEFAULTS.maxMessagesPerSecond}/s, Temporal dev server state in ${options.temporalStore}, ${options.warmup} warm-up cycles not counted`,
     );
     out.push(
       `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ` +
@@ -364,7 +389,8 @@ async function main(): Promise<void> {
       out.push(
         `long run, ${longRun.positions} options, ${longRun.cycles} cycles: RSS ${longRun.rss_start_mb} → ${longRun.rss_end_mb} MB ` +
           `(${longRun.rss_growth_pct} %, heap ${longRun.heap_growth_pct} %; second half ${longRun.rss_growth_second_half_pct} %, ` +
-          `every tenth ${longRun.rss_curve_mb.join(' ')} MB), work p99 ${longRun.work_p99_ms} ms, ` +
+          `every tenth ${longRun.rss_curve_mb.join(' ')} MB), committed − slot p99 ${longRun.commit_minus_slot_p99_ms} ms, ` +
+          `work p99 ${longRun.work_p99_ms} ms, ` +
           `e2e p99 ${longRun.e2e_p99_ms} ms, jitter p99 ${longRun.jitter_p99_ms} ms, drift ${longRun.drift_ms} ms, ` +
           `${longRun.events_per_cycle} events/cycle, ${longRun.cycles_per_run} cycles/run over ${longRun.runs} runs`,
       );
@@ -381,6 +407,8 @@ async function main(): Promise<void> {
         duration_s: Math.round((Date.now() - startedAt.getTime()) / 1000),
         interval_ms: options.intervalMs,
         tick_interval_ms: options.tickMs,
+        stream_mode: options.stream,
+        requests_per_second: SOCKET_BROKER_DEFAULTS.maxMessagesPerSecond,
         temporal_store: options.temporalStore,
         cycles: options.cycles,
         warmup_cycles: options.warmup,

@@ -9,6 +9,8 @@ import { createFallbackBuffer } from '../../src/buffer';
 import { applyRetention, classifyDbError, createDb, type Db } from '../../src/db';
 import type { BridgeWorkers } from '../../src/worker/createWorkers';
 import { createInProcessWorkers } from '../../harness/bridgeWorkers';
+import type { StreamMode } from '../../src/sim/tws';
+import { CommitRecorder } from './commitRecorder';
 import { CycleRecorder, preciseClock } from './cycleRecorder';
 import { BENCH_ACCOUNT, benchPortfolio, linesNeeded } from './portfolio';
 import { startSimulatorProcess, type SimulatorProcess } from './simulatorProcess';
@@ -21,6 +23,8 @@ export interface BenchStackOptions {
   taskQueue: string;
   clientId: number;
   tickIntervalMs: number;
+  /** How the simulator writes each tick interval's updates (docs/simulator.md): spread as a gateway, or round. */
+  streamMode: StreamMode;
 }
 
 /** How long a Greek may be old before the aggregate leaves it out; the worker's default configuration. */
@@ -40,9 +44,13 @@ export class BenchStack {
   readonly temporalCycles = new CycleRecorder();
   /** Cycles run by the in-process baseline loop. */
   readonly baselineCycles = new CycleRecorder();
+  /** Every snapshot row committed, by either loop, with its slot: row committed − slot instant. */
+  readonly commits = new CommitRecorder();
   readonly account = BENCH_ACCOUNT;
   private readonly bufferDir = mkdtempSync(join(tmpdir(), 'bench-buffer-'));
   private running: Promise<void> | null = null;
+  /** Requests the simulator refused with error 100 (over 50 in a sliding second, as they arrived) during the load. */
+  loadPacingViolations = 0;
 
   constructor(private readonly options: BenchStackOptions) {}
 
@@ -52,7 +60,7 @@ export class BenchStack {
     this.simulator = await startSimulatorProcess({
       seed: 5,
       portfolio: benchPortfolio(this.options.options),
-      settings: { lineLimit: lines, tickIntervalMs: this.options.tickIntervalMs },
+      settings: { lineLimit: lines, tickIntervalMs: this.options.tickIntervalMs, streamMode: this.options.streamMode },
     });
     this.db = createDb({ url: this.options.databaseUrl });
     const started = Date.now();
@@ -65,7 +73,15 @@ export class BenchStack {
     });
     this.broker.start();
     await this.broker.waitUntilReady(30_000);
-    await this.waitForFreshGreeks(started, 300_000);
+    try {
+      await this.waitForFreshGreeks(started, 300_000);
+    } catch (error) {
+      // Say what the simulator saw: a refused request (error 100 or 101) is a line that never streams.
+      const { counters, linesInUse } = await this.simulator.status();
+      const refused = `pacingViolations ${counters.pacingViolations ?? 0}, error101 ${counters.error101 ?? 0}`;
+      throw new Error(`${(error as Error).message} (simulator: ${linesInUse} lines streaming, ${refused})`);
+    }
+    this.loadPacingViolations = (await this.simulator.status()).counters.pacingViolations ?? 0;
     this.workers = await createInProcessWorkers(
       {
         connection: this.options.connection,
@@ -88,7 +104,7 @@ export class BenchStack {
   activityDeps(observer: CycleRecorder): Omit<ActivityDeps, 'lease'> {
     return {
       broker: this.broker,
-      store: this.db,
+      store: this.commits.wrap(this.db),
       buffer: createFallbackBuffer({ dir: this.bufferDir }),
       classifyDbError,
       applyRetention: (days) => applyRetention(this.db, days),

@@ -10,6 +10,8 @@ export interface ReconnectFigures {
    * the session proved itself with a heartbeat answer: drops closer together escalate the backoff (1, 2, 4 ... s).
    */
   dropReadyMs: number[];
+  /** Requests the simulator refused with error 100 over all the resets and drops. */
+  pacingViolations: number;
 }
 
 async function until(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
@@ -32,8 +34,9 @@ export async function measureReconnects(
   stack: BenchStack,
   options: { resets: number; dataBackResets: number; drops: number; refuseForMs: number },
 ): Promise<ReconnectFigures> {
-  const figures: ReconnectFigures = { readyMs: [], dataBackMs: [], dropReadyMs: [] };
+  const figures: ReconnectFigures = { readyMs: [], dataBackMs: [], dropReadyMs: [], pacingViolations: 0 };
   const { broker } = stack;
+  const violationsBefore = (await stack.simulator.status()).counters.pacingViolations ?? 0;
   for (let i = 0; i < options.resets; i++) {
     const { at: backAt } = await stack.simulator.control('nightlyReset', { refuseForMs: options.refuseForMs });
     await broker.reconnect('gateway back after its restart');
@@ -52,5 +55,6 @@ export async function measureReconnects(
     await broker.waitUntilReady(60_000);
     figures.dropReadyMs.push(Date.now() - droppedAt);
   }
+  figures.pacingViolations = ((await stack.simulator.status()).counters.pacingViolations ?? 0) - violationsBefore;
   return figures;
 }

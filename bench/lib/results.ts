@@ -12,6 +12,12 @@ import type { TemporalPhaseResult } from './temporalPhase';
 /** Figures of one portfolio size. The keys documented in docs/performance.md are stable; the others may grow. */
 export interface SizeResult {
   positions: number;
+  /** Row committed − slot instant: what a reader of the table waits for a slot's row (the headline latency). */
+  commit_minus_slot_p50_ms: number | null;
+  commit_minus_slot_p95_ms: number | null;
+  commit_minus_slot_p99_ms: number | null;
+  /** The same for the in-process loop. */
+  baseline_commit_minus_slot_p99_ms: number | null;
   work_p50_ms: number | null;
   work_p95_ms: number | null;
   work_p99_ms: number | null;
@@ -31,6 +37,8 @@ export interface SizeResult {
   missed_slots: number;
   lag_trend_ms: number | null;
   events_per_cycle: number | null;
+  /** The same as events_per_cycle, under the name the docs use. */
+  history_events_per_cycle: number | null;
   /** Temporal Cloud actions (bench/lib/temporalActions.ts) per cycle, and per day for one account at 5 s. */
   actions_per_cycle: number | null;
   actions_per_day_at_5s: number | null;
@@ -62,6 +70,16 @@ export interface SizeResult {
   data_back_max_ms: number | null;
   drop_reconnect_p99_ms: number | null;
   load_s: number | null;
+  /** Connect → every option has fresh Greeks (load_s in ms). */
+  initial_load_ms: number | null;
+  /** Nightly reset: gateway listening again → every option has fresh Greeks (p50 over the resets that waited). */
+  greeks_back_after_reset_ms: number | null;
+  /** Market-data lines ÷ the adapter's steady request rate: no load or re-subscription can be faster. */
+  pacing_floor_ms: number;
+  market_data_lines: number;
+  /** Requests the simulator refused with error 100 during the load, and during the resets and drops. */
+  load_pacing_violations: number;
+  reconnect_pacing_violations: number;
   /** CPU % of one core with no cycle running: the worker (market-data ingest, pollers) and the Temporal server. */
   idle_worker_cpu_pct: number | null;
   idle_server_cpu_pct: number | null;
@@ -71,6 +89,14 @@ export interface SizeResult {
   server_cpu_per_cycle_ms: number | null;
   /** p50/p99 of each stage of a cycle, from the history's timestamps. */
   stages_ms: Record<Stage, { p50: number | null; p99: number | null }>;
+  /** The stages' p99 as flat keys (timer_late_p99_ms ...), for tools that read flat JSON. */
+  timer_late_p99_ms: number | null;
+  wft1_wait_p99_ms: number | null;
+  wft1_run_p99_ms: number | null;
+  activity_wait_p99_ms: number | null;
+  activity_run_p99_ms: number | null;
+  wft2_wait_p99_ms: number | null;
+  wft2_run_p99_ms: number | null;
 }
 
 export interface InsertFigures {
@@ -92,9 +118,19 @@ const pct = (start: number, end: number) => round((100 * (end - start)) / start)
 /** The cost figures of one Temporal run (also used for the long run). */
 export function temporalFigures(run: TemporalPhaseResult, baselineP99: number, idle: IdleCpu) {
   const work = summarize(run.cycles.map((c) => c.workMs));
+  const commit = summarize(run.commitMinusSlot);
+  const stages = Object.fromEntries(
+    STAGES.map((stage) => {
+      const s = summarize(run.stages[stage]);
+      return [stage, { p50: round(s.p50), p99: round(s.p99) }];
+    }),
+  ) as SizeResult['stages_ms'];
   const e2e = summarize(run.cycles.map((c) => c.endToEndMs));
   const perCycle = summarize(run.cycles.map((c) => c.endToEndMs - c.workMs));
   return {
+    commit_minus_slot_p50_ms: round(commit.p50),
+    commit_minus_slot_p95_ms: round(commit.p95),
+    commit_minus_slot_p99_ms: round(commit.p99),
     work_p50_ms: round(work.p50),
     work_p95_ms: round(work.p95),
     work_p99_ms: round(work.p99),
@@ -110,6 +146,7 @@ export function temporalFigures(run: TemporalPhaseResult, baselineP99: number, i
     missed_slots: run.cadence.missedSlots,
     lag_trend_ms: round(run.cadence.lagTrendMs),
     events_per_cycle: round(run.history.eventsPerCycle),
+    history_events_per_cycle: round(run.history.eventsPerCycle),
     cycles_per_run: round(run.history.cyclesPerRun ?? predictedCyclesPerRun(run.history.eventsPerCycle)),
     cycles_per_run_measured: run.history.cyclesPerRun !== null,
     ...actionFigures(run.history.runs.map((r) => r.history)),
@@ -131,18 +168,22 @@ export function temporalFigures(run: TemporalPhaseResult, baselineP99: number, i
       run.rssCurveMb.length >= 3
         ? pct(run.rssCurveMb[Math.floor((run.rssCurveMb.length - 1) / 2)], run.rssCurveMb[run.rssCurveMb.length - 1])
         : null,
-    stages_ms: Object.fromEntries(
-      STAGES.map((stage) => {
-        const s = summarize(run.stages[stage]);
-        return [stage, { p50: round(s.p50), p99: round(s.p99) }];
-      }),
-    ) as SizeResult['stages_ms'],
+    stages_ms: stages,
+    ...(Object.fromEntries(STAGES.map((stage) => [`${stage}_p99_ms`, stages[stage].p99])) as Pick<
+      SizeResult,
+      `${Stage}_p99_ms`
+    >),
   };
 }
 
 export function sizeResult(input: {
   positions: number;
+  marketDataLines: number;
+  /** The adapter's steady request rate (messages per second). */
+  requestsPerSecond: number;
   loadSeconds: number;
+  loadPacingViolations: number;
+  baselineCommitMinusSlot: number[];
   baselineFailedCycles: number;
   baseline: CycleSample[];
   baselineCadence: Cadence;
@@ -159,6 +200,7 @@ export function sizeResult(input: {
   const filled = summarize(input.inserts?.filled ?? []);
   return {
     positions: input.positions,
+    baseline_commit_minus_slot_p99_ms: round(summarize(input.baselineCommitMinusSlot).p99),
     baseline_p50_ms: round(baseline.p50),
     baseline_p95_ms: round(baseline.p95),
     baseline_p99_ms: round(baseline.p99),
@@ -180,6 +222,12 @@ export function sizeResult(input: {
     data_back_max_ms: round(dataBack.max),
     drop_reconnect_p99_ms: round(summarize(input.reconnects.dropReadyMs).p99),
     load_s: round(input.loadSeconds),
+    initial_load_ms: Math.round(input.loadSeconds * 1000),
+    greeks_back_after_reset_ms: round(dataBack.p50),
+    pacing_floor_ms: Math.round((input.marketDataLines / input.requestsPerSecond) * 1000),
+    market_data_lines: input.marketDataLines,
+    load_pacing_violations: input.loadPacingViolations,
+    reconnect_pacing_violations: input.reconnects.pacingViolations,
   };
 }
 

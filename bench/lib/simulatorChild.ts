@@ -27,7 +27,12 @@ async function handle(request: SimulatorRequest): Promise<unknown> {
     }
     case 'status':
       if (!sim) throw new Error('simulator not started');
-      return { linesInUse: sim.linesInUse(), cpuUsageMicros: process.cpuUsage(), rss: process.memoryUsage().rss };
+      return {
+        linesInUse: sim.linesInUse(),
+        counters: sim.counters(),
+        cpuUsageMicros: process.cpuUsage(),
+        rss: process.memoryUsage().rss,
+      };
     case 'close':
       await sim?.close();
       sim = null;

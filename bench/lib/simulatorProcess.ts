@@ -24,7 +24,13 @@ export interface SimulatorProcess {
   port: number;
   /** Runs a control action in the child; resolves when it finished there, with the child's clock at that moment. */
   control<A extends ControlAction>(action: A, args?: ControlArgs<A>): Promise<{ result: unknown; at: number }>;
-  status(): Promise<{ linesInUse: number; cpuUsageMicros: { user: number; system: number }; rss: number }>;
+  /** Lines streaming, the simulator's counters (requests by name, pacingViolations ...), its CPU and memory. */
+  status(): Promise<{
+    linesInUse: number;
+    counters: Record<string, number>;
+    cpuUsageMicros: { user: number; system: number };
+    rss: number;
+  }>;
   close(): Promise<void>;
 }
 

@@ -12,9 +12,14 @@ const ROWS: Row[] = [
     'cycles measured (Temporal / in-process)',
     (r) => `${r.cycles} / ${r.baseline_cycles} (failed ${r.failed_cycles} / ${r.baseline_failed_cycles})`,
   ],
+  [
+    'row committed − slot p50/p95/p99',
+    (r) => trio(r.commit_minus_slot_p50_ms, r.commit_minus_slot_p95_ms, r.commit_minus_slot_p99_ms),
+  ],
+  ['in-process loop: committed − slot p99', (r) => ms(r.baseline_commit_minus_slot_p99_ms)],
   ['work p50/p95/p99 (activity)', (r) => trio(r.work_p50_ms, r.work_p95_ms, r.work_p99_ms)],
   ['baseline p50/p95/p99 (in-process loop)', (r) => trio(r.baseline_p50_ms, r.baseline_p95_ms, r.baseline_p99_ms)],
-  ['end-to-end p50/p95/p99', (r) => trio(r.e2e_p50_ms, r.e2e_p95_ms, r.e2e_p99_ms)],
+  ['end-to-end p50/p95/p99 (from max(scheduled, slot))', (r) => trio(r.e2e_p50_ms, r.e2e_p95_ms, r.e2e_p99_ms)],
   ['overhead p99 (e2e p99 − baseline p99)', (r) => ms(r.overhead_p99_ms)],
   ['per-cycle e2e − work p50/p99', (r) => trio(r.overhead_per_cycle_p50_ms, r.overhead_per_cycle_p99_ms)],
   ['idle CPU: worker / Temporal server', (r) => `${r.idle_worker_cpu_pct} / ${r.idle_server_cpu_pct} % of a core`],
@@ -38,7 +43,12 @@ const ROWS: Row[] = [
   ['reconnect p50/p99 (gateway back → ready)', (r) => trio(r.reconnect_p50_ms, r.reconnect_p99_ms)],
   ['all Greeks back after reset p50/max', (r) => trio(r.data_back_p50_ms, r.data_back_max_ms)],
   ['unplanned drop → ready p99', (r) => ms(r.drop_reconnect_p99_ms)],
-  ['initial load (connect → all Greeks)', (r) => `${r.load_s} s`],
+  ['initial load (connect → all Greeks)', (r) => ms(r.initial_load_ms)],
+  ['pacing floor (lines ÷ request rate)', (r) => `${ms(r.pacing_floor_ms)} (${r.market_data_lines} lines)`],
+  [
+    'requests refused (error 100): load / resets',
+    (r) => `${r.load_pacing_violations} / ${r.reconnect_pacing_violations}`,
+  ],
 ];
 
 /** Metrics down, portfolio sizes across. */

@@ -13,6 +13,8 @@ import { currentRssMb, settledMemory, type MemoryFigures } from './memory';
 export interface TemporalPhaseResult {
   workflowId: string;
   cycles: CycleSample[];
+  /** Row committed − slot instant (ms) of every measured cycle, from the store's side. */
+  commitMinusSlot: number[];
   /** Rows written, warm-up included. */
   written: number;
   cadence: Cadence;
@@ -92,6 +94,7 @@ export async function runTemporalPhase(
   return {
     workflowId,
     cycles,
+    commitMinusSlot: stack.commits.commitMinusSlot(workflowId, options.warmup),
     written: recorder.samples.length,
     cadence: await cadenceOf(stack.db, workflowId, options.intervalMs, options.warmup),
     history,

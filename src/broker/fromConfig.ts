@@ -24,6 +24,7 @@ export function brokerFromConfig(config: BridgeConfig, logger: Logger): Broker {
     account: config.IB_ACCOUNT,
     marketDataType: config.IB_MARKET_DATA_TYPE,
     maxMarketDataLines: config.IB_MAX_MARKET_DATA_LINES,
+    maxMessagesPerSecond: config.IB_MAX_MESSAGES_PER_SECOND,
     betaBenchmark: config.BETA_BENCHMARK ?? null,
     logger: logger.child({ component: 'socket' }),
   });

@@ -3,6 +3,8 @@ import type { TemporalConnectionSettings } from '../temporal/connectionSettings'
 import { z } from 'zod';
 import { AlertRulesError, parseAlertRules } from '../alerts/rules';
 import { BROKER_DEFAULTS } from '../broker/defaults';
+import { IB_MESSAGES_PER_SECOND } from '../broker/socket/pacer';
+import { SOCKET_BROKER_DEFAULTS } from '../broker/socket/options';
 
 /** Every setting the bridge reads from the environment (or .env), with its default. */
 const bool = z
@@ -98,6 +100,13 @@ export const configSchema = z.object({
     })
     .default(BROKER_DEFAULTS.marketDataType),
   IB_MAX_MARKET_DATA_LINES: positiveInt.default(BROKER_DEFAULTS.maxMarketDataLines),
+  /** SOCKET: steady client messages per second; IB allows 50, and up to 45 the pacer keeps 4 of them spare. */
+  IB_MAX_MESSAGES_PER_SECOND: z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be an integer')
+    .min(1, `must be between 1 and ${IB_MESSAGES_PER_SECOND} (IB's limit)`)
+    .max(IB_MESSAGES_PER_SECOND, `must be between 1 and ${IB_MESSAGES_PER_SECOND} (IB's limit)`)
+    .default(SOCKET_BROKER_DEFAULTS.maxMessagesPerSecond),
   IB_PORTAL_URL: url(['https:', 'http:']).default(BROKER_DEFAULTS.portalUrl),
   IB_PORTAL_CA_FILE: z.string().optional(),
   IB_PORTAL_CERT_SHA256: z

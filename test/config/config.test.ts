@@ -25,7 +25,13 @@ describe('configuration', () => {
       CYCLE_INTERVAL_MS: 5000,
       GREEKS_MAX_AGE_MS: 15000,
       IB_PORTAL_INSECURE_TLS: false,
+      IB_MAX_MESSAGES_PER_SECOND: 45,
     });
+  });
+
+  it("reads IB_MAX_MESSAGES_PER_SECOND up to IB's limit of 50", () => {
+    expect(loadConfig({ IB_MAX_MESSAGES_PER_SECOND: '50' }).IB_MAX_MESSAGES_PER_SECOND).toBe(50);
+    expect(loadConfig({ IB_MAX_MESSAGES_PER_SECOND: '1' }).IB_MAX_MESSAGES_PER_SECOND).toBe(1);
   });
 
   it('parses typed values and treats blank values as unset', () => {
@@ -120,6 +126,17 @@ describe('configuration', () => {
       /IB_RESET_DURATION_MINUTES="1000" must be at most 720/,
     ],
     ['bad log level', { LOG_LEVEL: 'verbose' }, /LOG_LEVEL="verbose" must be a pino level/],
+    [
+      "message rate above IB's limit",
+      { IB_MAX_MESSAGES_PER_SECOND: '51' },
+      /IB_MAX_MESSAGES_PER_SECOND="51" must be between 1 and 50 \(IB's limit\)/,
+    ],
+    [
+      'message rate zero',
+      { IB_MAX_MESSAGES_PER_SECOND: '0' },
+      /IB_MAX_MESSAGES_PER_SECOND="0" must be between 1 and 50/,
+    ],
+    ['message rate text', { IB_MAX_MESSAGES_PER_SECOND: 'fast' }, /IB_MAX_MESSAGES_PER_SECOND="fast" must be a number/],
     ['CA file is a directory', { IB_PORTAL_CA_FILE: scratch }, /IB_PORTAL_CA_FILE=.* is not a file/],
     ['CA file without PEM', { IB_PORTAL_CA_FILE: plainFile }, /IB_PORTAL_CA_FILE=.* holds no PEM certificate/],
     [

@@ -2,7 +2,7 @@ import { BROKER_DEFAULTS } from '../defaults';
 import type { MarketDataType } from '../types';
 import { systemClock, type Clock } from '../plumbing/clock';
 import { silentLogger, type BrokerLogger } from '../plumbing/logger';
-import { PACER_BURST } from './pacer';
+import { IB_MESSAGES_PER_SECOND } from './pacer';
 
 export interface SocketBrokerOptions {
   host: string;
@@ -30,7 +30,10 @@ export interface SocketBrokerOptions {
    * up to this many seconds is found within one minimum delay, so its Greeks are back by the next slot.
    */
   reconnectSteadyAttempts?: number;
-  /** Steady outgoing messages per second (plus a burst of 5); IB disconnects above 50. */
+  /**
+   * Steady outgoing messages per second (IB_MAX_MESSAGES_PER_SECOND). Any one second holds at most this plus a burst
+   * of 5, capped 4 under IB's 50 (46 at the default 45: see pacerWindowLimit); IB answers error 100 above 50.
+   */
   maxMessagesPerSecond?: number;
   /** Wall clock for the timestamps the adapter records (Greeks, events). Timers always use real time. */
   clock?: Clock;
@@ -66,7 +69,7 @@ export const SOCKET_BROKER_DEFAULTS = Object.freeze({
   reconnectMinDelayMs: 1_000,
   reconnectMaxDelayMs: 60_000,
   reconnectSteadyAttempts: 30,
-  maxMessagesPerSecond: 40,
+  maxMessagesPerSecond: 45,
 });
 
 const MARKET_DATA_TYPES: readonly MarketDataType[] = ['live', 'frozen', 'delayed', 'delayed-frozen'];
@@ -110,7 +113,7 @@ export function resolveSocketBrokerOptions(options: SocketBrokerOptions): Resolv
       'maxMessagesPerSecond',
       options.maxMessagesPerSecond ?? d.maxMessagesPerSecond,
       1,
-      50 - PACER_BURST,
+      IB_MESSAGES_PER_SECOND,
     ),
     clock: options.clock ?? systemClock,
     logger: options.logger ?? silentLogger,

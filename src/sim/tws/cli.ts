@@ -1,8 +1,9 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { integer } from '../cliOptions';
 import { loadPortfolioFile, PortfolioError } from '../model';
 import { startControlServer } from './httpControl';
 import { startTwsSimulator } from './server';
+import { STREAM_MODES, StreamMode } from './settings';
 
 /** `npm run sim -- --port <n> --seed <n> [--portfolio <file>] [--control-port <n>]` */
 async function main(): Promise<void> {
@@ -16,6 +17,18 @@ async function main(): Promise<void> {
     .option('--portfolio <file>', 'portfolio JSON file (default: the built-in portfolio)')
     .option('--control-port <n>', 'HTTP control endpoint port (0 = any free port)', integer('--control-port', 0, 65535))
     .option('--tick-interval-ms <n>', 'tick round interval', integer('--tick-interval-ms', 10, 60_000), 250)
+    .option(
+      '--stream <mode>',
+      `how each interval's ticks are written: ${STREAM_MODES.join(', ')} (see docs/simulator.md)`,
+      (value: string) => {
+        if (!(STREAM_MODES as readonly string[]).includes(value)) {
+          throw new InvalidArgumentError(`--stream must be one of ${STREAM_MODES.join(', ')}, got ${value}`);
+        }
+        return value as StreamMode;
+      },
+      'spread' as StreamMode,
+    )
+    .option('--burst-updates <n>', 'rounds per line in one write in burst mode', integer('--burst-updates', 1, 1000), 5)
     .option('--line-limit <n>', 'market-data line limit', integer('--line-limit', 0, 1_000_000), 100)
     .option(
       '--pacing-limit <n>',
@@ -32,6 +45,8 @@ async function main(): Promise<void> {
     portfolio?: string;
     controlPort?: number;
     tickIntervalMs: number;
+    stream: StreamMode;
+    burstUpdates: number;
     lineLimit: number;
     pacingLimit: number;
     liveData: boolean;
@@ -56,6 +71,8 @@ async function main(): Promise<void> {
     portfolio,
     settings: {
       tickIntervalMs: opts.tickIntervalMs,
+      streamMode: opts.stream,
+      burstUpdates: opts.burstUpdates,
       lineLimit: opts.lineLimit,
       pacingLimit: opts.pacingLimit,
       liveEntitled: opts.liveData,

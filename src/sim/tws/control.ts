@@ -7,6 +7,7 @@ import { MarketDataStreamer } from './marketDataStreamer';
 import { encodeFrame } from './protocol/framing';
 import { replies } from './protocol/replies';
 import { ClientConnection } from './clientConnection';
+import { STREAM_MODES } from './settings';
 
 /** Hooks into the TCP listener, provided by the server. */
 export interface ListenerHooks {
@@ -72,6 +73,11 @@ export const controlSchemas = {
     pnlIntervalMs: z.number().int().positive().optional(),
     computationTickTypes: z.array(z.number().int().min(10).max(13)).optional(),
   }),
+  setStream: z.object({
+    mode: z.enum(STREAM_MODES).optional(),
+    burstUpdates: z.number().int().positive().max(1000).optional(),
+  }),
+  burst: z.object({ updates: z.number().int().positive().max(1000).optional() }),
   setPacing: z.object({ limit: z.number().int().nonnegative(), disconnect: z.boolean().default(false) }),
   setPositionsBehaviour: z.object({
     positionEndDelayMs: z.number().int().nonnegative().optional(),
@@ -271,7 +277,7 @@ export function createControl(ctx: SimContext, streamer: MarketDataStreamer, lis
       ctx.model.setPosition(account, conId, quantity, avgCost);
     },
 
-    /** Emits a tick round (and PnL) now instead of waiting for the timer. */
+    /** Emits a whole tick round (every line at once, whatever the stream mode) and PnL now, not waiting for the timer. */
     publishNow(): void {
       streamer.publishTicks();
       streamer.publishPnl();
@@ -283,6 +289,22 @@ export function createControl(ctx: SimContext, streamer: MarketDataStreamer, lis
         if (value !== undefined) (ctx.settings as unknown as Record<string, unknown>)[key] = value;
       }
       if (parsed.tickIntervalMs !== undefined || parsed.pnlIntervalMs !== undefined) streamer.restart();
+    },
+
+    /** How each tick interval's updates are written: 'spread' (as a gateway), 'round' or 'burst' (see settings). */
+    setStream(args: ControlArgs<'setStream'>): void {
+      const { mode, burstUpdates } = parseArgs('setStream', args);
+      if (burstUpdates !== undefined) ctx.settings.burstUpdates = burstUpdates;
+      if (mode !== undefined && mode !== ctx.settings.streamMode) {
+        ctx.settings.streamMode = mode;
+        streamer.restart();
+      }
+    },
+
+    /** A market-open burst now: `updates` rounds of every line in one write per client (default burstUpdates). */
+    burst(args: ControlArgs<'burst'> = {}): void {
+      const { updates } = parseArgs('burst', args);
+      streamer.publishBurst(updates ?? ctx.settings.burstUpdates);
     },
 
     setPacing(args: ControlArgs<'setPacing'>): void {

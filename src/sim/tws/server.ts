@@ -12,6 +12,7 @@ import { parseRequest } from './protocol/requests';
 import { replies } from './protocol/replies';
 import { ClientConnection } from './clientConnection';
 import { defaultSettings, SimulatorSettings } from './settings';
+import { StreamTimers } from './streamTimers';
 
 export interface TwsSimulatorOptions {
   /** Default 127.0.0.1. */
@@ -32,6 +33,8 @@ export interface TwsSimulatorOptions {
   log?: LogFn;
   /** First order id handed out in nextValidId. Default 1. */
   nextOrderId?: number;
+  /** The market-data stream's repeating timer; tests step a manual one. Default: Node's setInterval. */
+  streamTimers?: StreamTimers;
 }
 
 export interface TwsSimulator {
@@ -144,7 +147,7 @@ export async function startTwsSimulator(options: TwsSimulatorOptions = {}): Prom
   server.on('error', (error) => log('info', `listener error: ${error.message}`));
 
   const port = await listen(server, options.port ?? 0, host);
-  const streamer = new MarketDataStreamer(ctx);
+  const streamer = new MarketDataStreamer(ctx, options.streamTimers);
   streamer.start();
   const stopPositionFeed = model.onPositionChange((row) => pushPositionChange(ctx, row));
 

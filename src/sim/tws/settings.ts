@@ -32,6 +32,15 @@ export interface SimulatorSettings {
   /** Outside market hours frozen requests get one round of last values instead of a stream. */
   marketOpen: boolean;
   tickIntervalMs: number;
+  /**
+   * How a tick interval's updates reach a client: 'spread' (as a gateway sends them: each line in writes of its own,
+   * at its own instant within the interval), 'round' (every line's round in one write, then their model ticks in a
+   * second: the worst case for a client), or 'burst' (burstUpdates rounds of every line in one write each interval:
+   * a market open that never ends).
+   */
+  streamMode: StreamMode;
+  /** Rounds per line in one write, in 'burst' mode and for the burst() command's default. */
+  burstUpdates: number;
   pnlIntervalMs: number;
   /** Live computation tick types sent each round for options (delayed ones are these + 70). */
   computationTickTypes: number[];
@@ -44,6 +53,9 @@ export interface SimulatorSettings {
   /** Contracts whose reqContractDetails is answered with 200 (no security definition). */
   contractDetailsRefusedConIds: number[];
 }
+
+export const STREAM_MODES = ['spread', 'round', 'burst'] as const;
+export type StreamMode = (typeof STREAM_MODES)[number];
 
 export function defaultSettings(): SimulatorSettings {
   return {
@@ -62,6 +74,8 @@ export function defaultSettings(): SimulatorSettings {
     liveEntitled: true,
     marketOpen: true,
     tickIntervalMs: 250,
+    streamMode: 'spread',
+    burstUpdates: 5,
     pnlIntervalMs: 1000,
     computationTickTypes: [10, 11, 12, 13],
     positionEndDelayMs: 0,

@@ -13,13 +13,15 @@ describe('socket broker options', () => {
     expect(resolved).toMatchObject({ ...SOCKET_BROKER_DEFAULTS, account: null });
     expect(resolved.clientId).toBe(10);
     expect(resolved.maxMarketDataLines).toBe(95);
+    expect(resolved.maxMessagesPerSecond).toBe(45);
   });
 
   it.each([
     [{ port: 0 }, /port/],
     [{ clientId: -1 }, /clientId/],
     [{ maxMarketDataLines: 0 }, /maxMarketDataLines/],
-    [{ maxMessagesPerSecond: 60 }, /maxMessagesPerSecond/],
+    [{ maxMessagesPerSecond: 51 }, /maxMessagesPerSecond/],
+    [{ maxMessagesPerSecond: 0 }, /maxMessagesPerSecond/],
     [{ heartbeatIntervalMs: 5_000, heartbeatTimeoutMs: 5_000 }, /heartbeatTimeoutMs/],
     [{ reconnectMinDelayMs: 10, reconnectMaxDelayMs: 5 }, /reconnectMaxDelayMs/],
     [{ marketDataType: 'realtime' }, /marketDataType/],

@@ -32,7 +32,18 @@ async function post(
 
 describe('TWS simulator: standalone command and HTTP control', () => {
   it('runs `sim --port 0 --seed 3 --control-port 0`, is driven over HTTP, and exits cleanly on SIGTERM', async () => {
-    const run = runCli(['--port', '0', '--seed', '3', '--control-port', '0']);
+    const run = runCli([
+      '--port',
+      '0',
+      '--seed',
+      '3',
+      '--control-port',
+      '0',
+      '--stream',
+      'round',
+      '--burst-updates',
+      '9',
+    ]);
     let client: RecordingClient | undefined;
     try {
       const ports = await waitUntil(
@@ -63,7 +74,13 @@ describe('TWS simulator: standalone command and HTTP control', () => {
       const status = (await (await fetch(`http://127.0.0.1:${ports.http}/status`)).json()) as {
         counters: Record<string, number>;
         sessions: Array<{ clientId: number }>;
+        settings: { streamMode: string; burstUpdates: number };
       };
+      expect(status.settings).toMatchObject({ streamMode: 'round', burstUpdates: 9 });
+      expect((await post(ports.http, 'setStream', { mode: 'spread' })).status).toBe(200);
+      expect((await post(ports.http, 'setStream', { mode: 'trickle' })).json.error).toMatch(
+        /^control setStream: mode: /,
+      );
       expect(status.counters.startApi).toBe(1);
       expect(status.sessions.map((session) => session.clientId)).toEqual([9]);
 
@@ -76,6 +93,12 @@ describe('TWS simulator: standalone command and HTTP control', () => {
       client?.disconnect();
       if (run.child.exitCode === null) run.child.kill('SIGKILL');
     }
+  });
+
+  it('rejects an unknown stream mode with one clear line', async () => {
+    const run = runCli(['--port', '0', '--stream', 'trickle']);
+    expect(await run.exited).not.toBe(0);
+    expect(run.output()).toMatch(/--stream must be one of spread, round, burst, got trickle/);
   });
 
   it('rejects an invalid portfolio file with one clear line and exit code 2', async () => {
