@@ -2,7 +2,7 @@
  * Where the worker's memory goes over a long run, per component:
  *
  *   npx tsx bench/memoryProbe.ts [--options 2000] [--cycles 3000] [--interval-ms 100] [--samples 10]
- *                                [--worker-options '{"maxCachedWorkflows":2}'] [--tick-ms 250]
+ *                                [--worker-options '{"maxCachedWorkflows":2}'] [--tick-ms 250] [--settle]
  *
  * Runs the bench's real worker stack (BenchStack: TWS simulator in a child process, the SOCKET adapter, the pg pool,
  * the JSONL buffer, both Temporal workers in this process) and the real ibkrBridge workflow every `interval-ms` for
@@ -11,7 +11,7 @@
  * process RSS (anonymous and file-backed, /proc/self/status), the main thread's V8 heap, external and array-buffer
  * memory, the workflow worker thread's own V8 heap (asked inside the thread), the runs the SDK caches, the pool's
  * connections, and the SOCKET adapter's ingest backlog. At warm-up and at the end it also samples after full
- * collections in both isolates. `--worker-options` is merged into every Temporal Worker.create of the stack, to
+ * collections in both isolates (`--settle`: every sample). `--worker-options` is merged into every Temporal Worker.create of the stack, to
  * compare SDK settings. Progress goes to stderr, the table to stdout.
  */
 import { randomBytes } from 'node:crypto';
@@ -60,6 +60,7 @@ function parseOptions() {
       samples: { type: 'string' },
       'worker-options': { type: 'string' },
       'tick-ms': { type: 'string' },
+      settle: { type: 'boolean', default: false },
     },
   });
   let workerOptions: Partial<WorkerOptions> = {};
@@ -77,6 +78,8 @@ function parseOptions() {
     samples: integer('samples', values.samples, 10, 2),
     tickMs: integer('tick-ms', values['tick-ms'], 250, 10),
     workerOptions,
+    /** Every sample after full collections in both isolates (each stalls the loop for a collection). */
+    settle: values.settle ?? false,
   };
 }
 
@@ -185,7 +188,7 @@ async function main(): Promise<void> {
         pending = pending.then(async () => void settled.push(await sample(count, true)));
       }
       if (count >= WARMUP_CYCLES && (count - WARMUP_CYCLES) % step === 0) {
-        pending = pending.then(async () => void curve.push(await sample(count, false)));
+        pending = pending.then(async () => void curve.push(await sample(count, options.settle)));
       }
     };
     const handle = await client.workflow.start<typeof ibkrBridge>('ibkrBridge', {
@@ -196,7 +199,7 @@ async function main(): Promise<void> {
     progress(`workflow ${handle.workflowId}: ${options.cycles} slots every ${options.intervalMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, options.cycles * options.intervalMs));
     const written = stack.temporalCycles.samples.length;
-    curve.push(await sample(written, false));
+    curve.push(await sample(written, options.settle));
     await handle.terminate('memory probe done');
     stack.temporalCycles.onCycle = null;
     await pending;
@@ -219,6 +222,20 @@ async function main(): Promise<void> {
 
 function pct(from: number, to: number): string {
   return `${to >= from ? '+' : ''}${((100 * (to - from)) / from).toFixed(1)} %`;
+}
+
+/** Least-squares slope of a figure over the samples, per 1,000 cycles: a leak has a steady positive one. */
+function slopePer1000(samples: Sample[], figure: (s: Sample) => number): number {
+  const n = samples.length;
+  const meanX = samples.reduce((sum, s) => sum + s.cycles, 0) / n;
+  const meanY = samples.reduce((sum, s) => sum + figure(s), 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const s of samples) {
+    num += (s.cycles - meanX) * (figure(s) - meanY);
+    den += (s.cycles - meanX) ** 2;
+  }
+  return den === 0 ? 0 : (1000 * num) / den;
 }
 
 function threadSum(s: Sample, key: 'usedHeapMb' | 'totalHeapMb' | 'mallocedMb' | 'externalMb' | 'runs'): number {
@@ -258,7 +275,9 @@ function report(
     `memory probe: ${options.options} options, ${options.cycles} slots every ${options.intervalMs} ms, ` +
       `${written} cycles written over ${runs} runs, worker options ${JSON.stringify(options.workerOptions)}`,
   );
-  out.push('every tenth of the run after warm-up, no forced collection (MB unless named):');
+  out.push(
+    `every tenth of the run after warm-up, ${options.settle ? 'after full collections' : 'no forced collection'} (MB unless named):`,
+  );
   out.push(COLUMNS.map(([name]) => name.padStart(Math.max(8, name.length))).join(' '));
   for (const s of curve) {
     out.push(COLUMNS.map(([name, f]) => f(s).toFixed(1).padStart(Math.max(8, name.length))).join(' '));
@@ -279,8 +298,12 @@ function report(
   if (first && middle && last) {
     out.push('');
     out.push(
-      `RSS without forced collections: ${first.rssMb.toFixed(0)} → ${last.rssMb.toFixed(0)} MB (${pct(first.rssMb, last.rssMb)}), ` +
-        `second half ${pct(middle.rssMb, last.rssMb)}`,
+      `RSS ${options.settle ? 'after' : 'without'} forced collections: ${first.rssMb.toFixed(0)} → ${last.rssMb.toFixed(0)} MB (${pct(first.rssMb, last.rssMb)}), ` +
+        `second half ${pct(middle.rssMb, last.rssMb)}, peak ${Math.max(...curve.map((s) => s.rssMb)).toFixed(0)} MB, ` +
+        `trend ${slopePer1000(curve, (s) => s.rssMb).toFixed(1)} MB per 1,000 cycles ` +
+        `(main heap total ${slopePer1000(curve, (s) => s.heapTotalMb).toFixed(1)}, ` +
+        `workflow heap total ${slopePer1000(curve, (s) => threadSum(s, 'totalHeapMb')).toFixed(1)}, ` +
+        `native rest ${slopePer1000(curve, COLUMNS[COLUMNS.length - 1][1]).toFixed(1)})`,
     );
   }
   process.stdout.write(`${out.join('\n')}\n`);
