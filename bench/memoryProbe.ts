@@ -145,6 +145,8 @@ async function main(): Promise<void> {
     taskQueue,
     clientId: 40,
     tickIntervalMs: options.tickMs,
+    // As a gateway sends them: each line in writes of its own (the simulator's default).
+    streamMode: 'spread',
   });
 
   async function sample(cycles: number, settle: boolean): Promise<Sample> {
