@@ -42,6 +42,11 @@ function isUsablePrice(price: number | null | undefined): price is number {
   return typeof price === 'number' && Number.isFinite(price) && price > 0;
 }
 
+/** The quote when it has a usable price no older than `maxAgeMs`. */
+function freshQuote(quote: PriceQuote | undefined, now: number, maxAgeMs: number): PriceQuote | null {
+  return quote && isUsablePrice(quote.price) && now - quote.at <= maxAgeMs ? quote : null;
+}
+
 function isUsableGreek(value: number | null): value is number {
   return value !== null && Number.isFinite(value);
 }
@@ -206,8 +211,7 @@ export function aggregateGreeks(snapshot: BrokerSnapshot, options: AggregateOpti
   const freshUnderlying = (position: Position): PriceQuote | null => {
     const quote =
       position.underlyingConId === undefined ? undefined : snapshot.underlyingPrices[position.underlyingConId];
-    if (quote && isUsablePrice(quote.price) && now - quote.at <= maxAgeMs) return quote;
-    return siblingPrices.get(underlyingKey(position)) ?? null;
+    return freshQuote(quote, now, maxAgeMs) ?? siblingPrices.get(underlyingKey(position)) ?? null;
   };
   const sources: SourceCounts = {};
   const fallbackPositions: FallbackPosition[] = [];
@@ -268,8 +272,8 @@ export function aggregateGreeks(snapshot: BrokerSnapshot, options: AggregateOpti
     if (isUsablePrice(greeks.underlyingPrice)) {
       price = greeks.underlyingPrice;
     } else if (position.underlyingConId !== undefined) {
-      const quote = snapshot.underlyingPrices[position.underlyingConId];
-      if (quote && isUsablePrice(quote.price) && now - quote.at <= maxAgeMs) {
+      const quote = freshQuote(snapshot.underlyingPrices[position.underlyingConId], now, maxAgeMs);
+      if (quote) {
         price = quote.price;
         priceAt = quote.at;
       }
@@ -324,9 +328,10 @@ export function aggregateGreeks(snapshot: BrokerSnapshot, options: AggregateOpti
     const quote = snapshot.underlyingPrices[position.underlyingConId ?? position.conId];
     let price: number | null = null;
     let priceAt = -Infinity;
-    if (quote && isUsablePrice(quote.price) && now - quote.at <= maxAgeMs) {
-      price = quote.price;
-      priceAt = quote.at;
+    const fresh = freshQuote(quote, now, maxAgeMs);
+    if (fresh) {
+      price = fresh.price;
+      priceAt = fresh.at;
     } else if (group.breakdown.underlyingPrice !== null) {
       price = group.breakdown.underlyingPrice;
       priceAt = group.priceAt;

@@ -6,6 +6,7 @@ import type { CycleInput } from '../activities/types';
 import type { ActivityDeps } from '../activities/ports';
 import type { BrokerEvent } from '../broker/types';
 import { apiLogRow } from '../db/apiLogEvents';
+import type { ApiLogRow } from '../db/types';
 import type { BufferReport, SessionRelease } from '../workflows/types';
 import { AdvisoryLockLease } from './connectionLease';
 import { startBufferReplayer } from './bufferReplayer';
@@ -101,9 +102,7 @@ export async function createBridgeWorkers(options: BridgeWorkerOptions): Promise
     async shutdown() {
       handingOver ??= handOver();
       await handingOver;
-      for (const worker of [shared, own]) {
-        if (worker.getState() === 'RUNNING') worker.shutdown();
-      }
+      stopPolling();
       await running;
     },
   };
@@ -119,9 +118,7 @@ export async function createBridgeWorkers(options: BridgeWorkerOptions): Promise
     if (!announce || !session.holds() || running === null) return;
     const waitStarted = Date.now();
     const cycleEnded = await cycles.nextEnd(options.handoverWaitMs ?? 6000);
-    for (const worker of [own, shared]) {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-    }
+    stopPolling();
     await options.broker.stop().catch(() => undefined);
     const workflows = session.grantees();
     await session.release();
@@ -136,9 +133,14 @@ export async function createBridgeWorkers(options: BridgeWorkerOptions): Promise
         : `worker ${workerId} stopped and handed the IB session over without a cycle to wait for`,
       details: { workerId, waitedMs: release.at - waitStarted, cycleEnded, workflows },
     });
-    await options.store
-      .insertApiLogs([row])
-      .catch(() => options.buffer.append(toBufferRecords([], [row])).catch(() => undefined));
+    await keepLog(options, row).catch(() => undefined);
+  }
+
+  /** Both Temporal workers stop taking tasks; the ones running finish within the grace time. */
+  function stopPolling(): void {
+    for (const worker of [own, shared]) {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+    }
   }
 
   async function runAll(): Promise<void> {
@@ -194,10 +196,13 @@ function forwardBrokerEvents(options: BridgeWorkerOptions, workerId: string): ()
       message: event.message,
       details: event.details,
     });
-    options.store
-      .insertApiLogs([row])
-      .catch(() => options.buffer.append(toBufferRecords([], [row])))
+    keepLog(options, row)
       .then(() => options.onBrokerEventWritten?.(event))
       .catch(() => undefined);
   });
+}
+
+/** Writes one api_logs row now, or keeps it in the fallback buffer when Postgres refuses it. */
+function keepLog(options: Pick<BridgeWorkerOptions, 'store' | 'buffer'>, row: ApiLogRow): Promise<unknown> {
+  return options.store.insertApiLogs([row]).catch(() => options.buffer.append(toBufferRecords([], [row])));
 }

@@ -202,11 +202,7 @@ export class BridgeLoop {
       if (this.handoverDue) {
         this.handoverDue = false;
         if (!state.sessionQueue) {
-          const grant = await this.alerting.during(
-            this.shared.acquireSession({ account: settings.account, workflowId: this.workflowId }),
-            'unknown',
-          );
-          this.takeSession(grant);
+          this.takeSession(await this.requestSession());
           // Slots that passed before any worker took the session over were lost to the stopped one.
           this.sessionJustLost = firstRunnableSlot(state, settings.intervalMs, Date.now()) > state.nextSlot;
         }
@@ -248,11 +244,7 @@ export class BridgeLoop {
       }
 
       if (!state.sessionQueue) {
-        const grant = await this.alerting.during(
-          this.shared.acquireSession({ account: settings.account, workflowId: this.workflowId }),
-          'unknown',
-        );
-        this.takeSession(grant);
+        this.takeSession(await this.requestSession());
         // A lease granted after its slot's time (Postgres, which keeps it, away for a while) must not run a cycle for
         // that slot now and stamp it with the slot's instant: go round, and the passed slots become a lease gap.
         if (firstRunnableSlot(state, settings.intervalMs, Date.now()) > state.nextSlot && patched(LATE_GRANT_PATCH)) {
@@ -401,6 +393,12 @@ export class BridgeLoop {
     if (state.paused) return 'paused';
     if (state.state !== 'ready' && state.state !== 'degraded') return state.state;
     return totalBufferedRows(state) > 0 || state.lastCycle?.connection === 'degraded' ? 'degraded' : 'ready';
+  }
+
+  /** Asks any worker for the IB session (schedules the activity now); an alert may fire while it is pending. */
+  private requestSession(): Promise<SessionGrant> {
+    const request = this.shared.acquireSession({ account: this.settings.account, workflowId: this.workflowId });
+    return this.alerting.during(request, 'unknown');
   }
 
   private takeSession(grant: SessionGrant): void {
