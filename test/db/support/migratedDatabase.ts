@@ -1,4 +1,4 @@
-import { createDb, type Db } from '../../../src/db/createDb';
+import { createDb, type CreateDbOptions, type Db } from '../../../src/db/createDb';
 import { migrate } from '../../../src/db/migrate';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
 
@@ -9,11 +9,14 @@ export interface MigratedDatabase {
   dispose(): Promise<void>;
 }
 
-/** A fresh database with the bridge's schema and a pool on it. */
-export async function createMigratedDatabase(prefix: string): Promise<MigratedDatabase> {
+/** A fresh database with the bridge's schema and a pool on it (the production settings unless `dbOptions` says). */
+export async function createMigratedDatabase(
+  prefix: string,
+  dbOptions: Omit<CreateDbOptions, 'url'> = {},
+): Promise<MigratedDatabase> {
   const database = await createTestDatabase(prefix);
   await migrate(database.url);
-  const db = createDb({ url: database.url });
+  const db = createDb({ ...dbOptions, url: database.url });
   return {
     database,
     db,
