@@ -40,9 +40,12 @@ export function toSecurityType(secType: unknown): SecurityType {
   return typeof secType === 'string' && KNOWN_SEC_TYPES.has(secType) ? (secType as SecurityType) : 'OTHER';
 }
 
-/** Futures and futures options have no SMART routing: their exchange must come from contract details. */
+/**
+ * Futures, futures options and indices have no SMART routing: their exchange must come from contract details (an
+ * index is an option's underlying, e.g. SPX on CBOE, and is only ever asked for as one).
+ */
 export function needsListingExchange(secType: SecurityType): boolean {
-  return secType === 'FOP' || secType === 'FUT';
+  return secType === 'FOP' || secType === 'FUT' || secType === 'IND';
 }
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -94,6 +97,8 @@ export interface ResolvedContract {
   exchange: string;
   multiplier: number | null;
   underlyingConId: number | null;
+  /** The underlying's type (an option's STK, IND or FUT); null for contracts without an underlying. */
+  underlyingSecType: SecurityType | null;
 }
 
 function firstValidExchange(validExchanges: unknown): string {
@@ -113,6 +118,7 @@ export function parseContractDetails(details: ContractDetails | undefined): Pars
       exchange: contract.exchange || firstValidExchange(details.validExchanges),
       multiplier: Number.isFinite(multiplier) && multiplier > 0 ? multiplier : null,
       underlyingConId: typeof underConId === 'number' && underConId > 0 ? underConId : null,
+      underlyingSecType: details.underSecType ? toSecurityType(details.underSecType) : null,
     },
   };
 }

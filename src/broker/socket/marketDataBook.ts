@@ -1,7 +1,7 @@
 import type { GreeksSource } from '../../greeks/sources';
 import { SecType, type Contract } from '@stoqey/ib';
 import { effectiveMultiplier, isDeltaOneSecType, isOptionSecType } from '../../greeks/instruments';
-import type { BenchmarkQuote, MarketDataType, OptionGreeks, Position, PriceQuote } from '../types';
+import type { BenchmarkQuote, MarketDataType, OptionGreeks, Position, PriceQuote, SecurityType } from '../types';
 import {
   delayedEquivalent,
   marketDataContract,
@@ -13,9 +13,10 @@ import type { ContractResolver } from './contractResolver';
 import type { Clock } from '../plumbing/clock';
 import type { EventHub } from '../plumbing/eventHub';
 import type { RequestIds, Session } from './session';
+import { planRotation, ROTATION_DEFAULTS, type RotationMember, type RotationSettings } from './lineRotation';
 
 type SubscriptionKind = 'greeks' | 'price';
-type SubscriptionStatus = 'idle' | 'waiting_contract' | 'requested' | 'over_budget' | 'failed';
+type SubscriptionStatus = 'idle' | 'waiting_contract' | 'requested' | 'over_budget' | 'waiting_turn' | 'failed';
 
 /** One streaming reqMktData line per conId, with the last good values it delivered. */
 interface Subscription {
@@ -27,6 +28,14 @@ interface Subscription {
   status: SubscriptionStatus;
   /** Asked for by symbol instead of conId (the beta benchmark, which need not be held). */
   contract?: Contract;
+  /** An options' underlying that is not held itself: its price line feeds the local model while options rotate. */
+  underlyingOnly: boolean;
+  /** Monotonic time the current line was requested (0: no line); a rotating option's turn began then. */
+  lineSince: number;
+  /** IB's model Greeks arrived on the current line. */
+  refreshedOnLine: boolean;
+  /** Monotonic time the option's last turn began (0: never), for the rotation's round robin. */
+  lastTurnAt: number;
   reqId: number | null;
   requestedType: MarketDataType | null;
   reportedType: MarketDataType | null;
@@ -57,6 +66,15 @@ export interface MarketDataStats {
   linesInUse: number;
   overBudget: number[];
   failed: number[];
+  /** Options taking turns on `lines` lines, when there are more options than lines; null otherwise. */
+  rotation: {
+    options: number;
+    lines: number;
+    /** Options that have not had a turn yet since the rotation (or the session) began. */
+    neverRefreshed: number;
+    /** Age of the oldest turn start among options that had one: how long the longest wait for new IB values is. */
+    oldestTurnAgeMs: number | null;
+  } | null;
 }
 
 /** IB tick types (TickType enum values) the book reads. */
@@ -80,6 +98,11 @@ const BENCHMARK_KEY = -1;
 /** BETA_BENCHMARK names a US-listed stock or ETF (e.g. SPY), asked for through SMART in USD. */
 const BENCHMARK_EXCHANGE = 'SMART';
 const BENCHMARK_CURRENCY = 'USD';
+
+/** How often the rotation looks for lines whose turn is done. */
+const ROTATION_TICK_MS = 200;
+/** Requests queued in the pacer above which the rotation waits: a subscription backlog (start-up, 1101) goes first. */
+const ROTATION_MAX_BACKLOG = 20;
 
 const NOT_SUBSCRIBED_CODES: ReadonlySet<number> = new Set([354, 10168]);
 const MAX_TICKERS_REACHED = 101;
@@ -117,10 +140,36 @@ function compareForBudget(a: Subscription, b: Subscription): number {
   return b.priority - a.priority || a.conId - b.conId;
 }
 
+/** While options rotate, price lines come first: every option's local model needs its underlying's price. */
+function comparePricesFirst(a: Subscription, b: Subscription): number {
+  if (a.kind !== b.kind) return a.kind === 'price' ? -1 : 1;
+  return b.priority - a.priority || a.conId - b.conId;
+}
+
+function hasLine(subscription: Subscription): boolean {
+  return subscription.status === 'requested' || subscription.status === 'waiting_contract';
+}
+
+/** The option's underlying by type, for a price line: contract details' underSecType, else what its own type implies. */
+function underlyingPosition(option: Position, conId: number, secType: SecurityType | null): Position {
+  return {
+    account: '',
+    conId,
+    localSymbol: option.underlying,
+    underlying: option.underlying,
+    secType: secType ?? (option.secType === 'FOP' ? 'FUT' : 'STK'),
+    multiplier: 1,
+    quantity: 0,
+    currency: option.currency,
+  };
+}
+
 /**
  * Streaming market data: one line per option (Greeks) and per delta-one position (its price), allocated within the
  * line budget, re-requested with fresh ids after every reconnect or 1101, with the fallback to delayed data when
- * live is not permitted. Reads (greeksSnapshot, priceSnapshot) touch memory only.
+ * live is not permitted. When the options need more lines than the budget leaves, every underlying gets a price line
+ * first and the options take turns on the rest (lineRotation.ts). Reads (greeksSnapshot, priceSnapshot) touch memory
+ * only.
  */
 export class MarketDataBook {
   private readonly subscriptions = new Map<number, Subscription>();
@@ -129,6 +178,12 @@ export class MarketDataBook {
   private requestedType: MarketDataType;
   private overBudgetCount = 0;
   private readonly permissionWarned = new Set<number>();
+  /** Lines the rotating options share; null while every option has a line of its own. */
+  private rotationLines: number | null = null;
+  private rotationAnnounced = '';
+  private rotationTimer: NodeJS.Timeout | null = null;
+  private rotationTickAt = 0;
+  private rotationCredit = 0;
 
   constructor(
     private readonly maxLines: number,
@@ -138,6 +193,9 @@ export class MarketDataBook {
     private readonly resolver: ContractResolver,
     private readonly events: EventHub,
     benchmarkSymbol: string | null = null,
+    private readonly rotation: RotationSettings = ROTATION_DEFAULTS,
+    /** Real time for turn lengths; the wall clock above may be a test's. */
+    private readonly monotonic: () => number = () => performance.now(),
   ) {
     this.requestedType = initialType;
     if (benchmarkSymbol) this.subscriptions.set(BENCHMARK_KEY, newBenchmarkSubscription(benchmarkSymbol, initialType));
@@ -169,6 +227,16 @@ export class MarketDataBook {
       }
       seen.add(position.conId);
     }
+    const underlyings = this.needsRotation() ? this.underlyingsToStream() : new Map<number, Position>();
+    for (const [conId, position] of underlyings) {
+      if (!this.subscriptions.has(conId)) {
+        this.subscriptions.set(conId, {
+          ...newSubscription(position, 'price', 0, this.requestedType),
+          underlyingOnly: true,
+        });
+      }
+      seen.add(conId);
+    }
     for (const subscription of this.subscriptions.values()) {
       if (seen.has(subscription.conId) || subscription.conId === BENCHMARK_KEY) continue;
       this.cancel(subscription);
@@ -185,6 +253,7 @@ export class MarketDataBook {
   onSessionLost(): void {
     this.session = null;
     this.forgetRequests();
+    this.stopRotationTimer();
   }
 
   /** 1100: the socket stays but nothing flowing through it can be trusted until new values arrive. */
@@ -253,6 +322,7 @@ export class MarketDataBook {
     }
     if (isModel) subscription.sawModelTick = true;
     if (isFiniteNumber(delta) && isFiniteNumber(gamma) && isFiniteNumber(vega) && isFiniteNumber(theta)) {
+      if (isModel) subscription.refreshedOnLine = true;
       subscription.delta = delta;
       subscription.gamma = gamma;
       subscription.vega = vega;
@@ -403,12 +473,28 @@ export class MarketDataBook {
     const overBudget: number[] = [];
     const failed: number[] = [];
     let linesInUse = 0;
+    let rotating = 0;
+    let neverRefreshed = 0;
+    let oldestTurn = Infinity;
     for (const s of this.subscriptions.values()) {
-      if (s.status === 'requested' || s.status === 'waiting_contract') linesInUse++;
+      if (hasLine(s)) linesInUse++;
       else if (s.status === 'over_budget') overBudget.push(s.conId);
       else if (s.status === 'failed') failed.push(s.conId);
+      if (this.rotationLines === null || s.kind !== 'greeks' || s.status === 'failed') continue;
+      rotating++;
+      if (s.lastTurnAt === 0) neverRefreshed++;
+      else oldestTurn = Math.min(oldestTurn, s.lastTurnAt);
     }
-    return { requestedType: this.requestedType, linesInUse, overBudget, failed };
+    const rotation =
+      this.rotationLines === null
+        ? null
+        : {
+            options: rotating,
+            lines: this.rotationLines,
+            neverRefreshed,
+            oldestTurnAgeMs: Number.isFinite(oldestTurn) ? Math.round(this.monotonic() - oldestTurn) : null,
+          };
+    return { requestedType: this.requestedType, linesInUse, overBudget, failed, rotation };
   }
 
   private resubscribeAll(): void {
@@ -425,12 +511,57 @@ export class MarketDataBook {
       subscription.reqId = null;
       subscription.stale = true;
       subscription.status = 'idle';
+      subscription.lineSince = 0;
     }
   }
 
-  /** Gives the first maxLines subscriptions (options first, biggest first) a line; the rest wait. */
+  /**
+   * More options and held prices than lines: the options must take turns. The benchmark does not count: it only
+   * feeds the beta-weighted figure, so it is the one left without a line when it alone does not fit.
+   */
+  private needsRotation(): boolean {
+    let wanted = 0;
+    for (const s of this.subscriptions.values()) {
+      if (s.status !== 'failed' && !s.underlyingOnly && s.conId !== BENCHMARK_KEY) wanted++;
+    }
+    return wanted > this.maxLines;
+  }
+
+  /**
+   * The underlyings of the options, by conId, that need a price line of their own. An option whose underlying is not
+   * known yet (a stock option's position event does not name it) has its contract details asked for: one option per
+   * underlying symbol, since the broker gives the answer to every option on that symbol.
+   */
+  private underlyingsToStream(): Map<number, Position> {
+    const wanted = new Map<number, Position>();
+    const lookedUp = new Set<string>();
+    for (const s of this.subscriptions.values()) {
+      if (s.kind !== 'greeks') continue;
+      const option = s.position;
+      const conId = option.underlyingConId;
+      if (conId === undefined) {
+        const group = `${option.secType}:${option.underlying}:${option.currency}`;
+        if (!lookedUp.has(group) && this.session?.isReady()) this.resolver.request(this.session, option.conId);
+        lookedUp.add(group);
+        continue;
+      }
+      const held = this.subscriptions.get(conId);
+      if ((held && !held.underlyingOnly) || wanted.has(conId)) continue;
+      wanted.set(conId, underlyingPosition(option, conId, this.resolver.get(option.conId)?.underlyingSecType ?? null));
+    }
+    return wanted;
+  }
+
   private allocate(): void {
     if (!this.session?.isReady()) return;
+    const rotating = [...this.subscriptions.values()].some((s) => s.underlyingOnly) || this.needsRotation();
+    if (rotating) this.allocateWithRotation();
+    else this.allocateOneLineEach();
+  }
+
+  /** Gives the first maxLines subscriptions (options first, biggest first) a line; the rest wait. */
+  private allocateOneLineEach(): void {
+    this.endRotation();
     const ordered = [...this.subscriptions.values()].sort(compareForBudget);
     let used = 0;
     let overBudget = 0;
@@ -438,6 +569,37 @@ export class MarketDataBook {
     for (const subscription of ordered) {
       if (subscription.status === 'failed') continue;
       if (used < this.maxLines) {
+        used++;
+        if (
+          subscription.status === 'idle' ||
+          subscription.status === 'over_budget' ||
+          subscription.status === 'waiting_turn'
+        ) {
+          this.start(subscription);
+        }
+        continue;
+      }
+      this.cancel(subscription);
+      subscription.status = 'over_budget';
+      overBudget++;
+      if (left.length < 20) left.push(subscription.conId);
+    }
+    this.reportOverBudget(overBudget, used, left);
+  }
+
+  /**
+   * Price lines (every underlying, the held stocks and futures) first, biggest first; the benchmark next if that
+   * still leaves the options a line; the options share what is left and take turns on it.
+   */
+  private allocateWithRotation(): void {
+    const prices = [...this.subscriptions.values()].filter((s) => s.kind === 'price').sort(comparePricesFirst);
+    let used = 0;
+    let overBudget = 0;
+    const left: number[] = [];
+    for (const subscription of prices) {
+      if (subscription.status === 'failed') continue;
+      const room = subscription.conId === BENCHMARK_KEY ? this.maxLines - 1 : this.maxLines;
+      if (used < room) {
         used++;
         if (subscription.status === 'idle' || subscription.status === 'over_budget') this.start(subscription);
         continue;
@@ -447,6 +609,97 @@ export class MarketDataBook {
       overBudget++;
       if (left.length < 20) left.push(subscription.conId);
     }
+    const lines = this.maxLines - used;
+    let options = 0;
+    for (const subscription of this.subscriptions.values()) {
+      if (subscription.kind !== 'greeks' || subscription.status === 'failed') continue;
+      options++;
+      if (lines === 0) {
+        this.cancel(subscription);
+        subscription.status = 'over_budget';
+        overBudget++;
+        if (left.length < 20) left.push(subscription.conId);
+      } else if (!hasLine(subscription)) {
+        subscription.status = 'waiting_turn';
+      }
+    }
+    this.reportOverBudget(overBudget, used + lines, left);
+    this.rotationLines = lines;
+    this.announceRotation(options, lines);
+    this.rotate();
+    if (lines > 0 && this.rotationTimer === null) {
+      this.rotationTickAt = this.monotonic();
+      this.rotationTimer = setInterval(() => this.rotate(), ROTATION_TICK_MS);
+      this.rotationTimer.unref();
+    }
+  }
+
+  /** One step of the rotation: free lines filled, done turns handed on, within the change budget earned so far. */
+  private rotate(): void {
+    const session = this.session;
+    const lines = this.rotationLines;
+    if (!session?.isReady() || lines === null || lines === 0) return;
+    const now = this.monotonic();
+    const perMs = this.rotation.changesPerSecond / 1000;
+    this.rotationCredit = Math.min(
+      this.rotation.changesPerSecond,
+      this.rotationCredit + (now - this.rotationTickAt) * perMs,
+    );
+    this.rotationTickAt = now;
+    if (session.pendingRequests() > ROTATION_MAX_BACKLOG) return;
+    const members: RotationMember[] = [];
+    for (const s of this.subscriptions.values()) {
+      if (s.kind !== 'greeks' || (s.status !== 'waiting_turn' && !hasLine(s))) continue;
+      members.push({
+        key: s.conId,
+        onLineSince: hasLine(s) ? s.lineSince : null,
+        refreshed: s.refreshedOnLine,
+        lastTurnAt: s.lastTurnAt,
+        priority: s.priority,
+      });
+    }
+    const plan = planRotation(members, lines, now, Math.floor(this.rotationCredit), this.rotation);
+    for (const conId of plan.release) {
+      const subscription = this.subscriptions.get(conId)!;
+      this.cancel(subscription);
+      subscription.status = 'waiting_turn';
+    }
+    // Each release is one change; lines that were free cost none.
+    this.rotationCredit -= Math.min(plan.release.length, plan.start.length);
+    for (const conId of plan.start) {
+      const subscription = this.subscriptions.get(conId)!;
+      subscription.status = 'idle';
+      subscription.lastTurnAt = now;
+      this.start(subscription);
+    }
+  }
+
+  private announceRotation(options: number, lines: number): void {
+    const key = `${options}/${lines}`;
+    if (key === this.rotationAnnounced) return;
+    this.rotationAnnounced = key;
+    this.events.emit({
+      type: 'line_budget_exceeded',
+      message:
+        lines > 0
+          ? `${options} options take turns on ${lines} market-data lines (budget ${this.maxLines}, the rest stream underlying prices); between turns their Greeks come from the local model`
+          : `no market-data line is left for ${options} options (budget ${this.maxLines}, all taken by price lines); their Greeks are missing`,
+      details: { maxLines: this.maxLines, rotatingOptions: options, rotationLines: lines },
+    });
+  }
+
+  private endRotation(): void {
+    this.stopRotationTimer();
+    this.rotationLines = null;
+    this.rotationAnnounced = '';
+  }
+
+  private stopRotationTimer(): void {
+    if (this.rotationTimer !== null) clearInterval(this.rotationTimer);
+    this.rotationTimer = null;
+  }
+
+  private reportOverBudget(overBudget: number, used: number, left: number[]): void {
     if (overBudget !== this.overBudgetCount) {
       this.overBudgetCount = overBudget;
       if (overBudget > 0) {
@@ -463,6 +716,8 @@ export class MarketDataBook {
     const session = this.session;
     if (!session?.isReady()) return;
     if (subscription.computedAt > 0 || subscription.priceAt > 0) subscription.stale = true;
+    subscription.lineSince = this.monotonic();
+    subscription.refreshedOnLine = false;
     if (this.resolver.isPending(subscription.position)) {
       subscription.status = 'waiting_contract';
       this.resolver.request(session, subscription.conId);
@@ -501,6 +756,7 @@ export class MarketDataBook {
     if (subscription.reqId !== null) this.byReqId.delete(subscription.reqId);
     subscription.reqId = null;
     subscription.status = 'idle';
+    subscription.lineSince = 0;
   }
 
   private fallBackToDelayed(code: number, message: string): void {
@@ -542,6 +798,10 @@ function newSubscription(
     position,
     priority,
     status: 'idle',
+    underlyingOnly: false,
+    lineSince: 0,
+    refreshedOnLine: false,
+    lastTurnAt: 0,
     reqId: null,
     requestedType: null,
     reportedType: null,

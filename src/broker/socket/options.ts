@@ -3,6 +3,7 @@ import type { MarketDataType } from '../types';
 import { systemClock, type Clock } from '../plumbing/clock';
 import { silentLogger, type BrokerLogger } from '../plumbing/logger';
 import { IB_MESSAGES_PER_SECOND } from './pacer';
+import { ROTATION_DEFAULTS, type RotationSettings } from './lineRotation';
 
 export interface SocketBrokerOptions {
   host: string;
@@ -35,6 +36,8 @@ export interface SocketBrokerOptions {
    * of 5, capped 4 under IB's 50 (46 at the default 45: see pacerWindowLimit); IB answers error 100 above 50.
    */
   maxMessagesPerSecond?: number;
+  /** How options take turns on the lines when they need more than the budget leaves (lineRotation.ts). */
+  lineRotation?: Partial<RotationSettings>;
   /** Wall clock for the timestamps the adapter records (Greeks, events). Timers always use real time. */
   clock?: Clock;
   logger?: BrokerLogger;
@@ -55,6 +58,7 @@ export interface ResolvedSocketBrokerOptions {
   reconnectMaxDelayMs: number;
   reconnectSteadyAttempts: number;
   maxMessagesPerSecond: number;
+  lineRotation: RotationSettings;
   clock: Clock;
   logger: BrokerLogger;
 }
@@ -115,6 +119,7 @@ export function resolveSocketBrokerOptions(options: SocketBrokerOptions): Resolv
       1,
       IB_MESSAGES_PER_SECOND,
     ),
+    lineRotation: resolveRotation(options.lineRotation ?? {}),
     clock: options.clock ?? systemClock,
     logger: options.logger ?? silentLogger,
   };
@@ -125,4 +130,18 @@ export function resolveSocketBrokerOptions(options: SocketBrokerOptions): Resolv
     throw new Error('socket broker option reconnectMaxDelayMs must not be below reconnectMinDelayMs');
   }
   return resolved;
+}
+
+function resolveRotation(options: Partial<RotationSettings>): RotationSettings {
+  const d = ROTATION_DEFAULTS;
+  const minDwellMs = requireInteger('lineRotation.minDwellMs', options.minDwellMs ?? d.minDwellMs, 0);
+  return {
+    minDwellMs,
+    maxDwellMs: requireInteger('lineRotation.maxDwellMs', options.maxDwellMs ?? d.maxDwellMs, Math.max(1, minDwellMs)),
+    changesPerSecond: requireInteger(
+      'lineRotation.changesPerSecond',
+      options.changesPerSecond ?? d.changesPerSecond,
+      1,
+    ),
+  };
 }

@@ -60,6 +60,11 @@ export class Session {
     });
   }
 
+  /** Requests queued behind the pacer, not yet written to the socket. */
+  pendingRequests(): number {
+    return this.pacer.pending();
+  }
+
   sendUrgent(request: (api: IBApi) => void): void {
     if (!this.isReady()) return;
     this.pacer.enqueueUrgent(() => {

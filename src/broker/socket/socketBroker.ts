@@ -48,6 +48,8 @@ class TwsSocketBroker implements SocketBroker {
   private readonly pnl: PnlBook;
   private readonly exchangeRates: ExchangeRateBook;
   private readonly supervisor: ConnectionSupervisor;
+  /** Underlying conId per option group (underlyingGroup), learned from one option's contract details. */
+  private readonly underlyingBySymbol = new Map<string, number>();
   private managedAccounts: string[] = [];
   private reportedUnmanaged = false;
 
@@ -65,6 +67,7 @@ class TwsSocketBroker implements SocketBroker {
       this.resolver,
       this.events,
       options.betaBenchmark,
+      options.lineRotation,
     );
     this.pnl = new PnlBook(this.ids, this.events);
     this.exchangeRates = new ExchangeRateBook(this.events);
@@ -102,6 +105,12 @@ class TwsSocketBroker implements SocketBroker {
       if (isOptionSecType(position.secType)) {
         const value = this.marketData.greeksSnapshot(position.conId, live);
         if (value) greeks[position.conId] = value;
+        // An underlying that is not held streams only while options take turns on the lines: the local model's price.
+        const underlying = position.underlyingConId;
+        if (underlying !== undefined && underlyingPrices[underlying] === undefined) {
+          const quote = this.marketData.priceSnapshot(underlying, live);
+          if (quote) underlyingPrices[underlying] = quote;
+        }
       } else {
         const quote = this.marketData.priceSnapshot(position.conId, live);
         if (quote) underlyingPrices[position.conId] = quote;
@@ -270,7 +279,9 @@ class TwsSocketBroker implements SocketBroker {
       this.events.badInput(parsed.reason, { account: String(account), conId: contract?.conId });
       return;
     }
-    const position = withResolvedContract(parsed.value, this.resolver.get(parsed.value.conId));
+    const position = this.withSharedUnderlying(
+      withResolvedContract(parsed.value, this.resolver.get(parsed.value.conId)),
+    );
     if (this.positions.apply(position)) this.marketData.reconcile(this.positions.all());
   }
 
@@ -283,5 +294,35 @@ class TwsSocketBroker implements SocketBroker {
       if (completed !== position) this.positions.update(completed);
     }
     this.marketData.onContractSettled(conId, completed);
+    if (completed?.underlyingConId !== undefined && this.shareUnderlying(completed)) {
+      this.marketData.reconcile(this.positions.all());
+    }
   }
+
+  /**
+   * A stock option's position event does not name its underlying; one option's contract details do, for every option
+   * of the same type on the same symbol and currency (now and after every resync). Returns whether a position learned it.
+   */
+  private shareUnderlying(from: Position): boolean {
+    this.underlyingBySymbol.set(underlyingGroup(from), from.underlyingConId!);
+    let changed = false;
+    for (const position of this.positions.all()) {
+      const completed = this.withSharedUnderlying(position);
+      if (completed === position) continue;
+      this.positions.update(completed);
+      changed = true;
+    }
+    return changed;
+  }
+
+  private withSharedUnderlying(position: Position): Position {
+    if (position.underlyingConId !== undefined || !isOptionSecType(position.secType)) return position;
+    const underlyingConId = this.underlyingBySymbol.get(underlyingGroup(position));
+    return underlyingConId === undefined ? position : { ...position, underlyingConId };
+  }
+}
+
+/** Options of one type on one symbol in one currency share their underlying. */
+function underlyingGroup(position: Position): string {
+  return `${position.secType}:${position.underlying}:${position.currency}`;
 }

@@ -69,35 +69,6 @@ describe('SOCKET adapter market data', () => {
     );
   });
 
-  it('keeps within its line budget, biggest exposures first, and reports the positions left out', async () => {
-    h = await startSimAndBroker({ broker: { maxMarketDataLines: 10 } });
-    const exceeded = await eventually(() => eventsOf(h!.events, 'line_budget_exceeded')[0], { what: 'budget event' });
-    await eventually(() => h!.broker.marketDataStats().linesInUse === 10 && h!.sim.linesInUse() === 10, {
-      what: 'ten lines streaming',
-    });
-    const stats = h.broker.marketDataStats();
-    const held = h.sim.model.positions().filter((r) => r.quantity !== 0);
-    expect(stats.overBudget).toHaveLength(held.length - 10);
-    expect(exceeded.details).toMatchObject({ maxLines: 10, unsubscribed: held.length - 10 });
-
-    // Covered options are the ten largest |quantity × multiplier| exposures.
-    const exposure = (conId: number): number => {
-      const contract = h!.sim.model.contract(conId)!;
-      return Math.max(...held.filter((r) => r.conId === conId).map((r) => Math.abs(r.quantity * contract.multiplier)));
-    };
-    const options = [...new Set(held.map((r) => r.conId))].filter((c) => {
-      const type = h!.sim.model.contract(c)!.secType;
-      return type === 'OPT' || type === 'FOP';
-    });
-    const threshold = options.map(exposure).sort((a, b) => b - a)[9];
-    for (const conId of stats.overBudget) {
-      if (options.includes(conId)) expect(exposure(conId)).toBeLessThanOrEqual(threshold);
-    }
-    const result = aggregateGreeks(h.broker.snapshot(MAIN_ACCOUNT), { now: Date.now(), maxAgeMs: 15_000 });
-    expect(result.excluded.filter((e) => e.reason === 'missing').length).toBeGreaterThan(0);
-    expect(result.coverage).toBeLessThan(1);
-  });
-
   it('never asks for futures-option data on an empty exchange: without one it reports the position instead', async () => {
     const now = Date.now();
     const file = defaultPortfolioFile(now);

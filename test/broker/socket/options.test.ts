@@ -86,7 +86,7 @@ describe('market-data contract', () => {
   };
 
   it('asks for futures options on their listing exchange, never on an empty one', () => {
-    const resolved = { exchange: 'CME', multiplier: 50, underlyingConId: 495512563 };
+    const resolved = { exchange: 'CME', multiplier: 50, underlyingConId: 495512563, underlyingSecType: 'FUT' as const };
     expect(marketDataContract(fop, resolved)).toEqual({ ok: true, value: { conId: 800001, exchange: 'CME' } });
     const unresolved = marketDataContract(fop, undefined);
     expect(unresolved.ok).toBe(false);
@@ -98,15 +98,34 @@ describe('market-data contract', () => {
     });
   });
 
+  it('asks for an index (an option underlying) on its listing exchange: SMART does not route indices', () => {
+    const spx: Position = {
+      ...fop,
+      conId: 416904,
+      localSymbol: 'SPX',
+      underlying: 'SPX',
+      secType: 'IND',
+      multiplier: 1,
+    };
+    expect(marketDataContract(spx, undefined).ok).toBe(false);
+    expect(
+      marketDataContract(spx, { exchange: 'CBOE', multiplier: null, underlyingConId: null, underlyingSecType: null }),
+    ).toEqual({
+      ok: true,
+      value: { conId: 416904, exchange: 'CBOE' },
+    });
+  });
+
   it('takes the listing exchange from valid exchanges when the contract leaves it empty', () => {
     const details = {
       contract: { conId: 800001, exchange: '', multiplier: 50 },
       validExchanges: 'SMART,CME',
       underConId: 495512563,
+      underSecType: 'FUT',
     } as unknown as ContractDetails;
     expect(parseContractDetails(details)).toEqual({
       ok: true,
-      value: { exchange: 'CME', multiplier: 50, underlyingConId: 495512563 },
+      value: { exchange: 'CME', multiplier: 50, underlyingConId: 495512563, underlyingSecType: 'FUT' },
     });
   });
 });
