@@ -16,7 +16,10 @@ export const DEFAULT_ANSWER_TIMEOUT_MS = 10_000;
 export interface CalculationSettings {
   /** Calculations awaiting an answer at once, across all options; further requests are dropped. */
   maxInFlight: number;
-  /** An option is not asked again sooner than this after its last answer (a value, "not computed" or an error). */
+  /**
+   * An option is not asked again sooner than this after its last answer (a value, "not computed", garbage or an
+   * error) or after its request was given up as unanswered.
+   */
   minIntervalPerOptionMs: number;
   /** Default DEFAULT_ANSWER_TIMEOUT_MS. */
   answerTimeoutMs?: number;
@@ -76,7 +79,8 @@ function positive(value: number): boolean {
  *
  * Requests are rationed: one in flight per option, none sooner than minIntervalPerOptionMs after the option's last
  * answer, at most maxInFlight in all. Each answered request is cancelled, as IBKR's samples do, so the gateway does
- * not keep computing it; request ids are never reused, so a late answer is simply not wanted.
+ * not keep computing it; request ids are never reused, so a late answer is simply not wanted. Any error on a
+ * calculation's id ends it (IBKR does not say which codes, if any, are warnings for these requests).
  */
 export class CalculationBook {
   private readonly pending = new Map<number, Pending>();
