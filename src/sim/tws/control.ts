@@ -72,7 +72,9 @@ export const controlSchemas = {
     tickIntervalMs: z.number().int().positive().optional(),
     pnlIntervalMs: z.number().int().positive().optional(),
     computationTickTypes: z.array(z.number().int().min(10).max(13)).optional(),
+    fopWithoutUnderlyingPrice: z.boolean().optional(),
   }),
+  setCalculations: z.object({ refusalCode: z.number().int().nullable() }),
   setStream: z.object({
     mode: z.enum(STREAM_MODES).optional(),
     burstUpdates: z.number().int().positive().max(1000).optional(),
@@ -289,6 +291,11 @@ export function createControl(ctx: SimContext, streamer: MarketDataStreamer, lis
         if (value !== undefined) (ctx.settings as unknown as Record<string, unknown>)[key] = value;
       }
       if (parsed.tickIntervalMs !== undefined || parsed.pnlIntervalMs !== undefined) streamer.restart();
+    },
+
+    /** calculateOptionPrice / calculateImpliedVolatility: answered with this error code (null computes them again). */
+    setCalculations(args: ControlArgs<'setCalculations'>): void {
+      ctx.settings.calculationRefusalCode = parseArgs('setCalculations', args).refusalCode;
     },
 
     /** How each tick interval's updates are written: 'spread' (as a gateway), 'round' or 'burst' (see settings). */

@@ -18,9 +18,11 @@ export function quoteGreeks(
   t: number,
   /** Where the search starts: the model's volatility is close to any quote's. */
   startVol = 0.3,
+  /** The underlying price to solve at: the model's at t unless a calculation request names one. */
+  underlyingPrice?: number,
 ): ModelGreeks | undefined {
   const at = model.bucketStart(t);
-  const spot = model.underlyingPrice(option.underConId, at);
+  const spot = underlyingPrice ?? model.underlyingPrice(option.underConId, at);
   const years = Math.max((expiryInstant(option.expiry) - at) / MS_PER_YEAR, MIN_YEARS);
   const value = (volatility: number) =>
     valueOption({

@@ -52,6 +52,16 @@ export interface SimulatorSettings {
   emptyMultiplierConIds: number[];
   /** Contracts whose reqContractDetails is answered with 200 (no security definition). */
   contractDetailsRefusedConIds: number[];
+  /**
+   * Futures options' computation ticks (10-13, 80-83) carry Double.MAX ("unknown") as the underlying price, as a
+   * gateway sends them when the future's own price is not subscribed. The Greeks are still filled.
+   */
+  fopWithoutUnderlyingPrice: boolean;
+  /**
+   * calculateOptionPrice / calculateImpliedVolatility are answered with this error code instead of a result (e.g.
+   * 354, or 10090 for a missing underlying permission); null computes them.
+   */
+  calculationRefusalCode: number | null;
 }
 
 export const STREAM_MODES = ['spread', 'round', 'burst'] as const;
@@ -82,5 +92,7 @@ export function defaultSettings(): SimulatorSettings {
     managedAccounts: null,
     emptyMultiplierConIds: [],
     contractDetailsRefusedConIds: [],
+    fopWithoutUnderlyingPrice: false,
+    calculationRefusalCode: null,
   };
 }

@@ -21,6 +21,11 @@ const TICK = { impliedVol: 24, callOpenInterest: 27, putOpenInterest: 28, callVo
 
 const NOT_COMPUTED_NEGATIVE: Field[] = [-1, -2, -1, -1, -2, -2, -2, -1];
 const NOT_COMPUTED_MAX: Field[] = Array.from({ length: 8 }, () => DOUBLE_MAX);
+/**
+ * Index of undPrice among the eight values. A gateway leaves it unknown (Double.MAX) on a futures option's
+ * computations while the future's price is not subscribed; @stoqey/ib decodes that to undefined.
+ */
+const UNDERLYING_PRICE_FIELD = 7;
 
 function roundCents(value: number, mode: 'floor' | 'ceil' | 'round'): number {
   return Math[mode](value * 100) / 100;
@@ -87,6 +92,7 @@ export function tickRound(
   const delivery = ctx.model.greeksDelivery(contract.conId, t, sub.startedAt);
   if (delivery.kind === 'absent') return { quotes, model };
   const modelType = delayed ? TickTypeCode.delayedModelOption : TickTypeCode.modelOption;
+  const withoutUnderlyingPrice = ctx.settings.fopWithoutUnderlyingPrice && contract.secType === 'FOP';
   for (const liveType of ctx.settings.computationTickTypes) {
     const tickType = delayed ? liveType + DELAYED_COMPUTATION_OFFSET : liveType;
     const isModel = tickType === modelType;
@@ -118,6 +124,7 @@ export function tickRound(
           ]
         : [-1, -2, sidePrice, -1, -2, -2, -2, greeks.underlyingPrice];
     }
+    if (withoutUnderlyingPrice) values = [...values.slice(0, UNDERLYING_PRICE_FIELD), DOUBLE_MAX];
     (isModel ? model : quotes).push(replies.tickOptionComputation(sub.reqId, tickType, 0, values));
     if (isModel) {
       ctx.lastSentGreeks.set(contract.conId, {

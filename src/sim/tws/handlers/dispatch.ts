@@ -13,6 +13,7 @@ import {
   onReqPositions,
   onReqPositionsMulti,
 } from './account';
+import { onCalculation } from './calculations';
 import { onReqHistoricalData } from './historicalData';
 import { onReqCompletedOrders, onReqExecutions, onReqOpenOrders } from './orders';
 import { onStartApi } from './handshake';
@@ -82,6 +83,14 @@ export function dispatch(ctx: SimContext, connection: ClientConnection, request:
       return onReqAccountUpdatesMulti(ctx, connection, request.reqId, request.account, request.modelCode);
     case 'reqHistoricalData':
       return onReqHistoricalData(ctx, connection, request.reqId, request.query);
+    case 'reqCalcOptionPrice':
+      return onCalculation(ctx, connection, { ...request, kind: 'optionPrice' });
+    case 'reqCalcImpliedVolat':
+      return onCalculation(ctx, connection, { ...request, kind: 'impliedVolatility' });
+    case 'cancelCalcOptionPrice':
+    case 'cancelCalcImpliedVolat':
+      // Accepted whatever the id: the one answer has been sent already, and a gateway confirms no cancel.
+      return;
     case 'unsupported':
       ctx.log('info', `${connection.label}: unsupported message id ${request.id} ignored`);
       connection.send(replies.error(-1, 321, `Error validating request: message id ${request.id} is not simulated`));

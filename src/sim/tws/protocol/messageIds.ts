@@ -18,6 +18,11 @@ export const RequestId = {
   reqHistoricalData: 20,
   cancelHistoricalData: 25,
   reqCurrentTime: 49,
+  /** Option calculations (IBKR's REQ_CALC_IMPLIED_VOLAT .. CANCEL_CALC_OPTION_PRICE): no market-data line. */
+  reqCalcImpliedVolat: 54,
+  reqCalcOptionPrice: 55,
+  cancelCalcImpliedVolat: 56,
+  cancelCalcOptionPrice: 57,
   reqMarketDataType: 59,
   reqPositions: 61,
   reqAccountSummary: 62,
@@ -92,6 +97,8 @@ export const TickTypeCode = {
   askOption: 11,
   lastOption: 12,
   modelOption: 13,
+  /** CUST_OPTION_COMPUTATION: the answer to calculateOptionPrice / calculateImpliedVolatility. */
+  customOptionComputation: 53,
   delayedBid: 66,
   delayedAsk: 67,
   delayedLast: 68,

@@ -55,7 +55,20 @@ export type Request =
   | { name: 'cancelPositionsMulti'; reqId: number }
   | { name: 'reqHistoricalData'; reqId: number; query: HistoricalDataQuery }
   | { name: 'cancelHistoricalData'; reqId: number }
+  | ({ name: 'reqCalcOptionPrice'; volatility: number | undefined } & CalculationQuery)
+  | ({ name: 'reqCalcImpliedVolat'; optionPrice: number | undefined } & CalculationQuery)
+  | { name: 'cancelCalcOptionPrice'; reqId: number }
+  | { name: 'cancelCalcImpliedVolat'; reqId: number }
   | { name: 'unsupported'; id: number };
+
+/** What calculateOptionPrice and calculateImpliedVolatility share: the option and the underlying price to use. */
+export interface CalculationQuery {
+  reqId: number;
+  contract: ContractQuery;
+  underlyingPrice: number | undefined;
+  /** The options TagValue list ("tag=value;" pairs in one field): reserved by IBKR, sent empty by clients. */
+  options: string;
+}
 
 export interface ExecutionFilter {
   clientId: number;
@@ -274,6 +287,36 @@ export function parseRequest(fields: readonly string[], serverVersion = NEWEST_S
     case RequestId.cancelHistoricalData:
       reader.int('version');
       return { name: 'cancelHistoricalData', reqId: reader.int('reqId') };
+    /*
+     * calculateImpliedVolatility (54) and calculateOptionPrice (55), message version 2: reqId, the contract from
+     * conId to tradingClass (tradingClass since server version 68, TRADING_CLASS), then the option price or the
+     * volatility, the underlying price, and since 70 (LINKING) the options TagValue list flattened into one
+     * "tag=value;" field. Both thresholds are below the oldest version served, so every layout has all fields.
+     */
+    case RequestId.reqCalcImpliedVolat: {
+      reader.int('version');
+      const reqId = reader.int('reqId');
+      const contract = readContract(reader);
+      const optionPrice = reader.num('optionPrice');
+      const underlyingPrice = reader.num('underPrice');
+      const options = reader.str('implVolOptions');
+      return { name: 'reqCalcImpliedVolat', reqId, contract, optionPrice, underlyingPrice, options };
+    }
+    case RequestId.reqCalcOptionPrice: {
+      reader.int('version');
+      const reqId = reader.int('reqId');
+      const contract = readContract(reader);
+      const volatility = reader.num('volatility');
+      const underlyingPrice = reader.num('underPrice');
+      const options = reader.str('optPrcOptions');
+      return { name: 'reqCalcOptionPrice', reqId, contract, volatility, underlyingPrice, options };
+    }
+    case RequestId.cancelCalcImpliedVolat:
+      reader.int('version');
+      return { name: 'cancelCalcImpliedVolat', reqId: reader.int('reqId') };
+    case RequestId.cancelCalcOptionPrice:
+      reader.int('version');
+      return { name: 'cancelCalcOptionPrice', reqId: reader.int('reqId') };
     default:
       return { name: 'unsupported', id };
   }
