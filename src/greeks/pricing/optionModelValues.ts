@@ -155,7 +155,9 @@ function americanValues(input: OptionPricingInput, market: CarryInputs): OptionM
   const theta = (atTime(dt) - atTime(-dt)) / (2 * dt);
   return {
     price,
-    delta: (up - down) / (2 * ds),
+    // Deep in the exercise region the value is K − S on both sides of the bump and the difference quotient is −1 give
+    // or take rounding (−1.0000000000006 was seen); an option's delta is never beyond ±1.
+    delta: Math.min(1, Math.max(-1, (up - down) / (2 * ds))),
     gamma: (up - 2 * price + down) / (ds * ds),
     vega: vega * VOL_POINT,
     theta: theta / DAYS_PER_YEAR,

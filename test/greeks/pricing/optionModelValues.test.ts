@@ -67,3 +67,24 @@ describe('optionModelValues input checks', () => {
     },
   );
 });
+
+describe('optionModelValues in the early-exercise region', () => {
+  it('gives a deep in-the-money American put a delta of −1 at most rounding away, never beyond', () => {
+    // K = 230 and spots far below it: exercising now is optimal, so the value is K − S around the spot and its slope
+    // is −1; the difference quotient lands on either side of it by rounding.
+    let belowMinusOne = 0;
+    for (let underlyingPrice = 120; underlyingPrice <= 170; underlyingPrice += 0.05) {
+      const { delta, price } = optionModelValues({
+        ...valid,
+        dividendYield: 0,
+        underlyingPrice,
+        strike: 230,
+        years: 55 / 365,
+      });
+      expect(price).toBeCloseTo(230 - underlyingPrice, 9);
+      expect(delta).toBeCloseTo(-1, 9);
+      if (delta < -1) belowMinusOne++;
+    }
+    expect(belowMinusOne).toBe(0);
+  });
+});
