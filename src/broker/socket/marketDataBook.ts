@@ -43,6 +43,8 @@ interface Subscription {
   /** Set by 1100, a "not computed" tick after a good one, or a new request; cleared by the next good value. */
   stale: boolean;
   notComputedSeen: boolean;
+  /** IB's model said "not computed" on this line after good values: IB's calculation on request may stand in. */
+  modelStopped: boolean;
   delta: number | null;
   gamma: number | null;
   vega: number | null;
@@ -59,6 +61,16 @@ interface Subscription {
   last: number | null;
   close: number | null;
   priceAt: number;
+}
+
+/** An option IB's stream stopped computing, with the inputs for IB's calculateOptionPrice. */
+export interface CalculationCandidate {
+  conId: number;
+  contract: Contract;
+  volatility: number;
+  volatilityAt: number;
+  underlyingPrice: number;
+  marketDataType: MarketDataType;
 }
 
 export interface MarketDataStats {
@@ -148,6 +160,13 @@ function comparePricesFirst(a: Subscription, b: Subscription): number {
 
 function hasLine(subscription: Subscription): boolean {
   return subscription.status === 'requested' || subscription.status === 'waiting_contract';
+}
+
+/** Options on one underlying: by its conId when known, else by type, symbol and currency. */
+function underlyingKey(position: Position): string {
+  return position.underlyingConId !== undefined
+    ? `conId:${position.underlyingConId}`
+    : `${position.secType}:${position.underlying}:${position.currency}`;
 }
 
 /** The option's underlying by type, for a price line: contract details' underSecType, else what its own type implies. */
@@ -334,14 +353,19 @@ export class MarketDataBook {
       subscription.valueType = this.typeOf(subscription, field);
       subscription.source = isModel ? 'ib_model' : 'ib_quote';
       subscription.stale = false;
+      subscription.modelStopped = false;
       return;
     }
     // A quote computation that is not computed only says that quote implies no volatility (a bid below intrinsic
     // value, say); the other quotes' stand-in values stay current.
     if (!isModel && subscription.computedAt > 0) return;
     // "Not computed": keep the last good values, but say they are no longer current.
-    if (subscription.computedAt > 0) subscription.stale = true;
-    else subscription.notComputedSeen = true;
+    if (subscription.computedAt > 0) {
+      subscription.stale = true;
+      subscription.modelStopped = true;
+    } else {
+      subscription.notComputedSeen = true;
+    }
   }
 
   onTickPrice(reqId: number, field: number, value: unknown): void {
@@ -414,6 +438,44 @@ export class MarketDataBook {
       details: { conId, reqId, kind: subscription.kind },
     });
     return true;
+  }
+
+  /**
+   * Options on a line whose IB model stopped computing them (a "not computed" tick after good values), with what a
+   * calculation request needs: the contract, IB's last implied volatility and the underlying's live price (its price
+   * line, else the freshest computation of another option on it, at most `maxPriceAgeMs` old).
+   */
+  calculationCandidates(maxPriceAgeMs: number): CalculationCandidate[] {
+    const now = this.clock();
+    const fromOptions = new Map<string, { price: number; at: number }>();
+    for (const s of this.subscriptions.values()) {
+      if (s.kind !== 'greeks' || s.stale || s.underlyingPrice === null || now - s.computedAt > maxPriceAgeMs) continue;
+      const key = underlyingKey(s.position);
+      const known = fromOptions.get(key);
+      if (!known || known.at < s.computedAt) fromOptions.set(key, { price: s.underlyingPrice, at: s.computedAt });
+    }
+    const candidates: CalculationCandidate[] = [];
+    for (const s of this.subscriptions.values()) {
+      if (s.kind !== 'greeks' || s.status !== 'requested' || !s.modelStopped || s.impliedVol === null) continue;
+      const line =
+        s.position.underlyingConId === undefined ? undefined : this.subscriptions.get(s.position.underlyingConId);
+      const quote = line ? this.priceSnapshot(line.conId, true) : undefined;
+      const underlying =
+        quote && now - quote.at <= maxPriceAgeMs
+          ? { price: quote.price, at: quote.at }
+          : fromOptions.get(underlyingKey(s.position));
+      const contract = marketDataContract(s.position, this.resolver.get(s.conId));
+      if (!underlying || !contract.ok) continue;
+      candidates.push({
+        conId: s.conId,
+        contract: contract.value,
+        volatility: s.impliedVol,
+        volatilityAt: s.computedAt,
+        underlyingPrice: underlying.price,
+        marketDataType: s.valueType,
+      });
+    }
+    return candidates;
   }
 
   /** The option's latest Greeks as a fresh object, or undefined when none ever arrived. */
@@ -718,6 +780,7 @@ export class MarketDataBook {
     if (subscription.computedAt > 0 || subscription.priceAt > 0) subscription.stale = true;
     subscription.lineSince = this.monotonic();
     subscription.refreshedOnLine = false;
+    subscription.modelStopped = false;
     if (this.resolver.isPending(subscription.position)) {
       subscription.status = 'waiting_contract';
       this.resolver.request(session, subscription.conId);
@@ -808,6 +871,7 @@ function newSubscription(
     sawModelTick: false,
     stale: false,
     notComputedSeen: false,
+    modelStopped: false,
     delta: null,
     gamma: null,
     vega: null,

@@ -16,6 +16,7 @@ import { EventHub } from '../plumbing/eventHub';
 import { ExchangeRateBook } from './exchangeRateBook';
 import { INGEST_DEFAULTS, type IngestHandle, type IngestSettings } from './libraryIngest';
 import { MarketDataBook, type MarketDataStats } from './marketDataBook';
+import { CalculationBook, type CalculationStats } from './calculationBook';
 import { resolveSocketBrokerOptions, type ResolvedSocketBrokerOptions, type SocketBrokerOptions } from './options';
 import { PnlBook } from './pnlBook';
 import { PositionBook } from './positionBook';
@@ -26,7 +27,17 @@ export interface SocketBroker extends Broker {
   marketDataStats(): MarketDataStats;
   /** Pre-filter and fair-share figures of the current connection; null when there is none. */
   ingestStats(): ReturnType<IngestHandle['stats']> | null;
+  calculationStats(): CalculationStats;
 }
+
+/**
+ * How often options whose streamed model Greeks stopped are offered to IB's calculateOptionPrice, and its rationing:
+ * a few at a time and each at most every 5 s, so calculations take a small share of the 45 messages a second.
+ */
+const CALCULATION_SWEEP_MS = 1_000;
+const CALCULATION_SETTINGS = { maxInFlight: 5, minIntervalPerOptionMs: 5_000 };
+/** An underlying price older than this is not a calculation input. */
+const CALCULATION_PRICE_MAX_AGE_MS = 15_000;
 
 /** `ingest` switches the pre-filter and fair-share decoding (both on by default), for comparisons and benchmarks. */
 export function createSocketBroker(options: SocketBrokerOptions, ingest: Partial<IngestSettings> = {}): SocketBroker {
@@ -45,6 +56,8 @@ class TwsSocketBroker implements SocketBroker {
   private readonly positions = new PositionBook();
   private readonly resolver: ContractResolver;
   private readonly marketData: MarketDataBook;
+  private readonly calculations: CalculationBook;
+  private calculationTimer: NodeJS.Timeout | null = null;
   private readonly pnl: PnlBook;
   private readonly exchangeRates: ExchangeRateBook;
   private readonly supervisor: ConnectionSupervisor;
@@ -69,10 +82,16 @@ class TwsSocketBroker implements SocketBroker {
       options.betaBenchmark,
       options.lineRotation,
     );
+    this.calculations = new CalculationBook(this.ids, this.events, options.clock, CALCULATION_SETTINGS);
     this.pnl = new PnlBook(this.ids, this.events);
     this.exchangeRates = new ExchangeRateBook(this.events);
+    const { marketData, calculations } = this;
     this.supervisor = new ConnectionSupervisor(options, this.events, this.sessionHooks(), {
-      interest: this.marketData,
+      interest: {
+        wantsPriceTick: (reqId, field) => marketData.wantsPriceTick(reqId, field),
+        wantsOptionComputation: (reqId, field) =>
+          marketData.wantsOptionComputation(reqId, field) || calculations.wantsOptionComputation(reqId, field),
+      },
       settings: ingest,
     });
   }
@@ -103,7 +122,7 @@ class TwsSocketBroker implements SocketBroker {
     const underlyingPrices: Record<number, PriceQuote> = {};
     for (const position of positions) {
       if (isOptionSecType(position.secType)) {
-        const value = this.marketData.greeksSnapshot(position.conId, live);
+        const value = this.optionGreeks(position.conId, live);
         if (value) greeks[position.conId] = value;
         // An underlying that is not held streams only while options take turns on the lines: the local model's price.
         const underlying = position.underlyingConId;
@@ -144,6 +163,26 @@ class TwsSocketBroker implements SocketBroker {
     return this.supervisor.stop();
   }
 
+  /** The line's Greeks; when IB's stream stopped computing them, IB's newer answer to a calculation request. */
+  private optionGreeks(conId: number, live: boolean): OptionGreeks | undefined {
+    const streamed = this.marketData.greeksSnapshot(conId, live);
+    if (streamed && !streamed.stale) return streamed;
+    const calculated = this.calculations.latest(conId);
+    if (!calculated || calculated.computedAt <= (streamed?.computedAt ?? 0)) return streamed;
+    return { ...calculated, stale: !live };
+  }
+
+  /** Offers IB's calculation to the options whose streamed model Greeks stopped (rationed by CalculationBook). */
+  private requestCalculations(session: Session): void {
+    for (const candidate of this.marketData.calculationCandidates(CALCULATION_PRICE_MAX_AGE_MS)) {
+      this.calculations.request(session, candidate.conId, candidate.contract, candidate);
+    }
+  }
+
+  calculationStats(): CalculationStats {
+    return this.calculations.stats();
+  }
+
   marketDataStats(): MarketDataStats {
     return this.marketData.stats();
   }
@@ -161,8 +200,11 @@ class TwsSocketBroker implements SocketBroker {
         this.requestPositions(session);
         this.marketData.onSessionReady(session);
         this.pnl.subscribe(session, this.pnlAccounts());
+        this.startCalculationSweep(session);
       },
       lost: () => {
+        this.stopCalculationSweep();
+        this.calculations.onSessionLost();
         this.positions.abortResync();
         this.marketData.onSessionLost();
         this.resolver.onSessionLost();
@@ -182,11 +224,23 @@ class TwsSocketBroker implements SocketBroker {
       },
       requestError: (_session, reqId, code, message) => {
         if (this.marketData.onRequestError(reqId, code, message)) return;
+        if (this.calculations.onRequestError(reqId, code, message)) return;
         if (this.resolver.onRequestError(reqId, code, message)) return;
         if (this.pnl.onRequestError(reqId, code, message)) return;
         this.options.logger.debug({ reqId, code }, `error for an unknown or finished request: ${message}`);
       },
     };
+  }
+
+  private startCalculationSweep(session: Session): void {
+    this.stopCalculationSweep();
+    this.calculationTimer = setInterval(() => this.requestCalculations(session), CALCULATION_SWEEP_MS);
+    this.calculationTimer.unref();
+  }
+
+  private stopCalculationSweep(): void {
+    if (this.calculationTimer !== null) clearInterval(this.calculationTimer);
+    this.calculationTimer = null;
   }
 
   /** TWS serves account values for one account per client: the followed one, else the first managed. */
@@ -244,18 +298,14 @@ class TwsSocketBroker implements SocketBroker {
         vega: unknown,
         theta: unknown,
         underlyingPrice: unknown,
-      ) =>
-        this.marketData.onTickOptionComputation(
-          reqId,
-          field,
-          impliedVol,
-          delta,
-          optionPrice,
-          gamma,
-          vega,
-          theta,
-          underlyingPrice,
-        ),
+      ) => {
+        const values = [impliedVol, delta, optionPrice, gamma, vega, theta, underlyingPrice] as const;
+        if (this.calculations.wantsOptionComputation(reqId, field)) {
+          this.calculations.onTickOptionComputation(reqId, field, ...values);
+        } else {
+          this.marketData.onTickOptionComputation(reqId, field, ...values);
+        }
+      },
     );
     on(EventName.tickPrice, (reqId: number, field: number, value: unknown) =>
       this.marketData.onTickPrice(reqId, field, value),
