@@ -26,6 +26,14 @@ function percentile(values: readonly number[], p: number): number {
   return sortedPercentile([...values].sort((a, b) => a - b), p);
 }
 
+function maximum(values: readonly number[]): number {
+  return values.reduce((max, value) => Math.max(max, value), -Infinity);
+}
+
+function minimum(values: readonly number[]): number {
+  return values.reduce((min, value) => Math.min(min, value), Infinity);
+}
+
 function argument(name: string, fallback: string): string {
   const index = process.argv.indexOf(`--${name}`);
   return index >= 0 && process.argv[index + 1] ? process.argv[index + 1] : fallback;
@@ -102,15 +110,15 @@ async function measure(options: number, seconds: number): Promise<SizeResult> {
       first_full_coverage_s: firstFull,
       cycles: coverage.length,
       cycles_fully_covered: coverage.filter((c) => c === 1).length,
-      coverage_min: Math.min(...coverage),
+      coverage_min: minimum(coverage),
       coverage_after_first_full_min: afterFirstFullMin,
       ib_model_positions_p50: percentile(ibModel, 50),
       local_model_positions_p50: percentile(local, 50),
       iv_age_p50_s: ivAgesS.length ? percentile(ivAgesS, 50) : 0,
-      iv_age_max_s: ivAgesS.length ? Math.max(...ivAgesS) : 0,
+      iv_age_max_s: ivAgesS.length ? maximum(ivAgesS) : 0,
       delta_error_p50: deltaErrors.length ? percentile(deltaErrors, 50) : 0,
       delta_error_p99: deltaErrors.length ? percentile(deltaErrors, 99) : 0,
-      delta_error_max: deltaErrors.length ? Math.max(...deltaErrors) : 0,
+      delta_error_max: deltaErrors.length ? maximum(deltaErrors) : 0,
       simulator_error101: counters.error101 ?? 0,
       simulator_pacing_violations: counters.pacingViolations ?? 0,
     };
@@ -127,7 +135,8 @@ async function main(): Promise<void> {
   for (let i = 0; i < sizes.length; i++) {
     const result = await measure(sizes[i], seconds[Math.min(i, seconds.length - 1)]);
     results.push(result);
-    if (!process.argv.includes('--json')) console.log(result);
+    if (process.argv.includes('--json')) console.error(JSON.stringify(result));
+    else console.log(result);
   }
   if (process.argv.includes('--json')) console.log(JSON.stringify(results, null, 2));
 }

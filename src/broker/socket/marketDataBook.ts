@@ -111,6 +111,8 @@ const BENCHMARK_KEY = -1;
 const BENCHMARK_EXCHANGE = 'SMART';
 const BENCHMARK_CURRENCY = 'USD';
 
+/** Quiet time after the last 101 before the lines still held are taken as the gateway's allowance. */
+const GATEWAY_LIMIT_SETTLE_MS = 1_000;
 /** How often the rotation looks for lines whose turn is done. */
 const ROTATION_TICK_MS = 200;
 /** Requests queued in the pacer above which the rotation waits: a subscription backlog (start-up, 1101) goes first. */
@@ -197,6 +199,13 @@ export class MarketDataBook {
   private requestedType: MarketDataType;
   private overBudgetCount = 0;
   private readonly permissionWarned = new Set<number>();
+  /**
+   * Lines the gateway granted when it refused one (101): the account's allowance is below the configured budget
+   * (other sessions of the login hold lines, or the allowance is smaller). Tried afresh on every new session.
+   */
+  private gatewayLimit: number | null = null;
+  private gatewayLimitCheck: NodeJS.Timeout | null = null;
+  private lastPositions: Position[] = [];
   /** Lines the rotating options share; null while every option has a line of its own. */
   private rotationLines: number | null = null;
   private rotationAnnounced = '';
@@ -226,8 +235,9 @@ export class MarketDataBook {
 
   /** Brings the subscription set in line with the positions (new ones subscribed, closed ones cancelled). */
   reconcile(positions: Iterable<Position>): void {
+    this.lastPositions = [...positions];
     const seen = new Set<number>();
-    for (const position of positions) {
+    for (const position of this.lastPositions) {
       const kind: SubscriptionKind | null = isOptionSecType(position.secType)
         ? 'greeks'
         : isDeltaOneSecType(position.secType)
@@ -266,11 +276,14 @@ export class MarketDataBook {
 
   onSessionReady(session: Session): void {
     this.session = session;
+    this.gatewayLimit = null;
     this.resubscribeAll();
   }
 
   onSessionLost(): void {
     this.session = null;
+    if (this.gatewayLimitCheck !== null) clearTimeout(this.gatewayLimitCheck);
+    this.gatewayLimitCheck = null;
     this.forgetRequests();
     this.stopRotationTimer();
   }
@@ -421,9 +434,10 @@ export class MarketDataBook {
       this.events.emit({
         type: 'line_budget_exceeded',
         code,
-        message: `gateway refused a market-data line for ${symbol}: ${message}`,
+        message: `gateway refused a market-data line for ${symbol}: ${message}; the budget becomes the lines it granted`,
         details: { conId, maxLines: this.maxLines },
       });
+      this.scheduleGatewayLimit();
       return true;
     }
     if (DUPLICATE_TICKER_CODES.has(code)) {
@@ -578,6 +592,35 @@ export class MarketDataBook {
   }
 
   /**
+   * After a 101, once no request is queued and no other 101 came for a moment, the lines still requested are the ones
+   * the gateway granted: they become the budget. Counting at the first 101 would also count requests already on their
+   * way to be refused, and lines given back meanwhile would make the next count too low.
+   */
+  private scheduleGatewayLimit(): void {
+    if (this.gatewayLimitCheck !== null) clearTimeout(this.gatewayLimitCheck);
+    this.gatewayLimitCheck = setTimeout(() => {
+      this.gatewayLimitCheck = null;
+      const session = this.session;
+      if (!session?.isReady()) return;
+      if (session.pendingRequests() > 0) {
+        this.scheduleGatewayLimit();
+        return;
+      }
+      let granted = 0;
+      for (const s of this.subscriptions.values()) if (s.status === 'requested') granted++;
+      if (this.gatewayLimit !== null && granted >= this.gatewayLimit) return;
+      this.gatewayLimit = granted;
+      this.reconcile(this.lastPositions);
+    }, GATEWAY_LIMIT_SETTLE_MS);
+    this.gatewayLimitCheck.unref();
+  }
+
+  /** Lines this adapter may use: the configured budget, or fewer when the gateway said so (101). */
+  private budget(): number {
+    return Math.min(this.maxLines, this.gatewayLimit ?? Infinity);
+  }
+
+  /**
    * More options and held prices than lines: the options must take turns. The benchmark does not count: it only
    * feeds the beta-weighted figure, so it is the one left without a line when it alone does not fit.
    */
@@ -586,7 +629,7 @@ export class MarketDataBook {
     for (const s of this.subscriptions.values()) {
       if (s.status !== 'failed' && !s.underlyingOnly && s.conId !== BENCHMARK_KEY) wanted++;
     }
-    return wanted > this.maxLines;
+    return wanted > this.budget();
   }
 
   /**
@@ -624,21 +667,14 @@ export class MarketDataBook {
   /** Gives the first maxLines subscriptions (options first, biggest first) a line; the rest wait. */
   private allocateOneLineEach(): void {
     this.endRotation();
-    const ordered = [...this.subscriptions.values()].sort(compareForBudget);
-    let used = 0;
-    let overBudget = 0;
+    const budget = this.budget();
+    const granted: Subscription[] = [];
     const left: number[] = [];
-    for (const subscription of ordered) {
+    let overBudget = 0;
+    for (const subscription of [...this.subscriptions.values()].sort(compareForBudget)) {
       if (subscription.status === 'failed') continue;
-      if (used < this.maxLines) {
-        used++;
-        if (
-          subscription.status === 'idle' ||
-          subscription.status === 'over_budget' ||
-          subscription.status === 'waiting_turn'
-        ) {
-          this.start(subscription);
-        }
+      if (granted.length < budget) {
+        granted.push(subscription);
         continue;
       }
       this.cancel(subscription);
@@ -646,7 +682,9 @@ export class MarketDataBook {
       overBudget++;
       if (left.length < 20) left.push(subscription.conId);
     }
-    this.reportOverBudget(overBudget, used, left);
+    // Cancels go out before requests, so the gateway never counts more lines than the budget.
+    for (const subscription of granted) if (!hasLine(subscription)) this.start(subscription);
+    this.reportOverBudget(overBudget, granted.length, left);
   }
 
   /**
@@ -654,40 +692,39 @@ export class MarketDataBook {
    * still leaves the options a line; the options share what is left and take turns on it.
    */
   private allocateWithRotation(): void {
+    const budget = this.budget();
     const prices = [...this.subscriptions.values()].filter((s) => s.kind === 'price').sort(comparePricesFirst);
-    let used = 0;
-    let overBudget = 0;
+    const granted: Subscription[] = [];
     const left: number[] = [];
-    for (const subscription of prices) {
-      if (subscription.status === 'failed') continue;
-      const room = subscription.conId === BENCHMARK_KEY ? this.maxLines - 1 : this.maxLines;
-      if (used < room) {
-        used++;
-        if (subscription.status === 'idle' || subscription.status === 'over_budget') this.start(subscription);
-        continue;
-      }
+    let overBudget = 0;
+    const refuse = (subscription: Subscription) => {
       this.cancel(subscription);
       subscription.status = 'over_budget';
       overBudget++;
       if (left.length < 20) left.push(subscription.conId);
+    };
+    for (const subscription of prices) {
+      if (subscription.status === 'failed') continue;
+      const room = subscription.conId === BENCHMARK_KEY ? budget - 1 : budget;
+      if (granted.length < room) granted.push(subscription);
+      else refuse(subscription);
     }
-    const lines = this.maxLines - used;
-    let options = 0;
-    for (const subscription of this.subscriptions.values()) {
-      if (subscription.kind !== 'greeks' || subscription.status === 'failed') continue;
-      options++;
-      if (lines === 0) {
-        this.cancel(subscription);
-        subscription.status = 'over_budget';
-        overBudget++;
-        if (left.length < 20) left.push(subscription.conId);
-      } else if (!hasLine(subscription)) {
-        subscription.status = 'waiting_turn';
-      }
+    const lines = budget - granted.length;
+    const options = [...this.subscriptions.values()].filter((s) => s.kind === 'greeks' && s.status !== 'failed');
+    // Options beyond their share give their lines back first (longest turns first), before any price line is asked for.
+    const onLine = options.filter(hasLine).sort((a, b) => a.lineSince - b.lineSince);
+    for (let i = 0; i < onLine.length - lines; i++) {
+      this.cancel(onLine[i]);
+      onLine[i].status = 'waiting_turn';
     }
-    this.reportOverBudget(overBudget, used + lines, left);
+    for (const subscription of granted) if (!hasLine(subscription)) this.start(subscription);
+    for (const subscription of options) {
+      if (lines === 0) refuse(subscription);
+      else if (!hasLine(subscription)) subscription.status = 'waiting_turn';
+    }
+    this.reportOverBudget(overBudget, granted.length + lines, left);
     this.rotationLines = lines;
-    this.announceRotation(options, lines);
+    this.announceRotation(options.length, lines);
     this.rotate();
     if (lines > 0 && this.rotationTimer === null) {
       this.rotationTickAt = this.monotonic();
@@ -744,9 +781,9 @@ export class MarketDataBook {
       type: 'line_budget_exceeded',
       message:
         lines > 0
-          ? `${options} options take turns on ${lines} market-data lines (budget ${this.maxLines}, the rest stream underlying prices); between turns their Greeks come from the local model`
-          : `no market-data line is left for ${options} options (budget ${this.maxLines}, all taken by price lines); their Greeks are missing`,
-      details: { maxLines: this.maxLines, rotatingOptions: options, rotationLines: lines },
+          ? `${options} options take turns on ${lines} market-data lines (budget ${this.budget()}, the rest stream underlying prices); between turns their Greeks come from the local model`
+          : `no market-data line is left for ${options} options (budget ${this.budget()}, all taken by price lines); their Greeks are missing`,
+      details: { maxLines: this.budget(), rotatingOptions: options, rotationLines: lines },
     });
   }
 
@@ -767,8 +804,8 @@ export class MarketDataBook {
       if (overBudget > 0) {
         this.events.emit({
           type: 'line_budget_exceeded',
-          message: `${overBudget} positions have no market-data line (budget ${this.maxLines}); their Greeks are missing`,
-          details: { maxLines: this.maxLines, wanted: used + overBudget, unsubscribed: overBudget, conIds: left },
+          message: `${overBudget} positions have no market-data line (budget ${this.budget()}); their Greeks are missing`,
+          details: { maxLines: this.budget(), wanted: used + overBudget, unsubscribed: overBudget, conIds: left },
         });
       }
     }

@@ -126,14 +126,26 @@ describe('SOCKET adapter market data', () => {
     expect(h.broker.snapshot(MAIN_ACCOUNT).greeks[709999].stale).toBe(false);
   });
 
-  it("reports the gateway's own line limit (101) as a budget problem", async () => {
+  it("takes the gateway's own line limit (101) as the budget, and lets the options take turns within it", async () => {
     h = await startSimAndBroker({ sim: { settings: { lineLimit: 20 } } });
     const refused = await eventually(() => eventsOf(h!.events, 'line_budget_exceeded').find((e) => e.code === 101), {
       what: 'a 101 budget event',
     });
     expect(refused.details).toHaveProperty('conId');
-    await eventually(() => h!.broker.marketDataStats().overBudget.length > 0, { what: 'over-budget lines' });
-    expect(h.sim.linesInUse()).toBe(20);
+    expect(refused.message).toMatch(/the budget becomes the lines it granted$/);
+    // The six underlyings (four held, QQQ and TSLA not) stream; the options share the other fourteen lines.
+    const rotation = await eventually(
+      () => {
+        const stats = h!.broker.marketDataStats();
+        return stats.rotation?.lines === 14 && stats.rotation.neverRefreshed === 0 ? stats.rotation : undefined;
+      },
+      { what: 'every option served on 14 lines', timeoutMs: 60_000 },
+    );
+    expect(rotation.options).toBeGreaterThan(14);
+    const announced = eventsOf(h.events, 'line_budget_exceeded').find((e) => e.details?.rotationLines === 14);
+    expect(announced?.message).toMatch(/options take turns on 14 market-data lines \(budget 20,/);
+    expect(h.sim.linesInUse()).toBeLessThanOrEqual(20);
+    expect(h.broker.marketDataStats().overBudget).toEqual([]);
   });
 
   it('a "not computed" tick never overwrites a good value: it keeps it and marks it stale', async () => {
