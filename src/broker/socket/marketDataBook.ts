@@ -43,6 +43,11 @@ interface Subscription {
   /** Set by 1100, a "not computed" tick after a good one, or a new request; cleared by the next good value. */
   stale: boolean;
   notComputedSeen: boolean;
+  /**
+   * Its computations came without the underlying's price (IB leaves it out of futures options' ticks when the future
+   * is not streamed): the underlying then gets a price line of its own.
+   */
+  lacksUnderlyingPrice: boolean;
   /** IB's model said "not computed" on this line after good values: IB's calculation on request may stand in. */
   modelStopped: boolean;
   delta: number | null;
@@ -256,7 +261,7 @@ export class MarketDataBook {
       }
       seen.add(position.conId);
     }
-    const underlyings = this.needsRotation() ? this.underlyingsToStream() : new Map<number, Position>();
+    const underlyings = this.underlyingsToStream(this.needsRotation());
     for (const [conId, position] of underlyings) {
       if (!this.subscriptions.has(conId)) {
         this.subscriptions.set(conId, {
@@ -302,6 +307,17 @@ export class MarketDataBook {
   /** Contract details arrived (or were refused) for a conId whose line was waiting on them. */
   onContractSettled(conId: number, position: Position | undefined): void {
     const subscription = this.subscriptions.get(conId);
+    if (position) {
+      // Keep the positions a later reconcile starts from (a 101, an underlying found missing) as completed as this.
+      const { multiplier, underlyingConId } = position;
+      this.lastPositions = this.lastPositions.map((p) =>
+        p.conId !== conId
+          ? p
+          : underlyingConId === undefined
+            ? { ...p, multiplier }
+            : { ...p, multiplier, underlyingConId },
+      );
+    }
     if (!subscription || subscription.status !== 'waiting_contract') return;
     if (position) subscription.position = position;
     subscription.status = 'idle';
@@ -361,6 +377,10 @@ export class MarketDataBook {
       subscription.theta = theta;
       subscription.impliedVol = finiteOrNull(impliedVol);
       subscription.underlyingPrice = finiteOrNull(underlyingPrice);
+      if (subscription.underlyingPrice === null && !subscription.lacksUnderlyingPrice) {
+        subscription.lacksUnderlyingPrice = true;
+        this.reconcile(this.lastPositions);
+      }
       subscription.optionPrice = finiteOrNull(optionPrice);
       subscription.computedAt = this.clock();
       subscription.valueType = this.typeOf(subscription, field);
@@ -633,15 +653,16 @@ export class MarketDataBook {
   }
 
   /**
-   * The underlyings of the options, by conId, that need a price line of their own. An option whose underlying is not
-   * known yet (a stock option's position event does not name it) has its contract details asked for: one option per
-   * underlying symbol, since the broker gives the answer to every option on that symbol.
+   * The underlyings, by conId, that need a price line of their own: every option's while the options take turns,
+   * else those of options whose computations carry no underlying price. An option whose underlying is not known yet
+   * (a stock option's position event does not name it) has its contract details asked for: one option per underlying
+   * symbol, since the broker gives the answer to every option on that symbol.
    */
-  private underlyingsToStream(): Map<number, Position> {
+  private underlyingsToStream(everyOption: boolean): Map<number, Position> {
     const wanted = new Map<number, Position>();
     const lookedUp = new Set<string>();
     for (const s of this.subscriptions.values()) {
-      if (s.kind !== 'greeks') continue;
+      if (s.kind !== 'greeks' || (!everyOption && !s.lacksUnderlyingPrice)) continue;
       const option = s.position;
       const conId = option.underlyingConId;
       if (conId === undefined) {
@@ -659,8 +680,7 @@ export class MarketDataBook {
 
   private allocate(): void {
     if (!this.session?.isReady()) return;
-    const rotating = [...this.subscriptions.values()].some((s) => s.underlyingOnly) || this.needsRotation();
-    if (rotating) this.allocateWithRotation();
+    if (this.needsRotation()) this.allocateWithRotation();
     else this.allocateOneLineEach();
   }
 
@@ -908,6 +928,7 @@ function newSubscription(
     sawModelTick: false,
     stale: false,
     notComputedSeen: false,
+    lacksUnderlyingPrice: false,
     modelStopped: false,
     delta: null,
     gamma: null,

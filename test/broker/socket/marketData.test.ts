@@ -87,6 +87,33 @@ describe('SOCKET adapter market data', () => {
     expect(h.broker.snapshot(MAIN_ACCOUNT).greeks[fop.conId]).toBeUndefined();
   });
 
+  it("streams a futures option's underlying when IB's computations leave its price out", async () => {
+    h = await startSimAndBroker({ sim: { settings: { fopWithoutUnderlyingPrice: true } }, start: false });
+    const fop = h.sim.model.contracts().find((c) => c.secType === 'FOP')!;
+    const future = h.sim.model.contracts().find((c) => c.secType === 'FUT')!;
+    // Nobody holds the future, so without a line of its own no price for it would stream.
+    for (const row of h.sim.model.positions()) {
+      if (row.conId === future.conId) h.sim.model.setPosition(row.account, row.conId, 0);
+    }
+    const holder = h.sim.model.positions().find((r) => r.conId === fop.conId && r.quantity !== 0)!.account;
+    h.broker.start();
+    await h.broker.waitUntilReady(15_000);
+
+    const snapshot = await eventually(
+      () => {
+        const taken = h!.broker.snapshot(holder);
+        return taken.greeks[fop.conId]?.delta != null && taken.underlyingPrices[future.conId] ? taken : undefined;
+      },
+      { what: "the FOP's Greeks and the future's price" },
+    );
+    expect(snapshot.greeks[fop.conId].underlyingPrice).toBeNull();
+    const result = aggregateGreeks(snapshot, { now: Date.now(), maxAgeMs: 15_000 });
+    expect(result.excluded.map((e) => e.conId)).not.toContain(fop.conId);
+    expect(result.byUnderlying.find((b) => b.underlying === fop.symbol)?.underlyingPrice).toBe(
+      snapshot.underlyingPrices[future.conId].price,
+    );
+  });
+
   it('stands in with quote-implied Greeks until the model tick, and a quote implying no volatility does not stale them', async () => {
     const now = Date.now();
     const file = defaultPortfolioFile(now);
