@@ -64,6 +64,11 @@ export interface OptionGreeks {
   source?: GreeksSource;
   /** For the local model: when the implied volatility behind these values was received (computedAt is the price's). */
   ivAt?: number;
+  /**
+   * Present value of the dividends expected until expiry, per share, as IB's model used it (TWS's pvDividend); the
+   * local model discounts the spot by it. Absent or null when IB sent none.
+   */
+  pvDividend?: number | null;
 }
 
 export interface PriceQuote {

@@ -28,7 +28,8 @@ function expiryInstant(expiry: string): number | null {
  *
  * The model: American exercise (US equity and futures options are American; for European index options this
  * overstates a put's early-exercise value a little), Black-76 on the future's price for futures options,
- * Black–Scholes–Merton on the spot price otherwise, without dividends (IB's pvDividend is not kept).
+ * Black–Scholes–Merton on the spot price otherwise, with the present value of the dividends IB's model used
+ * (pvDividend) taken off the spot (escrowed dividends; none when IB sent none).
  * `computedAt` is the price's time and `ivAt` the volatility's, so the row can say how old the inputs were.
  */
 export function localModelGreeks(
@@ -44,16 +45,21 @@ export function localModelGreeks(
   if (last.computedAt <= 0 || now - last.computedAt > settings.maxIvAgeMs) return null;
   const expiresAt = expiryInstant(position.expiry);
   if (expiresAt === null || expiresAt <= now) return null;
+  const model = position.secType === 'FOP' ? 'black76' : 'bsm';
   const input: OptionPricingInput = {
     right: position.right,
     style: 'american',
-    model: position.secType === 'FOP' ? 'black76' : 'bsm',
+    model,
     underlyingPrice: underlying.price,
     strike: position.strike,
     years: (expiresAt - now) / YEAR_MS,
     rate: settings.rate,
     volatility,
   };
+  // A future's price already carries the dividends; on a stock, IB's own figure for those until expiry.
+  const pvDividend = last.pvDividend;
+  if (model === 'bsm' && pvDividend !== undefined && pvDividend !== null && pvDividend > 0)
+    input.pvDividend = pvDividend;
   if (pricingInputProblem(input) !== null) return null;
   const values = optionModelValues(input);
   return {
@@ -65,6 +71,7 @@ export function localModelGreeks(
     impliedVol: volatility,
     underlyingPrice: underlying.price,
     optionPrice: values.price,
+    ...(input.pvDividend !== undefined ? { pvDividend: input.pvDividend } : {}),
     computedAt: underlying.at,
     ivAt: last.computedAt,
     marketDataType: last.marketDataType,

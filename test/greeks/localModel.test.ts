@@ -113,6 +113,44 @@ describe('the local model in the chain of sources', () => {
     });
   });
 
+  it('takes the dividends IB’s model used (pvDividend) off a stock’s spot, and none off a future’s price', () => {
+    const withDividend = (conId: number): OptionGreeks => ({ ...lastIb(conId, 0.3, 60_000), pvDividend: 1.8 });
+    const result = aggregateGreeks(
+      book(
+        [option(1, 'OPT', 'C', 100, 1), option(2, 'FOP', 'C', 4800, 1)],
+        [withDividend(1), withDividend(2)],
+        [quote(800, 105), quote(900, 4750)],
+      ),
+      { now: NOW, maxAgeMs: MAX_AGE, localModel: SETTINGS },
+    );
+    const inputs = { right: 'C', style: 'american', years: YEARS, rate: 0.05 } as const;
+    const stock = optionModelValues({
+      ...inputs,
+      model: 'bsm',
+      underlyingPrice: 105,
+      strike: 100,
+      volatility: 0.3,
+      pvDividend: 1.8,
+    });
+    const future = optionModelValues({
+      ...inputs,
+      model: 'black76',
+      underlyingPrice: 4750,
+      strike: 4800,
+      volatility: 0.3,
+    });
+    const withoutDividend = optionModelValues({
+      ...inputs,
+      model: 'bsm',
+      underlyingPrice: 105,
+      strike: 100,
+      volatility: 0.3,
+    });
+    expect(Math.abs(stock.delta - withoutDividend.delta)).toBeGreaterThan(0.01);
+    expect(result.byUnderlying.find((b) => b.underlying === 'XYZ')?.delta).toBeCloseTo(stock.delta * 100, 10);
+    expect(result.byUnderlying.find((b) => b.underlying === 'ES')?.delta).toBeCloseTo(future.delta * 50, 10);
+  });
+
   it('prices a futures option with Black-76 on the future’s price', () => {
     const result = aggregateGreeks(
       book([option(2, 'FOP', 'C', 4800, 1)], [lastIb(2, 0.15, 5_000)], [quote(900, 4750)]),

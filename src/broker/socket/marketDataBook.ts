@@ -57,6 +57,7 @@ interface Subscription {
   impliedVol: number | null;
   underlyingPrice: number | null;
   optionPrice: number | null;
+  pvDividend: number | null;
   computedAt: number;
   valueType: MarketDataType;
   /** IB's model computation, or a bid/ask/last computation standing in before the first model tick. */
@@ -352,6 +353,7 @@ export class MarketDataBook {
     vega: unknown,
     theta: unknown,
     underlyingPrice: unknown,
+    pvDividend: unknown = null,
   ): void {
     if (!this.wantsOptionComputation(reqId, field)) return;
     const subscription = this.byReqId.get(reqId)!;
@@ -382,6 +384,7 @@ export class MarketDataBook {
         this.reconcile(this.lastPositions);
       }
       subscription.optionPrice = finiteOrNull(optionPrice);
+      subscription.pvDividend = finiteOrNull(pvDividend);
       subscription.computedAt = this.clock();
       subscription.valueType = this.typeOf(subscription, field);
       subscription.source = isModel ? 'ib_model' : 'ib_quote';
@@ -526,6 +529,7 @@ export class MarketDataBook {
       impliedVol: s.impliedVol,
       underlyingPrice: s.underlyingPrice,
       optionPrice: s.optionPrice,
+      pvDividend: s.pvDividend,
       computedAt: s.computedAt,
       marketDataType: s.valueType,
       stale: s.stale || s.computedAt === 0 || !sessionLive || s.status !== 'requested',
@@ -937,6 +941,7 @@ function newSubscription(
     impliedVol: null,
     underlyingPrice: null,
     optionPrice: null,
+    pvDividend: null,
     computedAt: 0,
     valueType: type,
     source: 'ib_model',

@@ -293,7 +293,7 @@ class TwsSocketBroker implements SocketBroker {
         impliedVol: unknown,
         delta: unknown,
         optionPrice: unknown,
-        _pvDividend: unknown,
+        pvDividend: unknown,
         gamma: unknown,
         vega: unknown,
         theta: unknown,
@@ -303,7 +303,7 @@ class TwsSocketBroker implements SocketBroker {
         if (this.calculations.wantsOptionComputation(reqId, field)) {
           this.calculations.onTickOptionComputation(reqId, field, ...values);
         } else {
-          this.marketData.onTickOptionComputation(reqId, field, ...values);
+          this.marketData.onTickOptionComputation(reqId, field, ...values, pvDividend);
         }
       },
     );
