@@ -32,7 +32,7 @@ import { BenchStack } from './lib/benchStack';
 import { cadenceOf } from './lib/cadence';
 import { fillSnapshots, settleAfterFill, timeSingleInserts } from './lib/insertLatency';
 import { measureIdleCpu, ownCpuMs, processCpuMs, type IdleCpu, type PhaseCpu } from './lib/cpu';
-import { exposeGc } from './lib/memory';
+import { collectEveryIsolate, type CollectAll } from './lib/memory';
 import { createScratchDatabase } from '../harness/scratchDatabase';
 import { startBenchPostgres, type BenchPostgres } from './lib/postgres';
 import { measureReconnects, type ReconnectFigures } from './lib/reconnect';
@@ -161,7 +161,7 @@ async function measureSize(
   },
   databaseUrl: string,
   options: BenchOptions,
-  gc: () => void,
+  gc: CollectAll,
 ): Promise<SizeMeasurement> {
   const taskQueue = `bench-${positions}-${randomBytes(3).toString('hex')}`;
   const stack = new BenchStack({
@@ -303,7 +303,8 @@ async function measureInserts(
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const startedAt = new Date();
-  const gc = exposeGc();
+  // Before any worker exists, so the workflow threads the SDK starts can be collected too.
+  const gc = collectEveryIsolate();
   Runtime.install({ logger: new DefaultLogger('WARN', (entry) => progress(`temporal: ${entry.message}`)) });
   const tempDir = mkdtempSync(join(tmpdir(), 'bench-temporal-'));
   let devServer: DevServerHandle | null = null;

@@ -1,5 +1,6 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { installWorkflowThreadProbe } from '../memory/workflowThreadProbe';
 
 /** A callable gc() without starting node with --expose-gc (the flag is set at run time). */
 export function exposeGc(): () => void {
@@ -14,10 +15,29 @@ export interface MemoryFigures {
 
 const MB = 1024 * 1024;
 
-/** RSS and heap after two full collections, so garbage not yet collected does not count as growth. */
-export function settledMemory(gc: () => void): MemoryFigures {
-  gc();
-  gc();
+/** Full collections in every isolate of the process: the main thread's, and the workflow threads' when probed. */
+export type CollectAll = () => Promise<void>;
+
+/**
+ * A CollectAll over the main isolate and every workflow worker thread the Temporal SDK starts after this call (their
+ * heaps are their own isolates, which the main thread's gc() does not reach). Call before the workers are created.
+ */
+export function collectEveryIsolate(): CollectAll {
+  const gc = exposeGc();
+  const threads = installWorkflowThreadProbe();
+  return async () => {
+    gc();
+    gc();
+    await threads.sample({ gc: true });
+  };
+}
+
+/**
+ * RSS and heap after full collections in every isolate, so garbage not yet collected (in the main thread or the
+ * workflow thread) does not count as growth.
+ */
+export async function settledMemory(collect: CollectAll): Promise<MemoryFigures> {
+  await collect();
   const usage = process.memoryUsage();
   return { rssMb: usage.rss / MB, heapUsedMb: usage.heapUsed / MB };
 }

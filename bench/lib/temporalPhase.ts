@@ -8,7 +8,7 @@ import { ownCpuMs } from './cpu';
 import type { CycleSample } from './cycleRecorder';
 import { historyOf, type HistoryFigures } from './history';
 import { breakdown, type Stage } from './historyBreakdown';
-import { currentRssMb, settledMemory, type MemoryFigures } from './memory';
+import { currentRssMb, settledMemory, type CollectAll, type MemoryFigures } from './memory';
 
 export interface TemporalPhaseResult {
   workflowId: string;
@@ -53,7 +53,7 @@ export async function runTemporalPhase(
     intervalMs: number;
     slots: number;
     warmup: number;
-    gc: () => void;
+    gc: CollectAll;
     serverCpuMs: () => number;
   },
 ): Promise<TemporalPhaseResult> {
@@ -64,7 +64,9 @@ export async function runTemporalPhase(
   const curveStep = Math.max(1, Math.floor((options.slots - options.warmup) / 10));
   recorder.onCycle = (count) => {
     // After the activity returned to the SDK, between cycles, so the collection delays no measured write.
-    if (count === options.warmup) setImmediate(() => (memoryAtStart = settledMemory(options.gc)));
+    if (count === options.warmup) {
+      setImmediate(() => void settledMemory(options.gc).then((figures) => (memoryAtStart = figures)));
+    }
     if (count >= options.warmup && (count - options.warmup) % curveStep === 0) {
       rssCurveMb.push(currentRssMb());
     }
@@ -88,7 +90,7 @@ export async function runTemporalPhase(
   const serverCpuMs = options.serverCpuMs() - cpuAtStart.server;
   recorder.onCycle = null;
   const seconds = (Date.now() - started) / 1000;
-  const memoryAtEnd = settledMemory(options.gc);
+  const memoryAtEnd = await settledMemory(options.gc);
   const cycles = recorder.measured(options.warmup);
   const history = await historyOf(client, workflowId, handle.firstExecutionRunId);
   return {
