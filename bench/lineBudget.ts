@@ -52,6 +52,7 @@ interface SizeResult {
   ib_model_positions_p50: number;
   local_model_positions_p50: number;
   iv_age_p50_s: number;
+  iv_age_p99_s: number;
   iv_age_max_s: number;
   delta_error_p50: number;
   delta_error_p99: number;
@@ -115,6 +116,7 @@ async function measure(options: number, seconds: number): Promise<SizeResult> {
       ib_model_positions_p50: percentile(ibModel, 50),
       local_model_positions_p50: percentile(local, 50),
       iv_age_p50_s: ivAgesS.length ? percentile(ivAgesS, 50) : 0,
+      iv_age_p99_s: ivAgesS.length ? percentile(ivAgesS, 99) : 0,
       iv_age_max_s: ivAgesS.length ? maximum(ivAgesS) : 0,
       delta_error_p50: deltaErrors.length ? percentile(deltaErrors, 50) : 0,
       delta_error_p99: deltaErrors.length ? percentile(deltaErrors, 99) : 0,

@@ -21,6 +21,12 @@ const TICK = { impliedVol: 24, callOpenInterest: 27, putOpenInterest: 28, callVo
 
 const NOT_COMPUTED_NEGATIVE: Field[] = [-1, -2, -1, -1, -2, -2, -2, -1];
 const NOT_COMPUTED_MAX: Field[] = Array.from({ length: 8 }, () => DOUBLE_MAX);
+/** A computation's eight values from model Greeks, in tickOptionComputation's order; the model pays no dividends. */
+export function computationFields(greeks: ModelGreeks): Field[] {
+  const { impliedVol, delta, optionPrice, gamma, vega, theta, underlyingPrice } = greeks;
+  return [impliedVol, delta, optionPrice, 0, gamma, vega, theta, underlyingPrice];
+}
+
 /**
  * Index of undPrice among the eight values. A gateway leaves it unknown (Double.MAX) on a futures option's
  * computations while the future's price is not subscribed; @stoqey/ib decodes that to undefined.
@@ -101,7 +107,7 @@ export function tickRound(
       values = delivery.sentinel === 'doubleMax' ? NOT_COMPUTED_MAX : NOT_COMPUTED_NEGATIVE;
     } else if (isModel) {
       const g = delivery.greeks;
-      values = [g.impliedVol, g.delta, g.optionPrice, 0, g.gamma, g.vega, g.theta, g.underlyingPrice];
+      values = computationFields(g);
       connection.lastGreeks.set(contract.conId, g);
     } else {
       const sidePrice =

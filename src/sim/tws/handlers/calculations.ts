@@ -1,4 +1,4 @@
-import { isOption, ModelGreeks } from '../../model';
+import { isOption } from '../../model';
 import { SimContext } from '../context';
 import { Field } from '../protocol/framing';
 import { TickTypeCode } from '../protocol/messageIds';
@@ -6,7 +6,8 @@ import { replies } from '../protocol/replies';
 import { CalculationQuery } from '../protocol/requests';
 import { ClientConnection } from '../clientConnection';
 import { calculateImpliedVolatility, calculateOptionPrice } from '../optionCalculation';
-import { listingExchangeProblem, resolveContract } from './marketData';
+import { computationFields } from '../tickRound';
+import { servableContract } from './marketData';
 
 /** Price-based volatility flag of tickAttrib: 0, as the streaming computations send it. */
 const RETURN_BASED = 0;
@@ -17,20 +18,6 @@ type Calculation =
 
 function positive(value: number | undefined): value is number {
   return value !== undefined && Number.isFinite(value) && value > 0;
-}
-
-function computedFields(greeks: ModelGreeks): Field[] {
-  // pvDividend: the model pays no dividends.
-  return [
-    greeks.impliedVol,
-    greeks.delta,
-    greeks.optionPrice,
-    0,
-    greeks.gamma,
-    greeks.vega,
-    greeks.theta,
-    greeks.underlyingPrice,
-  ];
 }
 
 /**
@@ -55,16 +42,8 @@ export function onCalculation(ctx: SimContext, connection: ClientConnection, req
     connection.send(replies.error(reqId, refusal));
     return;
   }
-  const contract = resolveContract(ctx, request.contract);
-  if (!contract) {
-    connection.send(replies.error(reqId, 200));
-    return;
-  }
-  const exchangeProblem = listingExchangeProblem(contract, request.contract.exchange);
-  if (exchangeProblem) {
-    connection.send(replies.error(reqId, exchangeProblem.code, exchangeProblem.message));
-    return;
-  }
+  const contract = servableContract(ctx, connection, reqId, request.contract);
+  if (!contract) return;
   if (!isOption(contract)) {
     connection.send(
       replies.error(
@@ -86,10 +65,10 @@ export function onCalculation(ctx: SimContext, connection: ClientConnection, req
   const t = ctx.model.now();
   let values: Field[];
   if (request.kind === 'optionPrice') {
-    values = computedFields(calculateOptionPrice(ctx.model, contract, t, input, request.underlyingPrice));
+    values = computationFields(calculateOptionPrice(ctx.model, contract, t, input, request.underlyingPrice));
   } else {
     const greeks = calculateImpliedVolatility(ctx.model, contract, t, input, request.underlyingPrice);
-    values = greeks ? computedFields(greeks) : [-1, -2, input, -1, -2, -2, -2, request.underlyingPrice];
+    values = greeks ? computationFields(greeks) : [-1, -2, input, -1, -2, -2, -2, request.underlyingPrice];
   }
   connection.send(replies.tickOptionComputation(reqId, TickTypeCode.customOptionComputation, RETURN_BASED, values));
 }

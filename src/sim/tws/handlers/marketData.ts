@@ -38,6 +38,29 @@ export function listingExchangeProblem(
   return undefined;
 }
 
+/**
+ * The contract a request names, when it can be served: otherwise the error a gateway answers (200 unknown, 321 or 200
+ * for a futures contract's exchange) is sent on the request's id and undefined returned.
+ */
+export function servableContract(
+  ctx: SimContext,
+  connection: ClientConnection,
+  reqId: number,
+  query: ContractQuery & { exchange: string },
+): Contract | undefined {
+  const contract = resolveContract(ctx, query);
+  if (!contract) {
+    connection.send(replies.error(reqId, 200));
+    return undefined;
+  }
+  const exchangeProblem = listingExchangeProblem(contract, query.exchange);
+  if (exchangeProblem) {
+    connection.send(replies.error(reqId, exchangeProblem.code, exchangeProblem.message));
+    return undefined;
+  }
+  return contract;
+}
+
 type Negotiated = { servedType: number; streaming: boolean; warning?: number } | { error: number };
 
 /**
@@ -84,16 +107,8 @@ export function onReqMktData(
     connection.send(replies.error(reqId, 322));
     return;
   }
-  const contract = resolveContract(ctx, request.contract);
-  if (!contract) {
-    connection.send(replies.error(reqId, 200));
-    return;
-  }
-  const exchangeProblem = listingExchangeProblem(contract, request.contract.exchange);
-  if (exchangeProblem) {
-    connection.send(replies.error(reqId, exchangeProblem.code, exchangeProblem.message));
-    return;
-  }
+  const contract = servableContract(ctx, connection, reqId, request.contract);
+  if (!contract) return;
   if (request.snapshot && request.genericTicks.trim() !== '') {
     connection.send(replies.error(reqId, 321));
     return;
