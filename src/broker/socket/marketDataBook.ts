@@ -88,7 +88,7 @@ export interface MarketDataStats {
   rotation: {
     options: number;
     lines: number;
-    /** Options that have not had a turn yet since the rotation (or the session) began. */
+    /** Options that never had a turn (so no volatility from IB yet, unless they streamed before the rotation). */
     neverRefreshed: number;
     /** Age of the oldest turn start among options that had one: how long the longest wait for new IB values is. */
     oldestTurnAgeMs: number | null;
