@@ -13,13 +13,23 @@ export interface RotationSettings {
    * of the pacer's 45 and leaves room for everything else the session sends.
    */
   changesPerSecond: number;
+  /**
+   * After the gateway granted fewer lines than the budget (101), the full budget is tried again this long after, then
+   * twice as long after each new refusal, up to 15 minutes: a refusal can be transient (a gateway still counting the
+   * lines of a connection that just went away) and must not cost lines for the rest of the session.
+   */
+  budgetRetryMs: number;
 }
 
 export const ROTATION_DEFAULTS: Readonly<RotationSettings> = Object.freeze({
   minDwellMs: 1_000,
   maxDwellMs: 10_000,
   changesPerSecond: 15,
+  budgetRetryMs: 30_000,
 });
+
+/** The longest wait before the configured budget is tried again. */
+export const MAX_BUDGET_RETRY_MS = 15 * 60_000;
 
 /** One option of the rotation as the planner sees it; times are monotonic milliseconds. */
 export interface RotationMember {

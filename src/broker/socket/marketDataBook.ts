@@ -13,7 +13,13 @@ import type { ContractResolver } from './contractResolver';
 import type { Clock } from '../plumbing/clock';
 import type { EventHub } from '../plumbing/eventHub';
 import type { RequestIds, Session } from './session';
-import { planRotation, ROTATION_DEFAULTS, type RotationMember, type RotationSettings } from './lineRotation';
+import {
+  MAX_BUDGET_RETRY_MS,
+  planRotation,
+  ROTATION_DEFAULTS,
+  type RotationMember,
+  type RotationSettings,
+} from './lineRotation';
 
 type SubscriptionKind = 'greeks' | 'price';
 type SubscriptionStatus = 'idle' | 'waiting_contract' | 'requested' | 'over_budget' | 'waiting_turn' | 'failed';
@@ -211,6 +217,8 @@ export class MarketDataBook {
    */
   private gatewayLimit: number | null = null;
   private gatewayLimitCheck: NodeJS.Timeout | null = null;
+  private budgetRetry: NodeJS.Timeout | null = null;
+  private budgetRetryMs: number;
   private lastPositions: Position[] = [];
   /** Lines the rotating options share; null while every option has a line of its own. */
   private rotationLines: number | null = null;
@@ -232,6 +240,7 @@ export class MarketDataBook {
     private readonly monotonic: () => number = () => performance.now(),
   ) {
     this.requestedType = initialType;
+    this.budgetRetryMs = rotation.budgetRetryMs;
     if (benchmarkSymbol) this.subscriptions.set(BENCHMARK_KEY, newBenchmarkSubscription(benchmarkSymbol, initialType));
   }
 
@@ -283,13 +292,16 @@ export class MarketDataBook {
   onSessionReady(session: Session): void {
     this.session = session;
     this.gatewayLimit = null;
+    this.budgetRetryMs = this.rotation.budgetRetryMs;
     this.resubscribeAll();
   }
 
   onSessionLost(): void {
     this.session = null;
     if (this.gatewayLimitCheck !== null) clearTimeout(this.gatewayLimitCheck);
+    if (this.budgetRetry !== null) clearTimeout(this.budgetRetry);
     this.gatewayLimitCheck = null;
+    this.budgetRetry = null;
     this.forgetRequests();
     this.stopRotationTimer();
   }
@@ -457,7 +469,7 @@ export class MarketDataBook {
       this.events.emit({
         type: 'line_budget_exceeded',
         code,
-        message: `gateway refused a market-data line for ${symbol}: ${message}; the budget becomes the lines it granted`,
+        message: `gateway refused a market-data line for ${symbol}: ${message}; the lines it granted are the budget until the full one is tried again`,
         details: { conId, maxLines: this.maxLines },
       });
       this.scheduleGatewayLimit();
@@ -635,8 +647,23 @@ export class MarketDataBook {
       if (this.gatewayLimit !== null && granted >= this.gatewayLimit) return;
       this.gatewayLimit = granted;
       this.reconcile(this.lastPositions);
+      this.scheduleBudgetRetry();
     }, GATEWAY_LIMIT_SETTLE_MS);
     this.gatewayLimitCheck.unref();
+  }
+
+  /** Tries the configured budget again later; each refusal after a retry doubles the wait (MAX_BUDGET_RETRY_MS). */
+  private scheduleBudgetRetry(): void {
+    if (this.budgetRetry !== null) clearTimeout(this.budgetRetry);
+    const waitMs = this.budgetRetryMs;
+    this.budgetRetryMs = Math.min(MAX_BUDGET_RETRY_MS, waitMs * 2);
+    this.budgetRetry = setTimeout(() => {
+      this.budgetRetry = null;
+      if (!this.session?.isReady() || this.gatewayLimit === null) return;
+      this.gatewayLimit = null;
+      this.reconcile(this.lastPositions);
+    }, waitMs);
+    this.budgetRetry.unref();
   }
 
   /** Lines this adapter may use: the configured budget, or fewer when the gateway said so (101). */

@@ -143,5 +143,6 @@ function resolveRotation(options: Partial<RotationSettings>): RotationSettings {
       options.changesPerSecond ?? d.changesPerSecond,
       1,
     ),
+    budgetRetryMs: requireInteger('lineRotation.budgetRetryMs', options.budgetRetryMs ?? d.budgetRetryMs, 1),
   };
 }

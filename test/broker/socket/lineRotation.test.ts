@@ -21,7 +21,12 @@ describe('SOCKET adapter beyond its market-data line budget', () => {
 
   /** Distinct options with a position in some account. */
   function heldOptions(sim: SimBroker): number {
-    const held = new Set(sim.sim.model.positions().filter((r) => r.quantity !== 0).map((r) => r.conId));
+    const held = new Set(
+      sim.sim.model
+        .positions()
+        .filter((r) => r.quantity !== 0)
+        .map((r) => r.conId),
+    );
     return [...held].filter((c) => ['OPT', 'FOP'].includes(sim.sim.model.contract(c)!.secType)).length;
   }
 
@@ -55,7 +60,9 @@ describe('SOCKET adapter beyond its market-data line budget', () => {
     );
     expect(served).toMatchObject({ options: optionCount, lines: 4 });
     const event = eventsOf(h.events, 'line_budget_exceeded').find((e) => e.details?.rotationLines === 4);
-    expect(event?.message).toMatch(new RegExp(`^${optionCount} options take turns on 4 market-data lines \\(budget 10`));
+    expect(event?.message).toMatch(
+      new RegExp(`^${optionCount} options take turns on 4 market-data lines \\(budget 10`),
+    );
     // The gateway never saw more lines than its limit, so it never refused one.
     expect(h.sim.counters().error101 ?? 0).toBe(0);
     expect(h.sim.linesInUse()).toBeLessThanOrEqual(10);
@@ -106,6 +113,38 @@ describe('SOCKET adapter beyond its market-data line budget', () => {
       const delta = single.totals.delta / (position.quantity * position.multiplier);
       expect(Math.abs(delta - truth)).toBeLessThan(0.06);
     }
+  });
+
+  it('keeps covering every option through a 1101 and a gateway restart, and takes turns again after each', async () => {
+    h = await startSimAndBroker({
+      sim: { settings: { lineLimit: 10 } },
+      broker: { maxMarketDataLines: 10, lineRotation: QUICK_TURNS },
+    });
+    await eventually(() => h!.broker.marketDataStats().rotation?.neverRefreshed === 0, {
+      what: 'every option served at least once',
+      timeoutMs: 60_000,
+    });
+    const covered = (since: number) => {
+      const result = aggregateNow(h!);
+      return result.coverage === 1 && h!.broker.marketDataStats().rotation!.oldestTurnAgeMs! < Date.now() - since;
+    };
+
+    // 1101: the gateway forgot every line. The volatilities stay; the prices and turns come back on fresh ids.
+    let since = Date.now();
+    const requests = h.sim.counters().reqMktData;
+    await h.sim.control.connectivityLost({ restoreAfterMs: 300, outcome: 'lost' });
+    await eventually(() => covered(since), { what: 'coverage after 1101', timeoutMs: 30_000 });
+    expect(h.sim.counters().reqMktData - requests).toBeGreaterThan(10);
+
+    // A gateway restart: a new connection, the lines asked for afresh, within the gateway's limit.
+    since = Date.now();
+    await h.sim.control.nightlyReset({ refuseForMs: 300 });
+    await eventually(() => h!.broker.state() === 'ready' && covered(since), {
+      what: 'coverage after the restart',
+      timeoutMs: 30_000,
+    });
+    expect(h.sim.counters().error101 ?? 0).toBe(0);
+    expect(h.sim.linesInUse()).toBeLessThanOrEqual(10);
   });
 
   it('gives every option its own line again once the positions fit the budget', async () => {

@@ -1,6 +1,6 @@
 import { planRotation, type RotationMember, type RotationSettings } from '../../../src/broker/socket/lineRotation';
 
-const SETTINGS: RotationSettings = { minDwellMs: 1_000, maxDwellMs: 10_000, changesPerSecond: 15 };
+const SETTINGS: RotationSettings = { minDwellMs: 1_000, maxDwellMs: 10_000, changesPerSecond: 15, budgetRetryMs: 1 };
 
 function waiting(key: number, lastTurnAt = 0, priority = 1): RotationMember {
   return { key, onLineSince: null, refreshed: false, lastTurnAt, priority };

@@ -153,13 +153,16 @@ describe('SOCKET adapter market data', () => {
     expect(h.broker.snapshot(MAIN_ACCOUNT).greeks[709999].stale).toBe(false);
   });
 
-  it("takes the gateway's own line limit (101) as the budget, and lets the options take turns within it", async () => {
-    h = await startSimAndBroker({ sim: { settings: { lineLimit: 20 } } });
+  it("takes the gateway's own line limit (101) as the budget, lets the options take turns within it, and tries the full budget again later", async () => {
+    h = await startSimAndBroker({
+      sim: { settings: { lineLimit: 20 } },
+      broker: { lineRotation: { budgetRetryMs: 3_000 } },
+    });
     const refused = await eventually(() => eventsOf(h!.events, 'line_budget_exceeded').find((e) => e.code === 101), {
       what: 'a 101 budget event',
     });
     expect(refused.details).toHaveProperty('conId');
-    expect(refused.message).toMatch(/the budget becomes the lines it granted$/);
+    expect(refused.message).toMatch(/the lines it granted are the budget until the full one is tried again$/);
     // The six underlyings (four held, QQQ and TSLA not) stream; the options share the other fourteen lines.
     const rotation = await eventually(
       () => {
@@ -173,6 +176,16 @@ describe('SOCKET adapter market data', () => {
     expect(announced?.message).toMatch(/options take turns on 14 market-data lines \(budget 20,/);
     expect(h.sim.linesInUse()).toBeLessThanOrEqual(20);
     expect(h.broker.marketDataStats().overBudget).toEqual([]);
+
+    // The refusal was not for good (say the gateway was still counting another session's lines): the full budget is
+    // tried again, the options get a line each, and the unheld underlyings' lines are given back.
+    h.sim.control.setMarketData({ lineLimit: 100 });
+    await eventually(
+      () =>
+        h!.broker.marketDataStats().rotation === null && h!.sim.linesInUse() === h!.broker.marketDataStats().linesInUse,
+      { what: 'one line per option again', timeoutMs: 30_000 },
+    );
+    await waitForFreshGreeks(h, Date.now());
   });
 
   it('a "not computed" tick never overwrites a good value: it keeps it and marks it stale', async () => {
