@@ -125,13 +125,39 @@ export class BenchStack {
     return fresh;
   }
 
+  /** What the adapter and the simulator say about the options without fresh Greeks, in one line. */
+  private async lagging(since: number): Promise<string> {
+    const snapshot = this.broker.snapshot(BENCH_ACCOUNT);
+    const options = snapshot.positions.filter((p) => p.secType === 'OPT');
+    const stuck = options.filter((p) => {
+      const greeks = snapshot.greeks[p.conId];
+      return !greeks || greeks.stale || greeks.computedAt < since || greeks.delta === null;
+    });
+    const described = stuck.slice(0, 5).map((p) => {
+      const greeks = snapshot.greeks[p.conId];
+      return `${p.conId} ${greeks ? `stale=${greeks.stale} age=${Date.now() - greeks.computedAt}ms delta=${greeks.delta}` : 'none'}`;
+    });
+    const { rotation, overBudget, failed, linesInUse } = this.broker.marketDataStats();
+    const { counters, linesInUse: simLines } = await this.simulator.status();
+    return [
+      `${options.length} option positions, ${stuck.length} lagging [${described.join('; ')}]`,
+      `adapter lines ${linesInUse}, over budget ${overBudget.length}, failed ${failed.length}, rotation ${JSON.stringify(rotation)}`,
+      `simulator lines ${simLines}, error101 ${counters.error101 ?? 0}, pacingViolations ${counters.pacingViolations ?? 0}`,
+    ].join('; ');
+  }
+
   /** Polls until every option has Greeks computed after `since`. */
   async waitForFreshGreeks(since: number, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    let reported = false;
     while (this.freshOptions(since) < this.options.options) {
+      if (!reported && Date.now() > since + 60_000) {
+        reported = true;
+        process.stderr.write(`[bench] still waiting for fresh Greeks: ${await this.lagging(since)}\n`);
+      }
       if (Date.now() > deadline) {
         throw new Error(
-          `only ${this.freshOptions(since)} of ${this.options.options} options have fresh Greeks after ${timeoutMs} ms`,
+          `only ${this.freshOptions(since)} of ${this.options.options} options have fresh Greeks after ${timeoutMs} ms: ${await this.lagging(since)}`,
         );
       }
       await new Promise((resolve) => setTimeout(resolve, 10));

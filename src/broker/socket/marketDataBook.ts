@@ -13,6 +13,7 @@ import type { ContractResolver } from './contractResolver';
 import type { Clock } from '../plumbing/clock';
 import type { EventHub } from '../plumbing/eventHub';
 import type { RequestIds, Session } from './session';
+import { SOCKET_BROKER_DEFAULTS } from './options';
 import {
   MAX_BUDGET_RETRY_MS,
   planRotation,
@@ -40,6 +41,12 @@ interface Subscription {
   lineSince: number;
   /** IB's model Greeks arrived on the current line. */
   refreshedOnLine: boolean;
+  /** Monotonic time the current request left the pacer for the socket (0: not yet). */
+  sentAt: number;
+  /** Anything came back for the current request (a tick of any kind, its market-data type, an error). */
+  heard: boolean;
+  /** Times this line was asked again because nothing came back; the wait doubles with each. */
+  silentRetries: number;
   /** Monotonic time the option's last turn began (0: never), for the rotation's round robin. */
   lastTurnAt: number;
   reqId: number | null;
@@ -125,6 +132,10 @@ const BENCHMARK_CURRENCY = 'USD';
 
 /** Quiet time after the last 101 before the lines still held are taken as the gateway's allowance. */
 const GATEWAY_LIMIT_SETTLE_MS = 1_000;
+/** How often lines are checked for silence (a request the gateway dropped, e.g. after a pacing error 100). */
+const SILENT_LINE_CHECK_MS = 1_000;
+/** The longest wait for a silent line before it is asked again. */
+const MAX_SILENT_LINE_MS = 10 * 60_000;
 /** How often the rotation looks for lines whose turn is done. */
 const ROTATION_TICK_MS = 200;
 /** Requests queued in the pacer above which the rotation waits: a subscription backlog (start-up, 1101) goes first. */
@@ -218,6 +229,7 @@ export class MarketDataBook {
   private gatewayLimit: number | null = null;
   private gatewayLimitCheck: NodeJS.Timeout | null = null;
   private budgetRetry: NodeJS.Timeout | null = null;
+  private silentLineCheck: NodeJS.Timeout | null = null;
   private budgetRetryMs: number;
   private lastPositions: Position[] = [];
   /** Lines the rotating options share; null while every option has a line of its own. */
@@ -236,6 +248,12 @@ export class MarketDataBook {
     private readonly events: EventHub,
     benchmarkSymbol: string | null = null,
     private readonly rotation: RotationSettings = ROTATION_DEFAULTS,
+    /**
+     * A line that has heard nothing this long after its request was sent is asked again (then after twice as long):
+     * a gateway drops requests it refuses for pacing (error 100, which names no request), and a line that never
+     * streams would leave its option without Greeks for the rest of the session.
+     */
+    private readonly silentLineMs: number = SOCKET_BROKER_DEFAULTS.silentLineMs,
     /** Real time for turn lengths; the wall clock above may be a test's. */
     private readonly monotonic: () => number = () => performance.now(),
   ) {
@@ -291,6 +309,10 @@ export class MarketDataBook {
 
   onSessionReady(session: Session): void {
     this.session = session;
+    if (this.silentLineCheck === null) {
+      this.silentLineCheck = setInterval(() => this.askSilentLinesAgain(), SILENT_LINE_CHECK_MS);
+      this.silentLineCheck.unref();
+    }
     this.gatewayLimit = null;
     this.budgetRetryMs = this.rotation.budgetRetryMs;
     this.resubscribeAll();
@@ -302,6 +324,8 @@ export class MarketDataBook {
     if (this.budgetRetry !== null) clearTimeout(this.budgetRetry);
     this.gatewayLimitCheck = null;
     this.budgetRetry = null;
+    if (this.silentLineCheck !== null) clearInterval(this.silentLineCheck);
+    this.silentLineCheck = null;
     this.forgetRequests();
     this.stopRotationTimer();
   }
@@ -344,7 +368,10 @@ export class MarketDataBook {
    */
   wantsOptionComputation(reqId: number, field: number): boolean {
     const subscription = this.byReqId.get(reqId);
-    if (!subscription || subscription.kind !== 'greeks') return false;
+    if (!subscription) return false;
+    // Asked for every tick frame, read or dropped: the line is alive.
+    this.heardFrom(subscription);
+    if (subscription.kind !== 'greeks') return false;
     // Model Greeks are IBKR's own values; bid/ask/last computations only stand in until the first model tick.
     return isModelTick(field) || (QUOTE_OPTION_TICKS.has(field) && !subscription.sawModelTick);
   }
@@ -352,7 +379,9 @@ export class MarketDataBook {
   /** Whether a price tick for this request and tick type is read at all (only price lines read prices). */
   wantsPriceTick(reqId: number, field: number): boolean {
     const subscription = this.byReqId.get(reqId);
-    return subscription !== undefined && subscription.kind === 'price' && PRICE_FIELDS[field] !== undefined;
+    if (!subscription) return false;
+    this.heardFrom(subscription);
+    return subscription.kind === 'price' && PRICE_FIELDS[field] !== undefined;
   }
 
   onTickOptionComputation(
@@ -435,6 +464,7 @@ export class MarketDataBook {
   onMarketDataType(reqId: number, code: unknown): void {
     const subscription = this.byReqId.get(reqId);
     if (!subscription) return;
+    this.heardFrom(subscription);
     const type = marketDataTypeFromCode(Number(code));
     if (type === null) this.events.badInput('unknown market data type', { reqId, code: String(code) });
     else subscription.reportedType = type;
@@ -444,6 +474,7 @@ export class MarketDataBook {
   onRequestError(reqId: number, code: number, message: string): boolean {
     const subscription = this.byReqId.get(reqId);
     if (!subscription) return false;
+    this.heardFrom(subscription);
     const { conId } = subscription;
     const symbol = subscription.position.localSymbol;
     if (code === CANCEL_OF_UNKNOWN_ID) return true;
@@ -664,6 +695,32 @@ export class MarketDataBook {
       this.reconcile(this.lastPositions);
     }, waitMs);
     this.budgetRetry.unref();
+  }
+
+  private heardFrom(subscription: Subscription): void {
+    subscription.heard = true;
+    subscription.silentRetries = 0;
+  }
+
+  /** Lines whose request left silentLineMs (doubling per retry) ago and heard nothing are asked again, fresh id. */
+  private askSilentLinesAgain(): void {
+    if (!this.session?.isReady()) return;
+    const now = this.monotonic();
+    for (const subscription of this.subscriptions.values()) {
+      if (subscription.status !== 'requested' || subscription.heard || subscription.sentAt === 0) continue;
+      const waitMs = Math.min(MAX_SILENT_LINE_MS, this.silentLineMs * 2 ** subscription.silentRetries);
+      if (now - subscription.sentAt < waitMs) continue;
+      subscription.silentRetries++;
+      this.events.emit({
+        type: 'error',
+        message: `no market data for ${subscription.position.localSymbol} ${Math.round((now - subscription.sentAt) / 1000)} s after its request (a gateway drops requests it refuses for pacing); asked again`,
+        details: { conId: subscription.conId, reqId: subscription.reqId, retries: subscription.silentRetries },
+      });
+      const retries = subscription.silentRetries;
+      this.cancel(subscription);
+      this.start(subscription);
+      subscription.silentRetries = retries;
+    }
   }
 
   /** Lines this adapter may use: the configured budget, or fewer when the gateway said so (101). */
@@ -894,7 +951,12 @@ export class MarketDataBook {
     subscription.reportedType = null;
     subscription.sawModelTick = false;
     this.byReqId.set(reqId, subscription);
-    session.send((api) => api.reqMktData(reqId, contract.value, '', false, false));
+    subscription.sentAt = 0;
+    subscription.heard = false;
+    session.send((api) => {
+      if (subscription.reqId === reqId) subscription.sentAt = this.monotonic();
+      api.reqMktData(reqId, contract.value, '', false, false);
+    });
   }
 
   private cancel(subscription: Subscription): void {
@@ -953,6 +1015,9 @@ function newSubscription(
     lineSince: 0,
     refreshedOnLine: false,
     lastTurnAt: 0,
+    sentAt: 0,
+    heard: false,
+    silentRetries: 0,
     reqId: null,
     requestedType: null,
     reportedType: null,

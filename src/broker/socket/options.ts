@@ -38,6 +38,8 @@ export interface SocketBrokerOptions {
   maxMessagesPerSecond?: number;
   /** How options take turns on the lines when they need more than the budget leaves (lineRotation.ts). */
   lineRotation?: Partial<RotationSettings>;
+  /** A line that hears nothing this long after its request was sent is asked again (then after twice as long). */
+  silentLineMs?: number;
   /** Wall clock for the timestamps the adapter records (Greeks, events). Timers always use real time. */
   clock?: Clock;
   logger?: BrokerLogger;
@@ -59,6 +61,7 @@ export interface ResolvedSocketBrokerOptions {
   reconnectSteadyAttempts: number;
   maxMessagesPerSecond: number;
   lineRotation: RotationSettings;
+  silentLineMs: number;
   clock: Clock;
   logger: BrokerLogger;
 }
@@ -74,6 +77,7 @@ export const SOCKET_BROKER_DEFAULTS = Object.freeze({
   reconnectMaxDelayMs: 60_000,
   reconnectSteadyAttempts: 30,
   maxMessagesPerSecond: 45,
+  silentLineMs: 15_000,
 });
 
 const MARKET_DATA_TYPES: readonly MarketDataType[] = ['live', 'frozen', 'delayed', 'delayed-frozen'];
@@ -120,6 +124,7 @@ export function resolveSocketBrokerOptions(options: SocketBrokerOptions): Resolv
       IB_MESSAGES_PER_SECOND,
     ),
     lineRotation: resolveRotation(options.lineRotation ?? {}),
+    silentLineMs: requireInteger('silentLineMs', options.silentLineMs ?? d.silentLineMs, 1),
     clock: options.clock ?? systemClock,
     logger: options.logger ?? silentLogger,
   };

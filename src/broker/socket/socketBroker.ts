@@ -81,6 +81,7 @@ class TwsSocketBroker implements SocketBroker {
       this.events,
       options.betaBenchmark,
       options.lineRotation,
+      options.silentLineMs,
     );
     this.calculations = new CalculationBook(this.ids, this.events, options.clock, CALCULATION_SETTINGS);
     this.pnl = new PnlBook(this.ids, this.events);

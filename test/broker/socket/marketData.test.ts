@@ -87,6 +87,21 @@ describe('SOCKET adapter market data', () => {
     expect(h.broker.snapshot(MAIN_ACCOUNT).greeks[fop.conId]).toBeUndefined();
   });
 
+  it('asks again for lines whose requests the gateway dropped for pacing (error 100 names no request)', async () => {
+    // A gateway that counts 10 messages a second: most of the start-up requests are refused and dropped.
+    h = await startSimAndBroker({ sim: { settings: { pacingLimit: 10 } }, broker: { silentLineMs: 1_000 } });
+    await eventually(() => (h!.sim.counters().pacingViolations ?? 0) > 0, { what: 'pacing violations' });
+    await eventually(() => h!.broker.marketDataStats().linesInUse > h!.sim.linesInUse(), {
+      what: 'lines the adapter holds but the gateway dropped',
+    });
+    // The gateway's budget back to IBKR's 50 a second: the silent lines are asked again and all stream.
+    h.sim.control.setPacing({ limit: 50 });
+    await waitForFreshGreeks(h, 0, 'every option streaming');
+    const askedAgain = eventsOf(h.events, 'error').filter((e) => /after its request .*; asked again$/.test(e.message));
+    expect(askedAgain.length).toBeGreaterThan(0);
+    expect(h.sim.linesInUse()).toBe(h.broker.marketDataStats().linesInUse);
+  });
+
   it("streams a futures option's underlying when IB's computations leave its price out", async () => {
     h = await startSimAndBroker({ sim: { settings: { fopWithoutUnderlyingPrice: true } }, start: false });
     const fop = h.sim.model.contracts().find((c) => c.secType === 'FOP')!;
