@@ -23,7 +23,10 @@ const CYCLE_MS = 5_000;
 const LOCAL_MODEL = { rate: 0.04, maxIvAgeMs: 600_000 };
 
 function percentile(values: readonly number[], p: number): number {
-  return sortedPercentile([...values].sort((a, b) => a - b), p);
+  return sortedPercentile(
+    [...values].sort((a, b) => a - b),
+    p,
+  );
 }
 
 function maximum(values: readonly number[]): number {

@@ -19,6 +19,19 @@ describe('SOCKET adapter beyond its market-data line budget', () => {
     h = undefined;
   });
 
+  /** A 10-line gateway and budget, once every option has had its first turn. */
+  async function startRotating(): Promise<SimBroker> {
+    const started = await startSimAndBroker({
+      sim: { settings: { lineLimit: 10 } },
+      broker: { maxMarketDataLines: 10, lineRotation: QUICK_TURNS },
+    });
+    await eventually(() => started.broker.marketDataStats().rotation?.neverRefreshed === 0, {
+      what: 'every option served at least once',
+      timeoutMs: 60_000,
+    });
+    return started;
+  }
+
   /** Distinct options with a position in some account. */
   function heldOptions(sim: SimBroker): number {
     const held = new Set(
@@ -77,14 +90,7 @@ describe('SOCKET adapter beyond its market-data line budget', () => {
   });
 
   it('covers every option: IB model Greeks while on a line, the local model on IB’s last volatility between turns', async () => {
-    h = await startSimAndBroker({
-      sim: { settings: { lineLimit: 10 } },
-      broker: { maxMarketDataLines: 10, lineRotation: QUICK_TURNS },
-    });
-    await eventually(() => h!.broker.marketDataStats().rotation?.neverRefreshed === 0, {
-      what: 'every option served at least once',
-      timeoutMs: 60_000,
-    });
+    h = await startRotating();
     const result = await eventually(
       () => {
         const aggregated = aggregateNow(h!);
@@ -116,14 +122,7 @@ describe('SOCKET adapter beyond its market-data line budget', () => {
   });
 
   it('keeps covering every option through a 1101 and a gateway restart, and takes turns again after each', async () => {
-    h = await startSimAndBroker({
-      sim: { settings: { lineLimit: 10 } },
-      broker: { maxMarketDataLines: 10, lineRotation: QUICK_TURNS },
-    });
-    await eventually(() => h!.broker.marketDataStats().rotation?.neverRefreshed === 0, {
-      what: 'every option served at least once',
-      timeoutMs: 60_000,
-    });
+    h = await startRotating();
     const covered = (since: number) => {
       const result = aggregateNow(h!);
       return result.coverage === 1 && h!.broker.marketDataStats().rotation!.oldestTurnAgeMs! < Date.now() - since;
