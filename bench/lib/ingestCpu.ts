@@ -126,7 +126,7 @@ class BookClient {
     const events = new EventHub({ mode: 'SOCKET', clock: Date.now, logger: silentLogger });
     const ids = new RequestIds();
     const resolver = new ContractResolver(ids, events, () => {});
-    this.book = new MarketDataBook(positions.length, 'live', Date.now, ids, resolver, events);
+    this.book = new MarketDataBook(() => positions, positions.length, 'live', Date.now, ids, resolver, events);
     this.api = new IBApi({ host, port, maxReqPerSec: 100_000 });
     this.handle = installIngest(this.api, this.book, ingest);
     // Subscribing thousands of lines at IB's 45/s would take a minute; the simulator does not pace.
@@ -159,7 +159,7 @@ class BookClient {
     );
     this.session.on(EventName.nextValidId, () => {
       this.session.markReady();
-      this.book.reconcile(positions);
+      this.book.reconcile();
       this.book.onSessionReady(this.session);
     });
     this.api.connect(nextClientId++);

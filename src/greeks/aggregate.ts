@@ -9,7 +9,7 @@ import type {
 } from './types';
 import { GREEKS_SOURCES, countSource, type GreeksSource, type SourceCounts } from './sources';
 import { localModelGreeks, type LocalModelSettings } from './localModel';
-import { countingMultiplier, isDeltaOneSecType, isOptionSecType } from './instruments';
+import { countingMultiplier, isDeltaOneSecType, isOptionSecType, underlyingKey } from './instruments';
 import { implausibleContribution, implausibleOptionGreeks, implausiblePrice } from './plausibility';
 import { GREEKS_UNITS } from './units';
 import { betaWeight } from './benchmark';
@@ -157,11 +157,6 @@ function excludedEntry(
   if (extra.ageMs !== undefined) entry.ageMs = extra.ageMs;
   if (extra.detail !== undefined) entry.detail = extra.detail;
   return entry;
-}
-
-/** Options on one underlying share it: by its conId when the position names it, else by symbol. */
-function underlyingKey(position: Position): string {
-  return position.underlyingConId !== undefined ? `conId:${position.underlyingConId}` : `symbol:${position.underlying}`;
 }
 
 /**

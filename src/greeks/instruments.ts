@@ -1,4 +1,4 @@
-import type { SecurityType } from '../broker/types';
+import type { Position, SecurityType } from '../broker/types';
 
 /** Instruments whose risk is carried by option Greeks. */
 export function isOptionSecType(secType: SecurityType): boolean {
@@ -31,4 +31,14 @@ export function countingMultiplier(secType: SecurityType, multiplier: number): n
 /** For ranking positions by size only (e.g. which ones get market-data lines first): an unknown multiplier is 1. */
 export function effectiveMultiplier(multiplier: number): number {
   return Number.isFinite(multiplier) && multiplier > 0 ? multiplier : 1;
+}
+
+/** Options of one type on one symbol in one currency share their underlying. */
+export function underlyingGroup(position: Position): string {
+  return `${position.secType}:${position.underlying}:${position.currency}`;
+}
+
+/** Options on one underlying: by its conId when the position names it, else by their group (underlyingGroup). */
+export function underlyingKey(position: Position): string {
+  return position.underlyingConId !== undefined ? `conId:${position.underlyingConId}` : underlyingGroup(position);
 }

@@ -113,6 +113,20 @@ describe('the local model in the chain of sources', () => {
     });
   });
 
+  it('takes no price from an option of another type on the same symbol (a future’s options are not the index’s)', () => {
+    const withoutUnderlying = ({ underlyingConId: _, ...position }: Position): Position => position;
+    const indexOption = { ...withoutUnderlying(option(8, 'OPT', 'C', 4800, 1)), underlying: 'ES' };
+    const futureOption = withoutUnderlying(option(9, 'FOP', 'C', 4800, 1));
+    const fresh: OptionGreeks = { ...lastIb(9, 0.2, 300), stale: false, underlyingPrice: 4750 };
+    const result = aggregateGreeks(book([indexOption, futureOption], [lastIb(8, 0.3, 60_000), fresh], []), {
+      now: NOW,
+      maxAgeMs: MAX_AGE,
+      localModel: SETTINGS,
+    });
+    expect(result.coveredOptionCount).toBe(1);
+    expect(result.excluded).toEqual([expect.objectContaining({ conId: 8, reason: 'stale' })]);
+  });
+
   it('takes the dividends IB’s model used (pvDividend) off a stock’s spot, and none off a future’s price', () => {
     const withDividend = (conId: number): OptionGreeks => ({ ...lastIb(conId, 0.3, 60_000), pvDividend: 1.8 });
     const result = aggregateGreeks(

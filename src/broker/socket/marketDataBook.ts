@@ -1,6 +1,12 @@
 import type { GreeksSource } from '../../greeks/sources';
 import { SecType, type Contract } from '@stoqey/ib';
-import { effectiveMultiplier, isDeltaOneSecType, isOptionSecType } from '../../greeks/instruments';
+import {
+  effectiveMultiplier,
+  isDeltaOneSecType,
+  isOptionSecType,
+  underlyingGroup,
+  underlyingKey,
+} from '../../greeks/instruments';
 import type { BenchmarkQuote, MarketDataType, OptionGreeks, Position, PriceQuote, SecurityType } from '../types';
 import {
   delayedEquivalent,
@@ -187,13 +193,6 @@ function hasLine(subscription: Subscription): boolean {
   return subscription.status === 'requested' || subscription.status === 'waiting_contract';
 }
 
-/** Options on one underlying: by its conId when known, else by type, symbol and currency. */
-function underlyingKey(position: Position): string {
-  return position.underlyingConId !== undefined
-    ? `conId:${position.underlyingConId}`
-    : `${position.secType}:${position.underlying}:${position.currency}`;
-}
-
 /** The option's underlying by type, for a price line: contract details' underSecType, else what its own type implies. */
 function underlyingPosition(option: Position, conId: number, secType: SecurityType | null): Position {
   return {
@@ -231,7 +230,6 @@ export class MarketDataBook {
   private budgetRetry: NodeJS.Timeout | null = null;
   private silentLineCheck: NodeJS.Timeout | null = null;
   private budgetRetryMs: number;
-  private lastPositions: Position[] = [];
   /** Lines the rotating options share; null while every option has a line of its own. */
   private rotationLines: number | null = null;
   private rotationAnnounced = '';
@@ -240,6 +238,8 @@ export class MarketDataBook {
   private rotationCredit = 0;
 
   constructor(
+    /** The account's positions as they stand, completed by contract details; the book reconciles against them. */
+    private readonly positions: () => Iterable<Position>,
     private readonly maxLines: number,
     initialType: MarketDataType,
     private readonly clock: Clock,
@@ -267,10 +267,9 @@ export class MarketDataBook {
   }
 
   /** Brings the subscription set in line with the positions (new ones subscribed, closed ones cancelled). */
-  reconcile(positions: Iterable<Position>): void {
-    this.lastPositions = [...positions];
+  reconcile(): void {
     const seen = new Set<number>();
-    for (const position of this.lastPositions) {
+    for (const position of this.positions()) {
       const kind: SubscriptionKind | null = isOptionSecType(position.secType)
         ? 'greeks'
         : isDeltaOneSecType(position.secType)
@@ -344,17 +343,6 @@ export class MarketDataBook {
   /** Contract details arrived (or were refused) for a conId whose line was waiting on them. */
   onContractSettled(conId: number, position: Position | undefined): void {
     const subscription = this.subscriptions.get(conId);
-    if (position) {
-      // Keep the positions a later reconcile starts from (a 101, an underlying found missing) as completed as this.
-      const { multiplier, underlyingConId } = position;
-      this.lastPositions = this.lastPositions.map((p) =>
-        p.conId !== conId
-          ? p
-          : underlyingConId === undefined
-            ? { ...p, multiplier }
-            : { ...p, multiplier, underlyingConId },
-      );
-    }
     if (!subscription || subscription.status !== 'waiting_contract') return;
     if (position) subscription.position = position;
     subscription.status = 'idle';
@@ -422,7 +410,7 @@ export class MarketDataBook {
       subscription.underlyingPrice = finiteOrNull(underlyingPrice);
       if (subscription.underlyingPrice === null && !subscription.lacksUnderlyingPrice) {
         subscription.lacksUnderlyingPrice = true;
-        this.reconcile(this.lastPositions);
+        this.reconcile();
       }
       subscription.optionPrice = finiteOrNull(optionPrice);
       subscription.pvDividend = finiteOrNull(pvDividend);
@@ -677,7 +665,7 @@ export class MarketDataBook {
       for (const s of this.subscriptions.values()) if (s.status === 'requested') granted++;
       if (this.gatewayLimit !== null && granted >= this.gatewayLimit) return;
       this.gatewayLimit = granted;
-      this.reconcile(this.lastPositions);
+      this.reconcile();
       this.scheduleBudgetRetry();
     }, GATEWAY_LIMIT_SETTLE_MS);
     this.gatewayLimitCheck.unref();
@@ -692,7 +680,7 @@ export class MarketDataBook {
       this.budgetRetry = null;
       if (!this.session?.isReady() || this.gatewayLimit === null) return;
       this.gatewayLimit = null;
-      this.reconcile(this.lastPositions);
+      this.reconcile();
     }, waitMs);
     this.budgetRetry.unref();
   }
@@ -754,7 +742,7 @@ export class MarketDataBook {
       const option = s.position;
       const conId = option.underlyingConId;
       if (conId === undefined) {
-        const group = `${option.secType}:${option.underlying}:${option.currency}`;
+        const group = underlyingGroup(option);
         if (!lookedUp.has(group) && this.session?.isReady()) this.resolver.request(this.session, option.conId);
         lookedUp.add(group);
         continue;

@@ -1,5 +1,5 @@
 import { EventName, type Contract, type ContractDetails } from '@stoqey/ib';
-import { isOptionSecType } from '../../greeks/instruments';
+import { isOptionSecType, underlyingGroup } from '../../greeks/instruments';
 import type {
   Broker,
   BrokerEventListener,
@@ -73,6 +73,7 @@ class TwsSocketBroker implements SocketBroker {
     this.events = new EventHub({ mode: 'SOCKET', clock: options.clock, logger: options.logger });
     this.resolver = new ContractResolver(this.ids, this.events, (conId) => this.onContractSettled(conId));
     this.marketData = new MarketDataBook(
+      () => this.positions.all(),
       options.maxMarketDataLines,
       options.marketDataType,
       options.clock,
@@ -283,7 +284,7 @@ class TwsSocketBroker implements SocketBroker {
       this.onPosition(account, contract, quantity, avgCost),
     );
     on(EventName.positionEnd, () => {
-      if (this.positions.end()) this.marketData.reconcile(this.positions.all());
+      if (this.positions.end()) this.marketData.reconcile();
     });
     on(
       EventName.tickOptionComputation,
@@ -333,7 +334,7 @@ class TwsSocketBroker implements SocketBroker {
     const position = this.withSharedUnderlying(
       withResolvedContract(parsed.value, this.resolver.get(parsed.value.conId)),
     );
-    if (this.positions.apply(position)) this.marketData.reconcile(this.positions.all());
+    if (this.positions.apply(position)) this.marketData.reconcile();
   }
 
   private onContractSettled(conId: number): void {
@@ -346,7 +347,7 @@ class TwsSocketBroker implements SocketBroker {
     }
     this.marketData.onContractSettled(conId, completed);
     if (completed?.underlyingConId !== undefined && this.shareUnderlying(completed)) {
-      this.marketData.reconcile(this.positions.all());
+      this.marketData.reconcile();
     }
   }
 
@@ -371,9 +372,4 @@ class TwsSocketBroker implements SocketBroker {
     const underlyingConId = this.underlyingBySymbol.get(underlyingGroup(position));
     return underlyingConId === undefined ? position : { ...position, underlyingConId };
   }
-}
-
-/** Options of one type on one symbol in one currency share their underlying. */
-function underlyingGroup(position: Position): string {
-  return `${position.secType}:${position.underlying}:${position.currency}`;
 }

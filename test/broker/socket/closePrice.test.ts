@@ -28,12 +28,20 @@ describe('SOCKET market data: the previous close is never passed off as a curren
     const events = new EventHub({ mode: 'SOCKET', clock: () => 1_000, logger: silentLogger });
     const ids = new RequestIds();
     const resolver = new ContractResolver(ids, events, () => undefined);
-    const book = new MarketDataBook(10, 'live', () => 1_000, ids, resolver, events);
+    const book = new MarketDataBook(
+      () => [AAPL],
+      10,
+      'live',
+      () => 1_000,
+      ids,
+      resolver,
+      events,
+    );
     const requested: number[] = [];
     const api = { reqMarketDataType: () => undefined, reqMktData: (reqId: number) => requested.push(reqId) };
     const session = { isReady: () => true, send: (request: (api: IBApi) => void) => request(api as never) };
     book.onSessionReady(session as unknown as Session);
-    book.reconcile([AAPL]);
+    book.reconcile();
     expect(requested).toHaveLength(1);
     return { book, reqId: requested[0] };
   }
