@@ -3,6 +3,7 @@
  * history, memory, insert latency at scale and reconnect time, with the real parts.
  *
  *   npm run bench [-- --quick] [-- --json] [-- --sizes 60,500,2000] [-- --long-cycles N] [-- --cycles N]
+ *                 [-- --baseline-cycles N]
  *                 [-- --interval-ms 100] [-- --insert-rows N] [-- --tick-ms 250] [-- --stream spread|round|burst]
  *
  * Starts its own Temporal dev server (SQLite file, as `npm start`), PostgreSQL (DATABASE_URL's server with
@@ -86,6 +87,7 @@ function parseOptions(argv: string[]): BenchOptions {
       'interval-ms': { type: 'string' },
       'long-interval-ms': { type: 'string' },
       cycles: { type: 'string' },
+      'baseline-cycles': { type: 'string' },
       'long-cycles': { type: 'string' },
       'insert-rows': { type: 'string' },
       'tick-ms': { type: 'string' },
@@ -111,7 +113,12 @@ function parseOptions(argv: string[]): BenchOptions {
     intervalMs: positiveInteger('interval-ms', values['interval-ms'], 200, 100),
     longIntervalMs: positiveInteger('long-interval-ms', values['long-interval-ms'], 100, 100),
     cycles,
-    baselineCycles: Math.min(cycles, quick ? 80 : 500),
+    baselineCycles: positiveInteger(
+      'baseline-cycles',
+      values['baseline-cycles'],
+      Math.min(cycles, quick ? 80 : 500),
+      30,
+    ),
     warmup: 20,
     longCycles: positiveInteger('long-cycles', values['long-cycles'], quick ? 0 : 10_000),
     insertRows: positiveInteger('insert-rows', values['insert-rows'], quick ? 200_000 : 5_000_000),
